@@ -1,0 +1,159 @@
+"""Emit stage (bundle): the linked corpus -> one canonical JSON rule bundle for tools."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from compiler import __version__
+from compiler.model import Clause, Corpus, Decision, Fact
+from compiler.prose import format_value, resolve_links, substitute, to_html, to_plain_text
+
+FORMAT = "terms-bundle"
+FORMAT_VERSION = "1.0"
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def canonical_json(value: Any) -> bytes:
+    """Sorted keys, fixed indentation, UTF-8, final newline: same value, same bytes."""
+    return (json.dumps(value, sort_keys=True, ensure_ascii=False, indent=1) + "\n").encode()
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def clause_url(corpus: Corpus, clause_id: str, language: str) -> str:
+    """Page path of a clause on the site, relative to the site root."""
+    return f"{language}/{corpus.clauses[clause_id].section}/#{clause_id}"
+
+
+def term_url(term_id: str, language: str) -> str:
+    return f"{language}/glossary/#{term_id}"
+
+
+def rendered_markdown(corpus: Corpus, clause: Clause, language: str) -> str:
+    """The clause body in a language with parameters substituted and links pointing at the site."""
+    values = {name: format_value(p.type, p.value, language) for name, p in clause.parameters.items()}
+
+    def url_for(scheme: str, target: str) -> tuple[str, str]:
+        if scheme == "term":
+            return "/" + term_url(target, language), ""
+        return "/" + clause_url(corpus, target, language), ""
+
+    return resolve_links(substitute(clause.text[language].body, values), url_for)
+
+
+def fact_schema(fact: Fact, corpus: Corpus, language: str) -> dict[str, Any]:
+    schema: dict[str, Any] = {"description": fact.description.get(language, "")}
+    if fact.type == "enum":
+        schema["enum"] = list(corpus.enums[fact.enum or ""].values)
+    elif fact.type == "date":
+        schema.update(type="string", format="date", pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+    else:
+        schema["type"] = {"int": "integer", "bool": "boolean", "string": "string"}[fact.type]
+    if fact.default is not None:
+        schema["default"] = fact.default
+    return schema
+
+
+def facts_schema(decision: Decision, corpus: Corpus) -> dict[str, Any]:
+    """A JSON Schema tools can validate their input against before asking."""
+    language = corpus.source_language
+    return {
+        "$schema": JSON_SCHEMA_DIALECT,
+        "title": f"Facts of decision {decision.id}",
+        "type": "object",
+        "additionalProperties": False,
+        "required": [name for name, fact in decision.facts.items() if fact.required],
+        "properties": {name: fact_schema(fact, corpus, language)
+                       for name, fact in decision.facts.items()},
+    }
+
+
+def decision_json(corpus: Corpus, decision: Decision) -> dict[str, Any]:
+    facts = {}
+    for name, fact in decision.facts.items():
+        entry: dict[str, Any] = {"type": fact.type, "description": dict(fact.description)}
+        if fact.enum is not None:
+            entry["enum"] = fact.enum
+            entry["values"] = list(corpus.enums[fact.enum].values)
+        if fact.default is not None:
+            entry["default"] = fact.default
+        facts[name] = entry
+    rules = []
+    for clause in corpus.all_clauses():
+        rule = clause.rule
+        if rule is None or rule.decision != decision.id or rule.condition is None:
+            continue
+        rules.append({
+            "clause": clause.id,
+            "outcome": rule.outcome,
+            "when": rule.condition,
+            "source": " ".join(rule.when.split()),
+            "parameters": {n: {"type": p.type, "value": p.value} for n, p in clause.parameters.items()},
+            "effective": {"from": clause.effective.start, "until": clause.effective.end},
+            "overrides": list(rule.overrides),
+        })
+    return {
+        "question": dict(decision.question),
+        "outcomes": {k: dict(v) for k, v in decision.outcomes.items()},
+        "default": decision.default,
+        "as_of": decision.as_of,
+        "facts": facts,
+        "facts_schema": facts_schema(decision, corpus),
+        "rules": rules,
+    }
+
+
+def clause_json(corpus: Corpus, clause: Clause) -> dict[str, Any]:
+    text = {}
+    for language in corpus.languages:
+        markdown = rendered_markdown(corpus, clause, language)
+        text[language] = {
+            "title": clause.text[language].title,
+            "markdown": markdown,
+            "html": to_html(markdown),
+            "plain": to_plain_text(markdown),
+            "hash": sha256_hex(markdown.encode()),
+            "url": clause_url(corpus, clause.id, language),
+        }
+    return {
+        "section": clause.section,
+        "decision": clause.rule.decision if clause.rule else None,
+        "effective": {"from": clause.effective.start, "until": clause.effective.end},
+        "text": text,
+    }
+
+
+def build_bundle(corpus: Corpus, source_revision: str | None) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "compiler_version": __version__,
+        "corpus": corpus.id,
+        "title": dict(corpus.title),
+        "edition": corpus.edition,
+        "edition_date": corpus.edition_date,
+        "source_revision": source_revision,
+        "source_language": corpus.source_language,
+        "languages": list(corpus.languages),
+        "enums": {name: {"values": {v: dict(labels) for v, labels in enum.values.items()}}
+                  for name, enum in corpus.enums.items()},
+        "decisions": {d.id: decision_json(corpus, d) for d in corpus.decisions.values()},
+        "clauses": {c.id: clause_json(corpus, c) for c in corpus.all_clauses()},
+        "glossary": {t.id: {lang: {"term": x.term, "definition": x.definition,
+                                   "url": term_url(t.id, lang)} for lang, x in t.text.items()}
+                     for t in corpus.glossary.values()},
+    }
+
+
+def digest_line(data: bytes, file_name: str) -> str:
+    """The .sha256 file's content, in the format `sha256sum -c` reads."""
+    return f"{sha256_hex(data)}  {file_name}\n"
+
+
+def example_facts(decision: Decision, facts: Mapping[str, Any]) -> dict[str, Any]:
+    return {**decision.example_base, **facts}

@@ -1,0 +1,108 @@
+"""Check: load a bundle, verify it, and answer decisions. The Python API for tools.
+
+    from compiler.checker import Bundle
+    bundle = Bundle.load("build/bundle/product-terms-sa.json")
+    answer = bundle.decide("sa-purchase", {...facts...})
+    answer.outcome, answer.deciding, bundle.explain(answer, "uk")
+
+Only the standard library is imported here, so `terms check` starts fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from compiler.evaluate import Answer, CompiledDecision, FactError, RuleError
+from compiler.explain import Reason, explain
+
+SUPPORTED_MAJOR = 1
+REQUIRED_KEYS = ("format", "format_version", "corpus", "languages", "decisions", "clauses")
+
+
+class BundleError(Exception):
+    """The bundle cannot be trusted or read; the message says why."""
+
+
+class UnknownDecision(KeyError):
+    pass
+
+
+class Bundle:
+    """A verified bundle with its decisions compiled, ready to answer."""
+
+    def __init__(self, data: Mapping[str, Any], source: str = "<bundle>") -> None:
+        _check_shape(data, source)
+        self.data = data
+        self.source = source
+        try:
+            self.decisions = {id_: CompiledDecision(id_, spec)
+                              for id_, spec in data["decisions"].items()}
+        except (RuleError, KeyError, TypeError, ValueError) as error:
+            raise BundleError(f"{source}: a rule in the bundle is malformed ({error})") from None
+
+    @classmethod
+    def load(cls, path: str | Path, digest: str | Path | None = None) -> Bundle:
+        """Read a bundle and refuse it unless its SHA-256 matches its .sha256 file."""
+        path = Path(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            raise BundleError(f"{path}: cannot read the bundle ({error.strerror})") from None
+        _verify_digest(path, raw, Path(digest) if digest else path.with_name(path.name + ".sha256"))
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise BundleError(f"{path}: the bundle is not valid JSON ({error})") from None
+        return cls(data, str(path))
+
+    def decision(self, decision_id: str) -> CompiledDecision:
+        try:
+            return self.decisions[decision_id]
+        except KeyError:
+            known = ", ".join(self.decisions)
+            raise UnknownDecision(f"unknown decision '{decision_id}'; the bundle has: {known}") \
+                from None
+
+    def decide(self, decision_id: str, facts: Mapping[str, Any], as_of: str | None = None) -> Answer:
+        """Answer a decision for facts (as JSON values); raises FactError for bad facts."""
+        return self.decision(decision_id).decide(facts, as_of)
+
+    def explain(self, answer: Answer, language: str = "en") -> list[Reason]:
+        return explain(self.decision(answer.decision), answer, language)
+
+    def clause_text(self, clause_id: str, language: str) -> Mapping[str, Any]:
+        return self.data["clauses"][clause_id]["text"][language]  # type: ignore[no-any-return]
+
+
+def _verify_digest(path: Path, raw: bytes, digest_path: Path) -> None:
+    try:
+        recorded = digest_path.read_text(encoding="utf-8").split()[0]
+    except (OSError, IndexError):
+        raise BundleError(f"{path}: no digest file {digest_path}; refusing an unverified "
+                          "bundle") from None
+    actual = hashlib.sha256(raw).hexdigest()
+    if recorded.lower() != actual:
+        raise BundleError(f"{path}: SHA-256 is {actual} but {digest_path.name} records "
+                          f"{recorded}; the bundle was changed or truncated")
+
+
+def _check_shape(data: Any, source: str) -> None:
+    if not isinstance(data, dict):
+        raise BundleError(f"{source}: a bundle is a JSON object")
+    missing = [key for key in REQUIRED_KEYS if key not in data]
+    if missing:
+        raise BundleError(f"{source}: not a terms bundle (missing {', '.join(missing)})")
+    if data["format"] != "terms-bundle":
+        raise BundleError(f"{source}: format is '{data['format']}', expected 'terms-bundle'")
+    version = str(data["format_version"])
+    major = version.split(".")[0]
+    if not major.isdigit() or int(major) != SUPPORTED_MAJOR:
+        raise BundleError(f"{source}: format version {version} is not supported; this checker "
+                          f"reads {SUPPORTED_MAJOR}.x")
+
+
+__all__ = ["Answer", "Bundle", "BundleError", "FactError", "Reason", "UnknownDecision"]

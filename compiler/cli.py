@@ -1,0 +1,275 @@
+"""The `terms` command line: parse options, call the library, render diagnostics once.
+
+Heavy modules (YAML, JSON Schema, Markdown) are imported inside the commands that need them,
+so `terms check` starts about as fast as Python itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFLICT = 0, 1, 2, 3
+
+DESCRIPTION = """\
+Compile licensing terms written as YAML clauses into a JSON rule bundle (and, later, a
+multilingual site), and answer questions from a bundle.
+
+commands:
+  validate  check the corpus: YAML, schemas, references, conditions, worked examples
+  build     validate, then write build/bundle/<corpus>.json, its .sha256 and conformance.json
+  check     answer a decision from a bundle for one fact set or a JSON Lines batch
+
+exit codes: 0 success; 1 errors in the corpus (validate, build) or some fact sets failed
+(check); 2 usage error, unreadable bundle or invalid facts; 3 the rules conflict.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse exits with 2 on usage errors, which is our usage exit code too.
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="terms", description=DESCRIPTION,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    validate = commands.add_parser(
+        "validate", help="check the corpus and print every problem",
+        description="Load and check the corpus; print every problem at once, sorted by file and "
+                    "line, as path:line:col: error[CODE]: message. Exit 0 when clean, 1 on errors.")
+    _add_corpus_options(validate)
+
+    build = commands.add_parser(
+        "build", help="validate, then write the bundle",
+        description="Validate the corpus, then write build/bundle/<corpus-id>.json, its .sha256 "
+                    "and conformance.json. Output is written to a temporary folder and swapped "
+                    "in at the end, so a failed build leaves the previous output untouched.")
+    _add_corpus_options(build)
+    build.add_argument("--out", type=Path, default=Path("build"),
+                       help="output folder (default: build)")
+    build.add_argument("--conformance", type=Path, default=None,
+                       help="folder of conformance cases to export "
+                            "(default: tests/conformance beside the corpus folder)")
+    build.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    build.add_argument("-v", "--verbose", action="store_true", help="print each stage's time")
+
+    check = commands.add_parser(
+        "check", help="answer a decision from a bundle",
+        description="Answer a decision for FACTS: a JSON or YAML file, '-' for standard input, "
+                    "or a .jsonl file (or --lines) with one fact set per line, answered in "
+                    "order. A bad line gets an error answer naming its line; the rest go on.",
+        epilog="example: terms check --bundle build/bundle/product-terms-sa.json "
+               "--decision sa-renewal facts.json")
+    check.add_argument("--bundle", required=True, type=Path, help="the bundle JSON file")
+    check.add_argument("--digest", type=Path, default=None,
+                       help="its SHA-256 file (default: BUNDLE.sha256)")
+    check.add_argument("--decision", required=True, help="decision id, e.g. sa-purchase")
+    check.add_argument("--as-of", default=None, metavar="DATE",
+                       help="evaluate as of this date (default: the decision's date fact)")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--lang", default="en", help="language of reasons and quotes (default en)")
+    check.add_argument("--lines", action="store_true",
+                       help="read FACTS as JSON Lines even without the .jsonl extension")
+    check.add_argument("facts", metavar="FACTS", help="facts file, or - for standard input")
+    return parser
+
+
+def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", nargs="?", type=Path, default=Path("terms"),
+                        help="the corpus folder (default: terms)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="diagnostics as text lines or a JSON array")
+
+
+def _version() -> str:
+    from compiler import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = {"validate": _validate, "build": _build, "check": _check}[args.command]
+    try:
+        return command(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+# validate and build --------------------------------------------------------------------------
+
+def _print_diagnostics(diagnostics: Sequence[Any], fmt: str, stream: TextIO) -> None:
+    from compiler.diagnostics import render_json, render_text
+
+    if fmt == "json":
+        print(render_json(diagnostics), file=stream)
+    elif diagnostics:
+        print(render_text(diagnostics), file=stream)
+
+
+def _summary(diagnostics: Sequence[Any]) -> str:
+    errors = sum(1 for d in diagnostics if d.severity.value == "error")
+    warnings = len(diagnostics) - errors
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from compiler.pipeline import compile_corpus
+
+    result = compile_corpus(args.path)
+    _print_diagnostics(result.diagnostics, args.format, sys.stdout)
+    if args.format == "text" and not result.ok:
+        print(_summary(result.diagnostics), file=sys.stderr)
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _build(args: argparse.Namespace) -> int:
+    from compiler.pipeline import compile_corpus, conformance_cases, source_revision, write_bundle
+
+    quiet, verbose = args.quiet, args.verbose and not args.quiet
+
+    def progress(stage: str, seconds: float) -> None:
+        if not quiet:
+            timing = f" ({seconds * 1000:.0f} ms)" if verbose else ""
+            print(f"  {stage}{timing}", file=sys.stderr)
+
+    started = time.perf_counter()
+    result = compile_corpus(args.path, progress)
+    _print_diagnostics(result.diagnostics, args.format, sys.stdout)
+    if not result.ok or result.corpus is None:
+        print(f"build failed: {_summary(result.diagnostics)}", file=sys.stderr)
+        return EXIT_FAILED
+    folder = args.conformance or args.path.resolve().parent / "tests" / "conformance"
+    emit_started = time.perf_counter()
+    bundle = write_bundle(result.corpus, args.out / "bundle", source_revision(args.path),
+                          conformance_cases(folder) if folder.is_dir() else [])
+    progress("emit bundle", time.perf_counter() - emit_started)
+    if not quiet:
+        print(f"wrote {bundle} in {time.perf_counter() - started:.2f} s", file=sys.stderr)
+    return EXIT_OK
+
+
+# check ---------------------------------------------------------------------------------------
+
+def _check(args: argparse.Namespace) -> int:
+    from compiler.checker import Bundle, BundleError, UnknownDecision
+
+    try:
+        bundle = Bundle.load(args.bundle, args.digest)
+        bundle.decision(args.decision)
+    except (BundleError, UnknownDecision) as error:
+        print(f"terms check: {str(error).strip(chr(34))}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.lang not in bundle.data["languages"]:
+        print(f"terms check: language '{args.lang}' is not in the bundle "
+              f"({', '.join(bundle.data['languages'])})", file=sys.stderr)
+        return EXIT_USAGE
+    lines = args.lines or args.facts.endswith(".jsonl")
+    try:
+        stream = sys.stdin if args.facts == "-" else open(args.facts, encoding="utf-8")  # noqa: SIM115
+    except OSError as error:
+        print(f"terms check: cannot read {args.facts}: {error.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    with stream:
+        if lines:
+            return _check_lines(bundle, args, stream)
+        return _check_one(bundle, args, stream)
+
+
+def _read_facts(stream: TextIO, name: str) -> Any:
+    text = stream.read()
+    try:
+        return json.loads(text)
+    except ValueError:
+        if name.endswith(".json"):
+            raise
+    import yaml  # only for YAML fact files: keeps the JSON path light
+
+    return yaml.safe_load(text)
+
+
+def _check_one(bundle: Any, args: argparse.Namespace, stream: TextIO) -> int:
+    from compiler.evaluate import CONFLICT, FactError
+
+    try:
+        facts = _read_facts(stream, args.facts)
+        answer = bundle.decide(args.decision, facts, args.as_of)
+    except FactError as error:
+        for problem in error.problems:
+            print(f"{args.facts}: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as error:  # a syntax error in the facts file, whatever its parser
+        print(f"{args.facts}: error: cannot read the facts: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.format == "json":
+        print(json.dumps(_answer_json(bundle, answer, args.lang), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(_answer_text(bundle, answer, args.lang)))
+    return EXIT_CONFLICT if answer.outcome == CONFLICT else EXIT_OK
+
+
+def _check_lines(bundle: Any, args: argparse.Namespace, stream: TextIO) -> int:
+    from compiler.evaluate import CONFLICT, FactError
+
+    decision = bundle.decision(args.decision)
+    failed = 0
+    out = sys.stdout
+    for number, line in _numbered_lines(stream):
+        try:
+            answer = decision.decide(json.loads(line), args.as_of)
+        except (FactError, ValueError) as error:
+            failed += 1
+            problem = "; ".join(error.problems) if isinstance(error, FactError) else \
+                f"not valid JSON ({error})"
+            out.write(json.dumps({"line": number, "error": problem}, ensure_ascii=False) + "\n"
+                      if args.format == "json" else f"line {number}: error: {problem}\n")
+            continue
+        failed += answer.outcome == CONFLICT
+        if args.format == "json":
+            record = {"line": number, **_answer_json(bundle, answer, args.lang)}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            out.write(f"line {number}: {answer.outcome}"
+                      f" ({', '.join(answer.deciding) or 'default'})\n")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _numbered_lines(stream: TextIO) -> Iterator[tuple[int, str]]:
+    for number, line in enumerate(stream, start=1):
+        if line.strip():
+            yield number, line
+
+
+def _answer_json(bundle: Any, answer: Any, language: str) -> dict[str, Any]:
+    return {**answer.to_json(),
+            "reasons": [r.to_json() for r in bundle.explain(answer, language)]}
+
+
+def _answer_text(bundle: Any, answer: Any, language: str) -> list[str]:
+    labels = bundle.data["decisions"][answer.decision]["outcomes"]
+    label = labels.get(answer.outcome, {}).get(language, answer.outcome)
+    shown = answer.outcome if label == answer.outcome else f"{answer.outcome} ({label})"
+    lines = [f"{answer.decision}: {shown}, as of {answer.as_of}"]
+    for reason in bundle.explain(answer, language):
+        lines.append(f"  - {reason.message}")
+        if reason.status == "deciding":
+            text = bundle.clause_text(reason.clause, language)
+            lines.append(f"      {text['title']}: {text['plain']}".replace("\n", "\n      "))
+    return lines
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The condition language: lexer -> parser -> nodes -> typecheck (to the bundle's JSON AST)."""

@@ -1,0 +1,255 @@
+"""Explain: why each rule of a decision did or did not decide an answer, in en, uk, ru or zh.
+
+For a rule whose condition failed, the reason names the first condition that failed, with the
+facts' values and the limit: "order_date is 91 days after license_date; the limit is 90
+(window_days)". Like evaluate.py, this module is on the light `terms check` path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from compiler.evaluate import (
+    CONFLICT, Answer, CompiledDecision, CompiledRule, from_ordinal, to_ordinal,
+)
+
+LANGUAGES = ("en", "uk", "ru", "zh")
+
+PHRASES: dict[str, dict[str, str]] = {
+    "en": {
+        "deciding": "{clause} applies: {outcome}",
+        "overridden": "{clause} applies but is overridden by {by}",
+        "not-in-effect": "{clause} is not in effect on {date} (in effect {window})",
+        "not-met": "{clause} does not apply: {failure}",
+        "default": "no rule applies, so the answer is the default: {outcome}",
+        "conflict": "conflict: {clauses} apply with different outcomes and none overrides the others",
+        "from": "from {date}", "until": "until {date}", "from-until": "from {start} until {end}",
+        "compare": "{subject} is {value}; the rule needs {op} {limit}",
+        "days-limit": "{end} is {count} days after {start}; the limit is {limit}",
+        "days": "the number of days from {start} to {end}",
+        "bool": "{subject} is {value}",
+        "in": "{subject} is {value}, which is not one of: {options}",
+        "not-in": "{subject} is {value}, which is excluded ({options})",
+        "or": "none of the alternatives holds: {alternatives}", "or-joiner": "; or ",
+        "int-ops": "<=:at most|<:less than|>=:at least|>:more than|==:|!=:anything but",
+        "date-ops": "<=:on or before|<:before|>=:on or after|>:after|==:|!=:anything but",
+    },
+    "uk": {
+        "deciding": "{clause} застосовується: {outcome}",
+        "overridden": "{clause} застосовується, але його перекриває {by}",
+        "not-in-effect": "{clause} не діє на {date} (діє {window})",
+        "not-met": "{clause} не застосовується: {failure}",
+        "default": "жодне правило не застосовується, тому відповідь типова: {outcome}",
+        "conflict": "конфлікт: {clauses} застосовуються з різними результатами, і жоден не "
+                    "перекриває інші",
+        "from": "з {date}", "until": "до {date}", "from-until": "з {start} до {end}",
+        "compare": "{subject} = {value}; правило вимагає: {op} {limit}",
+        "days-limit": "{end} настає через {count} дн. після {start}; межа — {limit}",
+        "days": "кількість днів від {start} до {end}",
+        "bool": "{subject} має значення {value}",
+        "in": "{subject} = {value}, а це не одне з: {options}",
+        "not-in": "{subject} = {value}, а це одне з виключених значень ({options})",
+        "or": "не виконується жодна з умов: {alternatives}", "or-joiner": "; або ",
+        "int-ops": "<=:не більше ніж|<:менше ніж|>=:не менше ніж|>:більше ніж|==:|!=:будь-що, крім",
+        "date-ops": "<=:не пізніше|<:раніше ніж|>=:не раніше|>:пізніше ніж|==:|!=:будь-що, крім",
+    },
+    "ru": {
+        "deciding": "{clause} применяется: {outcome}",
+        "overridden": "{clause} применяется, но его перекрывает {by}",
+        "not-in-effect": "{clause} не действует на {date} (действует {window})",
+        "not-met": "{clause} не применяется: {failure}",
+        "default": "ни одно правило не применяется, поэтому ответ по умолчанию: {outcome}",
+        "conflict": "конфликт: {clauses} применяются с разными результатами, и ни одно не "
+                    "перекрывает другие",
+        "from": "с {date}", "until": "по {date}", "from-until": "с {start} по {end}",
+        "compare": "{subject} = {value}; правило требует: {op} {limit}",
+        "days-limit": "{end} наступает через {count} дн. после {start}; предел — {limit}",
+        "days": "количество дней от {start} до {end}",
+        "bool": "{subject} имеет значение {value}",
+        "in": "{subject} = {value}, а это не одно из: {options}",
+        "not-in": "{subject} = {value}, а это одно из исключённых значений ({options})",
+        "or": "не выполняется ни одно из условий: {alternatives}", "or-joiner": "; или ",
+        "int-ops": "<=:не больше|<:меньше|>=:не меньше|>:больше|==:|!=:что угодно, кроме",
+        "date-ops": "<=:не позднее|<:ранее|>=:не ранее|>:позднее|==:|!=:что угодно, кроме",
+    },
+    "zh": {
+        "deciding": "{clause}适用：{outcome}",
+        "overridden": "{clause}适用，但被{by}优先取代",
+        "not-in-effect": "{clause}在{date}不生效（生效期：{window}）",
+        "not-met": "{clause}不适用：{failure}",
+        "default": "没有适用的规则，因此结果为默认值：{outcome}",
+        "conflict": "冲突：{clauses}均适用但结果不同，且互不优先",
+        "from": "自{date}起", "until": "至{date}止", "from-until": "自{start}至{end}",
+        "compare": "{subject}为{value}；规则要求：{op}{limit}",
+        "days-limit": "{end}在{start}之后{count}天；上限为{limit}",
+        "days": "从{start}到{end}的天数",
+        "bool": "{subject}为{value}",
+        "in": "{subject}为{value}，不在以下值中：{options}",
+        "not-in": "{subject}为{value}，属于被排除的值（{options}）",
+        "or": "以下条件均不满足：{alternatives}", "or-joiner": "；或",
+        "int-ops": "<=:不超过|<:小于|>=:不少于|>:大于|==:|!=:不为",
+        "date-ops": "<=:不晚于|<:早于|>=:不早于|>:晚于|==:|!=:不为",
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    clause: str
+    status: str
+    """deciding, overridden, not-in-effect or not-met."""
+    outcome: str
+    """The rule's outcome (what it would have given)."""
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"clause": self.clause, "status": self.status, "outcome": self.outcome,
+                "message": self.message}
+
+
+def explain(decision: CompiledDecision, answer: Answer, language: str = "en") -> list[Reason]:
+    """One reason per rule of the decision, in rule order, plus the default or the conflict."""
+    phrases = PHRASES.get(language, PHRASES["en"])
+    labels = decision.spec.get("outcomes", {})
+    reasons = [_reason(decision, rule, answer, phrases) for rule in decision.rules]
+    if answer.outcome == CONFLICT:
+        reasons.append(Reason("", "conflict", CONFLICT, phrases["conflict"].format(
+            clauses=", ".join(answer.deciding))))
+    elif not answer.deciding:
+        outcome = _outcome_label(labels, answer.outcome, language)
+        reasons.append(Reason("", "default", answer.outcome,
+                              phrases["default"].format(outcome=outcome)))
+    return reasons
+
+
+def _outcome_label(labels: Mapping[str, Mapping[str, str]], outcome: str, language: str) -> str:
+    label = labels.get(outcome, {}).get(language)
+    return f"{label} ({outcome})" if label and label != outcome else outcome
+
+
+def _reason(decision: CompiledDecision, rule: CompiledRule, answer: Answer,
+            phrases: Mapping[str, str]) -> Reason:
+    clause, outcome = rule.clause, rule.outcome
+    if clause in answer.deciding:
+        return Reason(clause, "deciding", outcome,
+                      phrases["deciding"].format(clause=clause, outcome=outcome))
+    if clause in answer.overridden:
+        applied = {*answer.deciding, *answer.overridden}
+        beaten_by = ", ".join(r.clause for r in decision.rules
+                              if r.clause in applied and clause in r.overrides)
+        return Reason(clause, "overridden", outcome,
+                      phrases["overridden"].format(clause=clause, by=beaten_by))
+    if not rule.in_effect(answer.day):
+        return Reason(clause, "not-in-effect", outcome, phrases["not-in-effect"].format(
+            clause=clause, date=answer.as_of, window=_window(rule, phrases)))
+    failure = _Describer(answer.facts, phrases).failure(rule.spec["when"])
+    return Reason(clause, "not-met", outcome,
+                  phrases["not-met"].format(clause=clause, failure=failure))
+
+
+def _window(rule: CompiledRule, phrases: Mapping[str, str]) -> str:
+    effective = rule.spec.get("effective") or {}
+    start, end = effective.get("from"), effective.get("until")
+    if start and end:
+        return phrases["from-until"].format(start=start, end=end)
+    return phrases["from"].format(date=start) if start else phrases["until"].format(date=end)
+
+
+class _Describer:
+    """Finds the first failing part of a condition and says it in words."""
+
+    def __init__(self, facts: Mapping[str, Any], phrases: Mapping[str, str]) -> None:
+        self.facts = facts
+        self.phrases = phrases
+
+    def value(self, node: Mapping[str, Any]) -> Any:
+        op = node["op"]
+        if op == "fact":
+            return self.facts[node["name"]]
+        if op in ("const", "param"):
+            value = node["value"]
+            return to_ordinal(value) if node["type"] == "date" else value
+        if op == "and":
+            return all(self.value(arg) for arg in node["args"])
+        if op == "or":
+            return any(self.value(arg) for arg in node["args"])
+        if op == "not":
+            return not self.value(node["arg"])
+        if op == "in":
+            return self.value(node["value"]) in [self.value(o) for o in node["options"]]
+        if op == "days":
+            return self.value(node["args"][1]) - self.value(node["args"][0])
+        left, right = self.value(node["left"]), self.value(node["right"])
+        return _OPERATIONS[op](left, right)
+
+    def failure(self, node: Mapping[str, Any], negated: bool = False) -> str:
+        """Words for why node is false (or true, when negated)."""
+        op = node["op"]
+        if op == ("or" if negated else "and"):
+            first = next(arg for arg in node["args"] if self.value(arg) == negated)
+            return self.failure(first, negated)
+        if op in ("and", "or"):
+            parts = [self.failure(arg, negated) for arg in node["args"]]
+            return self.phrases["or"].format(alternatives=self.phrases["or-joiner"].join(parts))
+        if op == "not":
+            return self.failure(node["arg"], not negated)
+        if op == "in":
+            options = ", ".join(self.show(o) for o in node["options"])
+            return self.phrases["not-in" if negated else "in"].format(
+                subject=self.subject(node["value"]), value=self.show(node["value"]), options=options)
+        if op == "fact" or op in ("const", "param"):
+            return self.phrases["bool"].format(subject=self.subject(node),
+                                               value=_show(self.value(node), "bool"))
+        return self.comparison(node, negated)
+
+    def comparison(self, node: Mapping[str, Any], negated: bool) -> str:
+        op = _NEGATION[node["op"]] if negated else node["op"]
+        left, right = node["left"], node["right"]
+        if left["op"] == "days" and op in ("<=", "<") and self.value(left) >= 0:
+            start, end = left["args"]
+            return self.phrases["days-limit"].format(
+                end=self.subject(end), start=self.subject(start), count=self.value(left),
+                limit=self.show(right))
+        kind = "date" if _type_of(left) == "date" else "int"
+        words = dict(pair.split(":", 1) for pair in self.phrases[f"{kind}-ops"].split("|"))
+        sentence = self.phrases["compare"].format(subject=self.subject(left), value=self.show(left),
+                                                  op=words[op], limit=self.show(right))
+        return " ".join(sentence.split(" ")).replace("  ", " ")
+
+    def subject(self, node: Mapping[str, Any]) -> str:
+        if node["op"] in ("fact", "param"):
+            return str(node["name"])
+        if node["op"] == "days":
+            start, end = node["args"]
+            return self.phrases["days"].format(start=self.subject(start), end=self.subject(end))
+        return self.show(node)
+
+    def show(self, node: Mapping[str, Any]) -> str:
+        shown = _show(self.value(node), _type_of(node))
+        return f"{shown} ({node['name']})" if node["op"] == "param" else shown
+
+
+def _type_of(node: Mapping[str, Any]) -> str:
+    if node["op"] == "days":
+        return "int"
+    if node["op"] in ("+", "-"):
+        return _type_of(node["left"])
+    return str(node.get("type", "bool"))
+
+
+def _show(value: Any, type_: str) -> str:
+    if type_ == "date" and isinstance(value, int):
+        return from_ordinal(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+_OPERATIONS = {
+    "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b,
+}
+_NEGATION = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}

@@ -1,0 +1,307 @@
+"""Load stage: YAML files -> documents whose every value knows its file, line and column."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from compiler.diagnostics import CompileError, Diagnostic, SourceSpan, caret_excerpt
+
+JsonPath = tuple[str | int, ...]
+
+# An alias may repeat a subtree, but a file may not expand to more than this many nodes beyond
+# its own: a "billion laughs" file is refused after a few milliseconds instead of hanging.
+ALIAS_EXPANSION_LIMIT = 100_000
+
+FILE_KINDS = {"corpus.yaml": "corpus", "decisions.yaml": "decisions", "glossary.yaml": "glossary"}
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """YAML 1.2 core-schema scalars: only true/false are booleans (so `NO` stays a country code),
+    only decimal digits are integers, and dates stay strings (JSON has no date type)."""
+
+
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789")
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"),
+    list("-+.0123456789"),
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+
+
+class _Loader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    yaml.composer.Composer,
+    _Resolver,
+):
+    """Composes nodes only: nothing is constructed, so no tag can run code."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        _Resolver.__init__(self)
+
+
+_STR = "tag:yaml.org,2002:str"
+_SCALAR_TAGS = {_STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+                "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
+
+
+@dataclass(frozen=True, slots=True)
+class ScalarPlacement:
+    """Where a string scalar's text sits in the file, to point inside it (a placeholder, a token)."""
+
+    span: SourceSpan
+    """Position of the scalar's first character (of its indicator for block scalars)."""
+    style: str
+    """PyYAML style: '' plain, "'" or '"' quoted, '|' literal, '>' folded."""
+    content_indent: int
+    """For block scalars: the column (0-based) where each content line starts."""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One YAML file, as plain JSON-like data plus the position of every value in it."""
+
+    path: str
+    """Display path of the file (relative to the working folder when under it)."""
+    kind: str
+    """Which schema applies: corpus, decisions, glossary or section."""
+    data: Any
+    """The file's content as dicts, lists, str, int, float, bool and None."""
+    positions: Mapping[JsonPath, SourceSpan]
+    """JSON path -> position of that value (of the key, for mapping entries)."""
+    scalars: Mapping[JsonPath, ScalarPlacement]
+    """JSON path -> placement of string scalars, to locate offsets inside them."""
+    lines: tuple[str, ...]
+    """The file's lines, for excerpts with a caret."""
+
+    def span(self, path: JsonPath) -> SourceSpan:
+        """Position of the value at path, or of its nearest ancestor that has one."""
+        while path not in self.positions and path:
+            path = path[:-1]
+        return self.positions.get(path, SourceSpan(self.path, 1, 1))
+
+    def span_in_scalar(self, path: JsonPath, offset: int) -> SourceSpan:
+        """Position of character `offset` of the string at path (exact for single-line and
+        literal scalars, the scalar's start line otherwise)."""
+        placement = self.scalars.get(path)
+        if placement is None:
+            return self.span(path)
+        text = _value_at(self.data, path)
+        start = placement.span
+        if placement.style == "|" and isinstance(text, str):
+            line_index = text.count("\n", 0, offset)
+            line_start = text.rfind("\n", 0, offset) + 1
+            return SourceSpan(start.file, start.line + 1 + line_index,
+                              placement.content_indent + offset - line_start + 1)
+        if placement.style in ("", "'", '"') and isinstance(text, str) and "\n" not in text:
+            quote = 1 if placement.style else 0
+            return SourceSpan(start.file, start.line, start.column + quote + offset)
+        return start
+
+    def excerpt(self, span: SourceSpan, width: int = 1) -> tuple[str, ...]:
+        if 1 <= span.line <= len(self.lines):
+            return caret_excerpt(self.lines[span.line - 1], span.column, width)
+        return ()
+
+
+def _value_at(data: Any, path: JsonPath) -> Any:
+    for key in path:
+        data = data[key]
+    return data
+
+
+def display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def discover(root: Path) -> list[tuple[Path, str]]:
+    """The corpus files under root with their kinds, in a stable order."""
+    found = [(root / name, kind) for name, kind in FILE_KINDS.items()]
+    found += [(p, "section") for p in sorted((root / "sections").glob("*.yaml"))]
+    return found
+
+
+def load_corpus_files(root: Path) -> tuple[list[Document], list[Diagnostic]]:
+    """Load every corpus file under root; returns documents and the problems of those that failed."""
+    if not root.is_dir():
+        raise CompileError([Diagnostic("E100", f"corpus folder '{root}' does not exist",
+                                       hint="pass the folder holding corpus.yaml")])
+    documents: list[Document] = []
+    problems: list[Diagnostic] = []
+    for path, kind in discover(root):
+        if not path.exists():
+            problems.append(Diagnostic("E106", f"missing corpus file '{display_path(path)}'",
+                                       SourceSpan(display_path(root), 1, 1)))
+            continue
+        try:
+            documents.append(load_file(path, kind))
+        except CompileError as error:
+            problems.extend(error.diagnostics)
+    return documents, problems
+
+
+def load_file(path: Path, kind: str) -> Document:
+    shown = display_path(path)
+    text = _decode(path.read_bytes(), shown)
+    lines = tuple(text.splitlines())
+    try:
+        root = yaml.compose(text, Loader=_Loader)  # type: ignore[arg-type]
+    except yaml.MarkedYAMLError as error:
+        raise CompileError([_syntax_diagnostic(error, shown, lines)]) from None
+    except RecursionError:
+        raise CompileError([Diagnostic("E107", "the file is nested too deeply to read",
+                                       SourceSpan(shown, 1, 1))]) from None
+    if root is None:
+        raise CompileError([Diagnostic("E105", "the file is empty; expected a mapping",
+                                       SourceSpan(shown, 1, 1))])
+    converter = _Converter(shown, lines, _count_distinct_nodes(root))
+    data = converter.convert(root, ())
+    return Document(shown, kind, data, converter.positions, converter.scalars, lines)
+
+
+def _decode(raw: bytes, shown: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        before = raw[: error.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
+        raise CompileError([Diagnostic(
+            "E104", f"the file is not valid UTF-8 (byte 0x{raw[error.start]:02x})",
+            SourceSpan(shown, line, column), hint="save the file as UTF-8")]) from None
+
+
+def _syntax_diagnostic(error: yaml.MarkedYAMLError, shown: str, lines: tuple[str, ...]) -> Diagnostic:
+    mark = error.problem_mark or error.context_mark
+    span = SourceSpan(shown, mark.line + 1, mark.column + 1) if mark else SourceSpan(shown, 1, 1)
+    problem = error.problem or "invalid YAML"
+    excerpt = caret_excerpt(lines[span.line - 1], span.column) if span.line <= len(lines) else ()
+    if "'\\t'" in problem:
+        return Diagnostic("E102", "a tab character is used for indentation", span,
+                          hint="YAML indents with spaces only", excerpt=excerpt)
+    context = f" {error.context}" if error.context else ""
+    return Diagnostic("E101", f"YAML syntax error: {problem}{context}", span, excerpt=excerpt)
+
+
+def _count_distinct_nodes(root: Node) -> int:
+    seen: set[int] = set()
+    stack: list[Node] = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, MappingNode):
+            stack.extend(item for pair in node.value for item in pair)
+    return len(seen)
+
+
+class _Converter:
+    """Node tree -> plain data, recording positions; refuses tags, duplicate keys and alias bombs."""
+
+    def __init__(self, shown: str, lines: tuple[str, ...], distinct_nodes: int) -> None:
+        self.shown = shown
+        self.lines = lines
+        self.budget = distinct_nodes + ALIAS_EXPANSION_LIMIT
+        self.positions: dict[JsonPath, SourceSpan] = {}
+        self.scalars: dict[JsonPath, ScalarPlacement] = {}
+        self.open_nodes: set[int] = set()
+
+    def span(self, node: Node) -> SourceSpan:
+        return SourceSpan(self.shown, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def fail(self, code: str, message: str, node: Node, hint: str = "") -> CompileError:
+        return CompileError([Diagnostic(code, message, self.span(node), hint=hint)])
+
+    def convert(self, node: Node, path: JsonPath) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise self.fail("E108", f"aliases expand this file beyond {ALIAS_EXPANSION_LIMIT} "
+                            "extra values", node, hint="this looks like an alias bomb")
+        if id(node) in self.open_nodes:
+            raise self.fail("E108", "an alias refers to a value that contains it", node)
+        self.positions.setdefault(path, self.span(node))
+        if isinstance(node, ScalarNode):
+            return self.scalar(node, path)
+        self.open_nodes.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                self.check_tag(node, "tag:yaml.org,2002:seq")
+                return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+            assert isinstance(node, MappingNode)
+            return self.mapping(node, path)
+        finally:
+            self.open_nodes.discard(id(node))
+
+    def mapping(self, node: MappingNode, path: JsonPath) -> dict[str, Any]:
+        self.check_tag(node, "tag:yaml.org,2002:map")
+        result: dict[str, Any] = {}
+        first_seen: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise self.fail("E101", "YAML syntax error: a mapping key must be a plain value",
+                                key_node)
+            key = str(key_node.value)
+            if key in first_seen:
+                first = first_seen[key].start_mark.line + 1
+                raise self.fail("E103", f"duplicate key '{key}' (first defined at line {first})",
+                                key_node, hint="each key may appear once in a mapping")
+            first_seen[key] = key_node
+            self.positions[(*path, key)] = self.span(key_node)
+            result[key] = self.convert(value_node, (*path, key))
+            self.positions[(*path, key)] = self.span(key_node)
+        return result
+
+    def scalar(self, node: ScalarNode, path: JsonPath) -> Any:
+        self.check_tag(node, *_SCALAR_TAGS)
+        tag, text = node.tag, node.value
+        if tag == _STR:
+            self.scalars[path] = ScalarPlacement(self.span(node), node.style or "",
+                                                 self.block_indent(node))
+            return text
+        if tag.endswith(":null"):
+            return None
+        if tag.endswith(":bool"):
+            return text.lower() == "true"
+        if tag.endswith(":int"):
+            return int(text)
+        return float(text)
+
+    def block_indent(self, node: ScalarNode) -> int:
+        if node.style not in ("|", ">"):
+            return 0
+        # The first content line after the indicator line sets the indentation.
+        for line in self.lines[node.start_mark.line + 1: node.end_mark.line + 1]:
+            if line.strip():
+                return len(line) - len(line.lstrip(" "))
+        return 0
+
+    def check_tag(self, node: Node, *allowed: str) -> None:
+        if node.tag not in allowed:
+            raise self.fail("E109", f"the YAML tag '{node.tag}' is not allowed", node,
+                            hint="terms files hold plain mappings, lists, text, numbers and booleans")

@@ -1,0 +1,155 @@
+"""The pipeline: the stages in order, run until one reports errors; the build writes atomically."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from compiler import link as link_stage
+from compiler import model as model_stage
+from compiler import verify as verify_stage
+from compiler.bundle import build_bundle, canonical_json, digest_line
+from compiler.diagnostics import CompileError, Diagnostic, has_errors
+from compiler.load import Document, load_corpus_files
+from compiler.validate import validate_document
+
+StageHook = Callable[[str, float], None]
+
+
+@dataclass
+class _State:
+    root: Path
+    documents: list[Document] = field(default_factory=list)
+    corpus: model_stage.Corpus | None = None
+
+
+def _load(state: _State) -> list[Diagnostic]:
+    state.documents, problems = load_corpus_files(state.root)
+    return problems
+
+
+def _validate(state: _State) -> list[Diagnostic]:
+    return [d for doc in state.documents for d in validate_document(doc)]
+
+
+def _model(state: _State) -> list[Diagnostic]:
+    state.corpus, problems = model_stage.build(state.documents)
+    return problems
+
+
+def _link(state: _State) -> list[Diagnostic]:
+    assert state.corpus is not None
+    state.corpus, problems = link_stage.link(state.corpus)
+    return problems
+
+
+def _verify(state: _State) -> list[Diagnostic]:
+    assert state.corpus is not None
+    return verify_stage.verify(state.corpus)
+
+
+# The whole processing order, in one place. A stage runs only when the ones before it found no
+# error, except that validation also runs over the files that did load, so one bad file does not
+# hide the schema errors of the others.
+STAGES: tuple[tuple[str, Callable[[_State], list[Diagnostic]]], ...] = (
+    ("load", _load),
+    ("validate", _validate),
+    ("model", _model),
+    ("link", _link),
+    ("verify", _verify),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    corpus: model_stage.Corpus | None
+    """The linked, verified corpus; None when a stage found errors."""
+    diagnostics: tuple[Diagnostic, ...]
+    timings: tuple[tuple[str, float], ...]
+    """(stage, seconds) for each stage that ran."""
+
+    @property
+    def ok(self) -> bool:
+        return self.corpus is not None and not has_errors(self.diagnostics)
+
+
+def compile_corpus(root: Path, on_stage: StageHook | None = None) -> Result:
+    state = _State(root)
+    diagnostics: list[Diagnostic] = []
+    timings: list[tuple[str, float]] = []
+    try:
+        for name, stage in STAGES:
+            started = time.perf_counter()
+            found = stage(state)
+            timings.append((name, time.perf_counter() - started))
+            if on_stage:
+                on_stage(name, timings[-1][1])
+            diagnostics.extend(found)
+            if has_errors(diagnostics) and name != "load":
+                return Result(None, tuple(diagnostics), tuple(timings))
+    except CompileError as error:
+        return Result(None, (*diagnostics, *error.diagnostics), tuple(timings))
+    return Result(state.corpus, tuple(diagnostics), tuple(timings))
+
+
+def source_revision(root: Path) -> str | None:
+    """The git commit of the corpus, with +dirty when its files have uncommitted changes."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return commit + ("+dirty" if dirty else "")
+
+
+def conformance_cases(folder: Path) -> list[dict[str, Any]]:
+    """Conformance cases from tests/conformance/*.yaml, for export beside the bundle."""
+    import yaml
+
+    cases = []
+    for path in sorted(folder.glob("*.yaml")):
+        for case in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]:
+            cases.append({"file": path.name, **case})
+    return cases
+
+
+def write_bundle(corpus: model_stage.Corpus, out: Path, revision: str | None,
+                 conformance: list[dict[str, Any]]) -> Path:
+    """Write build/bundle/ atomically: a temporary folder swapped in once complete."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        data = canonical_json(build_bundle(corpus, revision))
+        name = f"{corpus.id}.json"
+        (staging / name).write_bytes(data)
+        (staging / f"{name}.sha256").write_text(digest_line(data, name), encoding="utf-8")
+        cases = {"bundle": name, "cases": conformance}
+        (staging / "conformance.json").write_bytes(canonical_json(cases))
+        swap_in(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out / name
+
+
+def swap_in(staging: Path, target: Path) -> None:
+    """Replace target by staging with renames, so readers never see a half-written folder."""
+    old = target.with_name(f".{target.name}-old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    staging.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def dump_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2)

@@ -1,0 +1,140 @@
+"""Prose: {{ parameter }} placeholders, term:/clause: links and Markdown rendering of clause text.
+
+Substitution is our own and strict: a placeholder may name only a parameter of its own clause,
+anything else between {{ and }} is an error, and values are formatted per language. Markdown
+is rendered by markdown-it-py with raw HTML disabled, so `<script>` in prose is shown as text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+PLACEHOLDER_NAME = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*$")
+LINK_TARGET = re.compile(r"\]\(\s*<?([A-Za-z][A-Za-z0-9+.-]*):([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
+INTERNAL_SCHEMES = ("term", "clause")
+EXTERNAL_SCHEMES = ("http", "https", "mailto")
+
+MONTHS = {
+    "en": ("January February March April May June July August September October November "
+           "December").split(),
+    "uk": ("січня лютого березня квітня травня червня липня серпня вересня жовтня листопада "
+           "грудня").split(),
+    "ru": "января февраля марта апреля мая июня июля августа сентября октября ноября декабря".split(),
+}
+DATE_FORMATS = {"en": "{d} {month} {y}", "uk": "{d} {month} {y} р.", "ru": "{d} {month} {y} г.",
+                "zh": "{y}年{m}月{d}日"}
+BOOLEANS = {"en": ("yes", "no"), "uk": ("так", "ні"), "ru": ("да", "нет"), "zh": ("是", "否")}
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    name: str
+    """The parameter named, or the raw inner text when it is not a valid name."""
+    offset: int
+    length: int
+    valid: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    scheme: str
+    target: str
+    offset: int
+    """Offset of the scheme in the text."""
+
+
+def find_placeholders(text: str) -> list[Placeholder]:
+    found = []
+    for match in PLACEHOLDER.finditer(text):
+        name = PLACEHOLDER_NAME.match(match.group(1))
+        found.append(Placeholder(name.group(1) if name else match.group(1).strip(),
+                                 match.start(), len(match.group()), name is not None))
+    return found
+
+
+def find_unclosed(text: str) -> int | None:
+    """Offset of a '{{' that no '}}' closes, or of a stray Jinja-style '{%'."""
+    for match in re.finditer(r"\{\{|\{%", text):
+        if match.group() == "{%" or "}}" not in text[match.end():]:
+            return match.start()
+    return None
+
+
+def find_links(text: str) -> list[Link]:
+    return [Link(m.group(1), m.group(2), m.start(1)) for m in LINK_TARGET.finditer(text)]
+
+
+def format_value(type_: str, value: Any, language: str) -> str:
+    """A parameter value as prose shows it in a language (dates spelt the local way)."""
+    if type_ == "date":
+        year, month, day = (int(part) for part in str(value).split("-"))
+        template = DATE_FORMATS.get(language)
+        if template is None:
+            return str(value)
+        names = MONTHS.get(language)
+        return template.format(d=day, m=month, y=year, month=names[month - 1] if names else "")
+    if type_ == "bool":
+        yes, no = BOOLEANS.get(language, ("true", "false"))
+        return yes if value else no
+    return str(value)
+
+
+def substitute(text: str, values: Mapping[str, str]) -> str:
+    """Replace each {{ name }} by its formatted value; names were checked by the link stage."""
+    return PLACEHOLDER.sub(lambda m: values[m.group(1).strip()], text)
+
+
+def resolve_links(text: str, url_for: Callable[[str, str], tuple[str, str]]) -> str:
+    """Rewrite term:/clause: link targets as site URLs, with a title where one is given."""
+
+    def replace(match: re.Match[str]) -> str:
+        scheme, target = match.group(1), match.group(2)
+        if scheme not in INTERNAL_SCHEMES:
+            return match.group()
+        url, title = url_for(scheme, target)
+        quoted = f' "{title.replace(chr(34), chr(39))}"' if title else ""
+        return f"]({url}{quoted})"
+
+    return LINK_TARGET.sub(replace, text)
+
+
+@cache
+def markdown() -> MarkdownIt:
+    # CommonMark without raw HTML: tags in prose are escaped and shown as text.
+    return MarkdownIt("commonmark", {"html": False}).disable("image")
+
+
+def to_html(text: str) -> str:
+    return markdown().render(text)
+
+
+def to_plain_text(text: str) -> str:
+    """Prose without Markdown syntax: one line per paragraph or list item, for terminals."""
+    lines: list[str] = []
+    number: list[int] = []
+    prefix = ""
+    for token in markdown().parse(text):
+        if token.type == "ordered_list_open":
+            number.append(int(str(token.attrGet("start") or 1)))
+        elif token.type == "bullet_list_open":
+            number.append(0)
+        elif token.type in ("ordered_list_close", "bullet_list_close"):
+            number.pop()
+        elif token.type == "list_item_open":
+            prefix = f"{number[-1]}. " if number[-1] else "- "
+            if number[-1]:
+                number[-1] += 1
+        elif token.type == "inline":
+            words = "".join(" " if child.type in ("softbreak", "hardbreak") else child.content
+                            for child in token.children or ()
+                            if child.type in ("text", "code_inline", "softbreak", "hardbreak"))
+            lines.append(prefix + " ".join(words.replace("\n", " ").split()))
+            prefix = ""
+    return "\n".join(lines)

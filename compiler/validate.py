@@ -1,0 +1,113 @@
+"""Validate stage: each document against its JSON Schema (draft 2020-12), every error at once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from referencing import Registry, Resource
+
+from compiler.diagnostics import Diagnostic
+from compiler.load import Document
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMA_FILES = {"corpus": "corpus.schema.json", "decisions": "decisions.schema.json",
+                "glossary": "glossary.schema.json", "section": "section.schema.json"}
+
+# Readable names for the patterns of common.schema.json, so an error says what was expected.
+PATTERN_NAMES = {
+    "^[a-z0-9]+(-[a-z0-9]+)*$": "a kebab-case id (lower-case words joined by hyphens)",
+    "^[a-z0-9]+(-[a-z0-9]+)*(\\.[a-z0-9]+(-[a-z0-9]+)*)*$":
+        "a clause id (kebab-case words joined by dots)",
+    "^[a-z][a-z0-9_]*$": "a snake_case name",
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "a date (YYYY-MM-DD)",
+    "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$": "a language code such as en or zh-Hans",
+    "^[0-9a-f]{8,64}$": "a hexadecimal hash",
+}
+JSON_TYPES = {"object": "a mapping", "array": "a list", "string": "a text",
+              "integer": "a whole number", "boolean": "true or false", "null": "nothing",
+              "number": "a number"}
+
+
+def schema_path(kind: str) -> Path:
+    return SCHEMA_DIR / SCHEMA_FILES[kind]
+
+
+@cache
+def _registry() -> Registry:
+    resources = []
+    for path in SCHEMA_DIR.glob("*.schema.json"):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        resources.append((schema["$id"], Resource.from_contents(schema)))
+    return Registry().with_resources(resources)
+
+
+@cache
+def _validator(kind: str) -> jsonschema.protocols.Validator:
+    schema = json.loads(schema_path(kind).read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema, registry=_registry())
+
+
+def validate_document(document: Document) -> list[Diagnostic]:
+    """Every schema problem of one document, each at the line of the offending value."""
+    validator = _validator(document.kind)
+    return [d for error in validator.iter_errors(document.data) for d in _diagnose(document, error)]
+
+
+def _found(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return JSON_TYPES["object" if isinstance(value, dict) else "array"]
+    if value is None:
+        return "nothing"
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else str(value)
+
+
+def _json_path(path: tuple[Any, ...]) -> str:
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+
+
+def _diagnose(document: Document, error: jsonschema.ValidationError) -> Iterator[Diagnostic]:
+    path = tuple(error.absolute_path)
+    where = ".".join(str(p) for p in path) or "the file"
+
+    def diagnostic(code: str, message: str, at: tuple[Any, ...] = path, hint: str = "") -> Diagnostic:
+        return Diagnostic(code, message, document.span(at), _json_path(at), hint)
+
+    validator = error.validator
+    if validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        for key in sorted(set(error.instance) - set(allowed)):
+            hint = f"expected one of: {', '.join(allowed)}" if allowed else ""
+            yield diagnostic("E201", f"unknown property '{key}' in {where}", (*path, key), hint)
+    elif validator == "required":
+        missing = [k for k in error.validator_value if k not in error.instance]
+        for key in missing:
+            yield diagnostic("E202", f"missing required property '{key}' in {where}")
+    elif validator == "type":
+        expected = error.validator_value
+        names = [JSON_TYPES[t] for t in ([expected] if isinstance(expected, str) else expected)]
+        yield diagnostic("E203", f"{where} must be {' or '.join(names)}, found "
+                         f"{_found(error.instance)}")
+    elif validator == "pattern":
+        name = PATTERN_NAMES.get(error.validator_value, f"text matching {error.validator_value}")
+        if "propertyNames" in error.absolute_schema_path:  # a mapping key, not a value
+            yield diagnostic("E204", f"key {_found(error.instance)} in {where} is not {name}",
+                             (*path, error.instance))
+        else:
+            yield diagnostic("E204", f"{_found(error.instance)} is not {name} (in {where})")
+    elif validator == "enum":
+        options = ", ".join(str(v) for v in error.validator_value)
+        yield diagnostic("E204", f"{where} must be one of {options}, found {_found(error.instance)}")
+    elif validator in ("oneOf", "anyOf") and error.context:
+        yield from _diagnose(document, jsonschema.exceptions.best_match(error.context))
+    elif validator == "not" and error.schema == {"required": ["enum"]}:
+        yield diagnostic("E205", f"'enum' is only for facts of type enum (in {where})",
+                         (*path, "enum"))
+    else:
+        yield diagnostic("E205", f"{where}: {error.message}")

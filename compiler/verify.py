@@ -1,0 +1,40 @@
+"""Verify stage: run every worked example against the compiled rules; a failing one is an error."""
+
+from __future__ import annotations
+
+from compiler.bundle import decision_json, example_facts
+from compiler.diagnostics import Diagnostic
+from compiler.evaluate import CompiledDecision, FactError
+from compiler.explain import explain
+from compiler.model import Corpus
+
+
+def compile_decisions(corpus: Corpus) -> dict[str, CompiledDecision]:
+    return {d.id: CompiledDecision(d.id, decision_json(corpus, d))
+            for d in corpus.decisions.values()}
+
+
+def verify(corpus: Corpus) -> list[Diagnostic]:
+    """Problems found by running the examples (the link stage must have found none)."""
+    compiled = compile_decisions(corpus)
+    problems = []
+    for clause in corpus.all_clauses():
+        if clause.rule is None or clause.rule.decision not in compiled:
+            continue
+        decision = compiled[clause.rule.decision]
+        for example in clause.examples:
+            facts = example_facts(corpus.decisions[decision.id], example.facts)
+            # Decisions dated by the caller run their examples as of the edition date.
+            as_of = example.as_of or (None if decision.as_of_fact else corpus.edition_date)
+            span = example.origin.span()
+            try:
+                answer = decision.decide(facts, as_of)
+            except FactError as error:
+                problems.append(Diagnostic("E361", f"example cannot run: {error}", span))
+                continue
+            if answer.outcome != example.outcome:
+                reasons = [r.message for r in explain(decision, answer)]
+                problems.append(Diagnostic(
+                    "E360", f"example expects '{example.outcome}' but the rules give "
+                    f"'{answer.outcome}'", span, excerpt=tuple(reasons)))
+    return problems
