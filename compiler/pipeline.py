@@ -17,7 +17,7 @@ from compiler import model as model_stage
 from compiler import verify as verify_stage
 from compiler.bundle import build_bundle, canonical_json, digest_line
 from compiler.diagnostics import CompileError, Diagnostic, has_errors
-from compiler.load import Document, load_corpus_files
+from compiler.load import Document, load_corpus_files, load_file
 from compiler.validate import validate_document
 
 StageHook = Callable[[str, float], None]
@@ -112,13 +112,13 @@ def source_revision(root: Path) -> str | None:
 
 
 def conformance_cases(folder: Path) -> list[dict[str, Any]]:
-    """Conformance cases from tests/conformance/*.yaml, for export beside the bundle."""
-    import yaml
-
+    """Conformance cases from tests/conformance/*.yaml (a decision and its cases per file),
+    flattened for export beside the bundle."""
     cases = []
     for path in sorted(folder.glob("*.yaml")):
-        for case in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]:
-            cases.append({"file": path.name, **case})
+        data = load_file(path, "conformance").data  # our loader: dates stay ISO strings
+        for case in data["cases"]:
+            cases.append({"file": path.name, "decision": data["decision"], **case})
     return cases
 
 

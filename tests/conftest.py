@@ -1,0 +1,48 @@
+"""Shared fixtures: the shipped corpus, a writable copy of the mini corpus, a built bundle."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from compiler.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_CORPUS = ROOT / "terms"
+MINI_CORPUS = ROOT / "tests" / "fixtures" / "mini"
+CONFORMANCE = ROOT / "tests" / "conformance"
+
+
+@pytest.fixture
+def mini(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the mini corpus at ./terms in a fresh working folder; edit it freely."""
+    shutil.copytree(MINI_CORPUS, tmp_path / "terms")
+    monkeypatch.chdir(tmp_path)
+    return Path("terms")
+
+
+@pytest.fixture
+def run_terms(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Run the CLI in-process: run_terms("validate", "terms") -> (exit code, stdout, stderr)."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        try:
+            code = main(list(args))
+        except SystemExit as exit_:  # argparse usage errors and --help
+            code = int(exit_.code or 0)
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def shipped_bundle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The shipped corpus built once per test session; yields the bundle JSON path."""
+    out = tmp_path_factory.mktemp("build")
+    code = main(["build", str(SHIPPED_CORPUS), "--out", str(out), "-q"])
+    assert code == 0, "the shipped corpus must build"
+    yield out / "bundle" / "product-terms-sa.json"
