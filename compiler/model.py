@@ -186,6 +186,9 @@ class Corpus:
     languages: tuple[str, ...]
     edition: str
     edition_date: str | None
+    """Publication date of the edition (reproducible builds take dates from here, not the clock)."""
+    previous_edition: str | None
+    """Git revision of the previous edition, for the list of changes."""
     enums: Mapping[str, Enum]
     decisions: Mapping[str, Decision]
     glossary: Mapping[str, Term]
@@ -232,7 +235,8 @@ def build(documents: list[Document]) -> tuple[Corpus, list[Diagnostic]]:
     corpus = Corpus(
         id=meta["id"], title=meta["title"], description=meta.get("description", {}),
         source_language=meta["source_language"], languages=languages, edition=meta["edition"],
-        edition_date=meta.get("edition_date"), enums=enums, decisions=decisions,
+        edition_date=meta.get("edition_date"), previous_edition=meta.get("previous_edition"),
+        enums=enums, decisions=decisions,
         glossary=glossary, sections=sections,
         clauses={clause.id: clause for s in sections for clause in s.clauses},
     )

@@ -46,3 +46,25 @@ def shipped_bundle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     code = main(["build", str(SHIPPED_CORPUS), "--out", str(out), "-q"])
     assert code == 0, "the shipped corpus must build"
     yield out / "bundle" / "product-terms-sa.json"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/ from the current output (review the diff!)")
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """golden("name.json", text): compare text with tests/golden/name.json, or rewrite it
+    when pytest runs with --update-golden."""
+    update = request.config.getoption("--update-golden")
+
+    def check(name: str, text: str) -> None:
+        path = ROOT / "tests" / "golden" / name
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        assert path.exists(), f"no golden file {path}; run pytest --update-golden and review it"
+        assert text == path.read_text(encoding="utf-8"), f"output differs from {path}"
+
+    return check
