@@ -198,7 +198,8 @@ class _Describer:
         if op == "in":
             options = ", ".join(self.show(o) for o in node["options"])
             return self.phrases["not-in" if negated else "in"].format(
-                subject=self.subject(node["value"]), value=self.show(node["value"]), options=options)
+                subject=self.subject(node["value"]), value=self.show(node["value"], named=False),
+                options=options)
         if op == "fact" or op in ("const", "param"):
             return self.phrases["bool"].format(subject=self.subject(node),
                                                value=_show(self.value(node), "bool"))
@@ -214,8 +215,9 @@ class _Describer:
                 limit=self.show(right))
         kind = "date" if _type_of(left) == "date" else "int"
         words = dict(pair.split(":", 1) for pair in self.phrases[f"{kind}-ops"].split("|"))
-        sentence = self.phrases["compare"].format(subject=self.subject(left), value=self.show(left),
-                                                  op=words[op], limit=self.show(right))
+        sentence = self.phrases["compare"].format(
+            subject=self.subject(left), value=self.show(left, named=False), op=words[op],
+            limit=self.show(right))
         return " ".join(sentence.split(" ")).replace("  ", " ")
 
     def subject(self, node: Mapping[str, Any]) -> str:
@@ -226,9 +228,10 @@ class _Describer:
             return self.phrases["days"].format(start=self.subject(start), end=self.subject(end))
         return self.show(node)
 
-    def show(self, node: Mapping[str, Any]) -> str:
+    def show(self, node: Mapping[str, Any], named: bool = True) -> str:
+        """The node's value, with the name of the parameter or fact it comes from."""
         shown = _show(self.value(node), _type_of(node))
-        return f"{shown} ({node['name']})" if node["op"] == "param" else shown
+        return f"{shown} ({node['name']})" if named and node["op"] in ("param", "fact") else shown
 
 
 def _type_of(node: Mapping[str, Any]) -> str:
