@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from compiler import __version__
+from compiler.freshness import translation_status
 from compiler.model import Clause, Corpus, Decision, Fact
 from compiler.prose import format_value, resolve_links, substitute, to_html, to_plain_text
 
@@ -35,15 +36,25 @@ def term_url(term_id: str, language: str) -> str:
 
 
 def rendered_markdown(corpus: Corpus, clause: Clause, language: str) -> str:
-    """The clause body in a language with parameters substituted and links pointing at the site."""
+    """The clause body in a language with parameters substituted and links pointing at the site.
+
+    Links are relative to the clause's page (../glossary/#term), so the same text works on the
+    site and, resolved against the clause's url, from the bundle; a defined term's link carries
+    its definition as a title.
+    """
     values = {name: format_value(p.type, p.value, language) for name, p in clause.parameters.items()}
 
     def url_for(scheme: str, target: str) -> tuple[str, str]:
         if scheme == "term":
-            return "/" + term_url(target, language), ""
-        return "/" + clause_url(corpus, target, language), ""
+            definition = corpus.glossary[target].text[language].definition
+            return "../" + term_url(target, language).split("/", 1)[1], to_plain_text(definition)
+        return "../" + clause_url(corpus, target, language).split("/", 1)[1], ""
 
     return resolve_links(substitute(clause.text[language].body, values), url_for)
+
+
+def rendered_html(corpus: Corpus, clause: Clause, language: str) -> str:
+    return to_html(rendered_markdown(corpus, clause, language))
 
 
 def fact_schema(fact: Fact, corpus: Corpus, language: str) -> dict[str, Any]:
@@ -116,6 +127,7 @@ def clause_json(corpus: Corpus, clause: Clause) -> dict[str, Any]:
             "title": clause.text[language].title,
             "markdown": markdown,
             "html": to_html(markdown),
+            "freshness": translation_status(clause, language, corpus.source_language),
             "plain": to_plain_text(markdown),
             "hash": sha256_hex(markdown.encode()),
             "url": clause_url(corpus, clause.id, language),

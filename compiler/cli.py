@@ -22,7 +22,7 @@ multilingual site), and answer questions from a bundle.
 
 commands:
   validate  check the corpus: YAML, schemas, references, conditions, worked examples
-  build     validate, then write build/bundle/<corpus>.json, its .sha256 and conformance.json
+  build     validate, then write build/bundle/ (the rule bundle) and build/site/ (the website)
   check     answer a decision from a bundle for one fact set or a JSON Lines batch
 
 exit codes: 0 success; 1 errors in the corpus (validate, build) or some fact sets failed
@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--conformance", type=Path, default=None,
                        help="folder of conformance cases to export "
                             "(default: tests/conformance beside the corpus folder)")
+    build.add_argument("--no-site", action="store_true",
+                       help="write the bundle only, without the MkDocs site")
     build.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     build.add_argument("-v", "--verbose", action="store_true", help="print each stage's time")
 
@@ -137,7 +139,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from compiler.pipeline import compile_corpus, conformance_cases, source_revision, write_bundle
+    from compiler.diagnostics import CompileError
+    from compiler.pipeline import compile_corpus, conformance_cases, source_revision, write_outputs
 
     quiet, verbose = args.quiet, args.verbose and not args.quiet
 
@@ -153,12 +156,17 @@ def _build(args: argparse.Namespace) -> int:
         print(f"build failed: {_summary(result.diagnostics)}", file=sys.stderr)
         return EXIT_FAILED
     folder = args.conformance or args.path.resolve().parent / "tests" / "conformance"
-    emit_started = time.perf_counter()
-    bundle = write_bundle(result.corpus, args.out / "bundle", source_revision(args.path),
-                          conformance_cases(folder) if folder.is_dir() else [])
-    progress("emit bundle", time.perf_counter() - emit_started)
+    try:
+        bundle = write_outputs(result.corpus, args.out, source_revision(args.path),
+                               conformance_cases(folder) if folder.is_dir() else [],
+                               with_site=not args.no_site, on_stage=progress)
+    except CompileError as error:
+        _print_diagnostics(error.diagnostics, args.format, sys.stdout)
+        print("build failed", file=sys.stderr)
+        return EXIT_FAILED
     if not quiet:
-        print(f"wrote {bundle} in {time.perf_counter() - started:.2f} s", file=sys.stderr)
+        site = "" if args.no_site else f" and {args.out / 'site'}/"
+        print(f"wrote {bundle}{site} in {time.perf_counter() - started:.2f} s", file=sys.stderr)
     return EXIT_OK
 
 

@@ -122,23 +122,47 @@ def conformance_cases(folder: Path) -> list[dict[str, Any]]:
     return cases
 
 
-def write_bundle(corpus: model_stage.Corpus, out: Path, revision: str | None,
-                 conformance: list[dict[str, Any]]) -> Path:
-    """Write build/bundle/ atomically: a temporary folder swapped in once complete."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+def write_outputs(corpus: model_stage.Corpus, out: Path, revision: str | None,
+                  conformance: list[dict[str, Any]], with_site: bool = True,
+                  on_stage: StageHook | None = None) -> Path:
+    """Write build/bundle, build/docs and build/site into a staging folder, then swap each in,
+    so a failed build leaves the previous output untouched. Returns the bundle's path."""
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+
+    def timed(stage: str, work: Callable[[], object]) -> None:
+        started = time.perf_counter()
+        work()
+        if on_stage:
+            on_stage(stage, time.perf_counter() - started)
+
     try:
-        data = canonical_json(build_bundle(corpus, revision))
         name = f"{corpus.id}.json"
-        (staging / name).write_bytes(data)
-        (staging / f"{name}.sha256").write_text(digest_line(data, name), encoding="utf-8")
-        cases = {"bundle": name, "cases": conformance}
-        (staging / "conformance.json").write_bytes(canonical_json(cases))
-        swap_in(staging, out)
-    except BaseException:
+        timed("emit bundle", lambda: _write_bundle(corpus, staging / "bundle", name, revision,
+                                                   conformance))
+        if with_site:
+            from compiler import site  # Jinja and MkDocs only when a site is built
+
+            timed("emit markdown", lambda: site.write_docs(corpus, staging / "bundle",
+                                                           staging / "docs"))
+            timed("mkdocs", lambda: site.build_sites(staging / "docs", staging / "site",
+                                                     corpus.languages))
+        for part in ("bundle", "docs", "site"):
+            if (staging / part).exists():
+                swap_in(staging / part, out / part)
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return out / name
+    return out / "bundle" / name
+
+
+def _write_bundle(corpus: model_stage.Corpus, folder: Path, name: str, revision: str | None,
+                  conformance: list[dict[str, Any]]) -> None:
+    folder.mkdir()
+    data = canonical_json(build_bundle(corpus, revision))
+    (folder / name).write_bytes(data)
+    (folder / f"{name}.sha256").write_text(digest_line(data, name), encoding="utf-8")
+    (folder / "conformance.json").write_bytes(canonical_json({"bundle": name,
+                                                              "cases": conformance}))
 
 
 def swap_in(staging: Path, target: Path) -> None:

@@ -1,0 +1,297 @@
+"""Emit stage (site): the linked corpus -> MkDocs sources per language -> MkDocs builds in parallel.
+
+One MkDocs project per language (build/docs/<lang>/), each with its own search index and a
+switcher to the same page in the other languages, plus a root page that picks a language.
+Clause prose is the HTML the bundle carries, so the site shows exactly the words tools cite.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from markupsafe import Markup
+
+from compiler.bundle import clause_url, rendered_html
+from compiler.diagnostics import CompileError, Diagnostic, SourceSpan
+from compiler.load import display_path
+from compiler.freshness import translation_status
+from compiler.model import Clause, Corpus, Decision
+from compiler.prose import format_value, to_html
+from compiler.rule_words import rule_in_words
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "site"
+SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+# lunr has no Ukrainian stemmer; its Russian one covers the whole Cyrillic block, so Ukrainian
+# words are indexed and found (stemmed the Russian way, identically for pages and queries).
+SEARCH_LANGUAGES = {"en": ["en"], "uk": ["ru", "en"], "ru": ["ru", "en"], "zh": ["zh", "en"]}
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|])")
+
+
+def md_escape(text: str) -> str:
+    """Text safe in a Markdown heading: special characters backslash-escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+@cache
+def strings() -> dict[str, dict[str, str]]:
+    data: dict[str, dict[str, str]] = yaml.safe_load(
+        (TEMPLATES / "strings.yaml").read_text(encoding="utf-8"))
+    return data
+
+
+def ui(language: str) -> dict[str, str]:
+    table = strings()
+    return table.get(language, table["en"])
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True)
+    env.filters["md"] = md_escape
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    """Render a template of site/; a template error is reported at its file and line."""
+    try:
+        return environment().get_template(template).render(**context)
+    except jinja2.TemplateSyntaxError as error:
+        line, message = error.lineno, error.message or str(error)
+    except jinja2.TemplateError as error:
+        line, message = _template_line(error, template), str(error)
+    path = display_path(TEMPLATES / template)
+    raise CompileError([Diagnostic("E701", f"template error: {message}",
+                                   SourceSpan(path, line, 1))]) from None
+
+
+def _template_line(error: Exception, template: str) -> int:
+    """The line of the template in an error's traceback (Jinja maps it onto template lines)."""
+    line = 1
+    trace = error.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename.endswith(template):
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line
+
+
+# Page contexts ---------------------------------------------------------------------------------
+
+def effective_line(clause: Clause, language: str) -> str:
+    s = ui(language)
+    start, end = clause.effective.start, clause.effective.end
+    def day(value: str) -> str:
+        return format_value("date", value, language)
+    if start and end:
+        return s["in_effect_between"].format(**{"from": day(start), "until": day(end)})
+    if start:
+        return s["in_effect_from"].format(**{"from": day(start)})
+    if end:
+        return s["in_effect_until"].format(until=day(end))
+    return s["in_effect_always"]
+
+
+def outcome_label(decision: Decision, outcome: str, language: str) -> str:
+    return decision.outcomes.get(outcome, {}).get(language, outcome)
+
+
+def fact_value(corpus: Corpus, decision: Decision, name: str, value: Any, language: str) -> str:
+    fact = decision.facts.get(name)
+    if fact is not None and fact.enum is not None:
+        return corpus.enums[fact.enum].values.get(value, {}).get(language, str(value))
+    if fact is not None and fact.type in ("date", "bool"):
+        return format_value(fact.type, value, language)
+    return str(value)
+
+
+def clause_context(corpus: Corpus, clause: Clause, language: str) -> dict[str, Any]:
+    s = ui(language)
+    status = translation_status(clause, language, corpus.source_language)
+    context: dict[str, Any] = {
+        "id": clause.id, "title": clause.text[language].title,
+        "effective": effective_line(clause, language),
+        "html": Markup(rendered_html(corpus, clause, language)),
+        "stale": status == "stale",
+        "source_url": f"../../{corpus.source_language}/{clause.section}/#{clause.id}",
+        "rule": None, "examples": [],
+    }
+    rule = clause.rule
+    if rule is None or rule.condition is None:
+        return context
+    decision = corpus.decisions[rule.decision]
+    context["rule"] = {
+        "decision": rule.decision,
+        "gives": s["rule_gives"].format(outcome=outcome_label(decision, rule.outcome, language)),
+        "words": Markup(rule_in_words(rule.condition, corpus, decision, language)),
+        "overrides": [{"url": "../" + clause_url(corpus, target, language).split("/", 1)[1],
+                       "title": corpus.clauses[target].text[language].title}
+                      for target in rule.overrides],
+    }
+    context["examples"] = [{
+        "facts": [(decision.facts[name].description.get(language, name),
+                   fact_value(corpus, decision, name, value, language))
+                  for name, value in example.facts.items() if name in decision.facts],
+        "as_of": format_value("date", example.as_of, language) if example.as_of else "",
+        "outcome": outcome_label(decision, example.outcome, language),
+    } for example in clause.examples]
+    return context
+
+
+def decision_context(corpus: Corpus, decision: Decision, language: str) -> dict[str, Any]:
+    s = ui(language)
+    facts = []
+    for fact in decision.facts.values():
+        values = [{"id": v, "label": labels.get(language, v)}
+                  for v, labels in corpus.enums[fact.enum].values.items()] if fact.enum else []
+        facts.append({
+            "name": fact.name, "description": fact.description.get(language, ""),
+            "type": s[f"type_{fact.type}"], "allowed": values,
+            "default": s["required"] if fact.required else
+            fact_value(corpus, decision, fact.name, fact.default, language)})
+    as_of = decision.facts[decision.as_of].description.get(language, decision.as_of) \
+        if decision.as_of else s["caller_date"]
+    clauses = [{"id": c.id, "title": c.text[language].title,
+                "url": "../../" + clause_url(corpus, c.id, language).split("/", 1)[1],
+                "outcome": outcome_label(decision, c.rule.outcome, language)}
+               for c in corpus.all_clauses() if c.rule and c.rule.decision == decision.id]
+    return {
+        "decision": decision, "facts": facts, "as_of": as_of, "clauses": clauses,
+        "outcomes": [{"id": o, "label": labels.get(language, o), "is_default": o == decision.default}
+                     for o, labels in decision.outcomes.items()],
+        "example_base": [(name, fact_value(corpus, decision, name, value, language))
+                         for name, value in decision.example_base.items()],
+    }
+
+
+def status_rows(corpus: Corpus, language: str) -> list[dict[str, Any]]:
+    s = ui(language)
+    labels = {"source": s["source_language"], "current": s["status_current"],
+              "stale": s["status_stale"], "unrecorded": s["status_unrecorded"]}
+    return [{"id": c.id, "title": c.text[language].title,
+             "url": "../" + clause_url(corpus, c.id, language).split("/", 1)[1],
+             "cells": [{"status": (st := translation_status(c, other, corpus.source_language)),
+                        "label": labels[st]} for other in corpus.languages]}
+            for c in corpus.all_clauses()]
+
+
+# Writing the sources ---------------------------------------------------------------------------
+
+def mkdocs_config(corpus: Corpus, language: str) -> dict[str, Any]:
+    s = ui(language)
+    config: dict[str, Any] = yaml.safe_load(
+        (TEMPLATES / "mkdocs.base.yml").read_text(encoding="utf-8"))
+    config["site_name"] = corpus.title[language]
+    config["theme"]["language"] = language
+    config["extra"] = {"alternate": [{"name": ui(other)["language_name"], "lang": other,
+                                      "link": f"../{other}/"} for other in corpus.languages]}
+    config["plugins"] = [{"search": {"lang": SEARCH_LANGUAGES.get(language, ["en"])}}]
+    config["nav"] = [
+        {s["home"]: "index.md"},
+        {s["sections"]: [{section.title[language]: f"{section.id}.md"}
+                         for section in corpus.sections]},
+        {s["decisions"]: [{d.id: f"decisions/{d.id}.md"} for d in corpus.decisions.values()]},
+        {s["glossary"]: "glossary.md"},
+        {s["status"]: "status.md"},
+        {s["downloads"]: "downloads.md"},
+    ]
+    return config
+
+
+def download_files(corpus: Corpus, language: str) -> list[dict[str, str]]:
+    s = ui(language)
+    name = f"{corpus.id}.json"
+    files = [{"name": name, "href": f"files/{name}", "what": s["bundle_file"]},
+             {"name": f"{name}.sha256", "href": f"files/{name}.sha256", "what": s["digest_file"]},
+             {"name": "conformance.json", "href": "files/conformance.json",
+              "what": s["conformance_file"]}]
+    files += [{"name": p.name, "href": f"files/schemas/{p.name}", "what": s["schema_file"]}
+              for p in sorted(SCHEMAS.glob("*.json"))]
+    return files
+
+
+def write_language(corpus: Corpus, language: str, bundle_dir: Path, root: Path) -> None:
+    docs = root / "docs"
+    (docs / "decisions").mkdir(parents=True)
+    s = ui(language)
+    common = {"corpus": corpus, "lang": language, "s": s}
+    pages = {
+        "index.md": render("pages/index.md.j2", **common, sections=corpus.sections,
+                           decisions=list(corpus.decisions.values()),
+                           bundle_name=f"{corpus.id}.json",
+                           edition_date=format_value("date", corpus.edition_date, language)
+                           if corpus.edition_date else ""),
+        "glossary.md": render("pages/glossary.md.j2", **common, terms=[
+            {"id": t.id, "term": t.text[language].term,
+             "html": Markup(to_html(t.text[language].definition))}
+            for t in corpus.glossary.values()]),
+        "status.md": render("pages/status.md.j2", **common, languages=corpus.languages,
+                            rows=status_rows(corpus, language)),
+        "downloads.md": render("pages/downloads.md.j2", **common,
+                               files=download_files(corpus, language)),
+    }
+    for section in corpus.sections:
+        pages[f"{section.id}.md"] = render(
+            "pages/section.md.j2", **common, section=section,
+            clauses=[clause_context(corpus, c, language) for c in section.clauses])
+    for decision in corpus.decisions.values():
+        pages[f"decisions/{decision.id}.md"] = render(
+            "pages/decision.md.j2", **common, **decision_context(corpus, decision, language))
+    for path, text in pages.items():
+        (docs / path).write_text(text, encoding="utf-8")
+    (root / "mkdocs.yml").write_text(
+        yaml.safe_dump(mkdocs_config(corpus, language), allow_unicode=True, sort_keys=False),
+        encoding="utf-8")
+    shutil.copytree(TEMPLATES / "overrides", root / "overrides")
+    shutil.copytree(TEMPLATES / "assets", docs / "assets")
+    shutil.copytree(bundle_dir, docs / "files")
+    shutil.copytree(SCHEMAS, docs / "files" / "schemas")
+
+
+def write_docs(corpus: Corpus, bundle_dir: Path, out: Path) -> None:
+    """MkDocs sources for every language under out/<lang>/, and the root page."""
+    for language in corpus.languages:
+        write_language(corpus, language, bundle_dir, out / language)
+    (out / "index.html").write_text(render(
+        "root.html.j2", title=corpus.title[corpus.source_language],
+        source_language=corpus.source_language,
+        languages=[{"code": lang, "name": ui(lang)["language_name"], "title": corpus.title[lang]}
+                   for lang in corpus.languages]), encoding="utf-8")
+
+
+# Running MkDocs --------------------------------------------------------------------------------
+
+def build_sites(docs: Path, site: Path, languages: tuple[str, ...]) -> dict[str, float]:
+    """Run one MkDocs build per language, in parallel processes; seconds per language."""
+    site.mkdir(parents=True)
+    shutil.copy(docs / "index.html", site / "index.html")
+
+    def build(language: str) -> float:
+        started = time.perf_counter()
+        command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
+                   "--config-file", str(docs / language / "mkdocs.yml"),
+                   "--site-dir", str((site / language).resolve())]
+        done = subprocess.run(command, capture_output=True, text=True,
+                              env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+        if done.returncode != 0:
+            tail = (done.stderr or done.stdout).strip().splitlines()[-12:]
+            raise CompileError([Diagnostic(
+                "E700", f"MkDocs failed to build the '{language}' site", excerpt=tuple(tail))])
+        return time.perf_counter() - started
+
+    with ThreadPoolExecutor(max_workers=max(1, min(len(languages), os.cpu_count() or 1))) as pool:
+        seconds = list(pool.map(build, languages))
+    return dict(zip(languages, seconds, strict=True))
