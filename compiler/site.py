@@ -214,11 +214,11 @@ def mkdocs_config(corpus: Corpus, language: str) -> dict[str, Any]:
 def download_files(corpus: Corpus, language: str) -> list[dict[str, str]]:
     s = ui(language)
     name = f"{corpus.id}.json"
-    files = [{"name": name, "href": f"files/{name}", "what": s["bundle_file"]},
-             {"name": f"{name}.sha256", "href": f"files/{name}.sha256", "what": s["digest_file"]},
-             {"name": "conformance.json", "href": "files/conformance.json",
+    files = [{"name": name, "href": f"../files/{name}", "what": s["bundle_file"]},
+             {"name": f"{name}.sha256", "href": f"../files/{name}.sha256", "what": s["digest_file"]},
+             {"name": "conformance.json", "href": "../files/conformance.json",
               "what": s["conformance_file"]}]
-    files += [{"name": p.name, "href": f"files/schemas/{p.name}", "what": s["schema_file"]}
+    files += [{"name": p.name, "href": f"../files/schemas/{p.name}", "what": s["schema_file"]}
               for p in sorted(SCHEMAS.glob("*.json"))]
     return files
 

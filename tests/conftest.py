@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,12 +39,18 @@ def run_terms(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-de
 
 
 @pytest.fixture(scope="session")
-def shipped_bundle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The shipped corpus built once per test session; yields the bundle JSON path."""
+def shipped_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped corpus built once per test session, site included; the output folder."""
     out = tmp_path_factory.mktemp("build")
     code = main(["build", str(SHIPPED_CORPUS), "--out", str(out), "-q"])
     assert code == 0, "the shipped corpus must build"
-    yield out / "bundle" / "product-terms-sa.json"
+    return out
+
+
+@pytest.fixture(scope="session")
+def shipped_bundle(shipped_build: Path) -> Path:
+    """The bundle JSON of the shipped corpus."""
+    return shipped_build / "bundle" / "product-terms-sa.json"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

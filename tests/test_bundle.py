@@ -16,7 +16,7 @@ BUNDLE_SCHEMA = json.loads((ROOT / "schemas" / "bundle.schema.json").read_text(e
 
 
 def build(corpus: Path, out: Path) -> Path:
-    assert main(["build", str(corpus), "--out", str(out), "-q"]) == 0
+    assert main(["build", str(corpus), "--out", str(out), "-q", "--no-site"]) == 0
     return out / "bundle"
 
 
@@ -85,6 +85,6 @@ def test_a_failed_build_leaves_the_previous_output_untouched(mini: Path, tmp_pat
     bundle_dir = build(mini, out)
     before = (bundle_dir / "mini-terms.json").read_bytes()
     (mini / "glossary.yaml").write_text("terms: [", encoding="utf-8")
-    assert main(["build", str(mini), "--out", str(out), "-q"]) == 1
+    assert main(["build", str(mini), "--out", str(out), "-q", "--no-site"]) == 1
     assert (bundle_dir / "mini-terms.json").read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == ["bundle"]

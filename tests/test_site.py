@@ -1,0 +1,135 @@
+"""The generated site: golden Markdown and config, no broken internal link, no raw placeholder."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urlparse
+
+import pytest
+
+from compiler.pipeline import compile_corpus
+from compiler.site import write_docs
+from tests.conftest import MINI_CORPUS
+
+
+def test_golden_markdown_and_mkdocs_config_of_the_mini_corpus(golden, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(MINI_CORPUS.parent)
+    result = compile_corpus(Path("mini"))
+    assert result.ok and result.corpus is not None
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    write_docs(result.corpus, bundle, tmp_path / "docs")
+    generated = sorted(p for p in (tmp_path / "docs").rglob("*")
+                       if p.suffix in (".md", ".yml", ".html") and "overrides" not in p.parts)
+    names = [str(p.relative_to(tmp_path / "docs")) for p in generated]
+    assert "en/mkdocs.yml" in names and "uk/docs/buying.md" in names
+    for path, name in zip(generated, names, strict=True):
+        golden(f"mini-site/{name}", path.read_text(encoding="utf-8"))
+
+
+class _Links(HTMLParser):
+    """Links, ids and the text a reader sees (outside scripts and styles) of one page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.ids: set[str] = set()
+        self.text: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        self.hidden += tag in ("script", "style")
+        if values.get("id"):
+            self.ids.add(str(values["id"]))
+        if tag in ("a", "link") and values.get("href"):
+            self.hrefs.append(str(values["href"]))
+        self.text.extend(str(v) for k, v in attrs if k in ("title", "alt", "aria-label") and v)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.hidden -= tag in ("script", "style")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.text.append(data)
+
+
+def parse(path: Path) -> _Links:
+    parser = _Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def target_file(page: Path, href: str) -> Path:
+    path = (page.parent / unquote(urlparse(href).path)).resolve()
+    return path / "index.html" if path.is_dir() else path
+
+
+def test_no_internal_link_or_anchor_in_the_built_site_is_broken(shipped_build: Path) -> None:
+    site = shipped_build / "site"
+    # 404.html is served from any path, so MkDocs gives it root-absolute links by design.
+    pages = sorted(p for p in site.rglob("*.html") if p.name != "404.html")
+    parsed = {page.resolve(): parse(page) for page in pages}
+    broken = []
+    checked = 0
+    for page, links in parsed.items():
+        for href in links.hrefs:
+            if urlparse(href).scheme or href.startswith(("//", "mailto:")):
+                continue
+            url, fragment = urldefrag(href)
+            target = target_file(page, url) if url else page
+            checked += 1
+            if not target.exists():
+                broken.append(f"{page.relative_to(site.resolve())}: {href} (no such file)")
+            elif fragment and target.suffix == ".html" and unquote(fragment) not in \
+                    parsed[target.resolve()].ids:
+                broken.append(f"{page.relative_to(site.resolve())}: {href} (no such anchor)")
+    assert checked > 1000
+    assert broken == []
+
+
+def test_every_clause_has_its_id_as_anchor_in_every_language(shipped_build: Path,
+                                                             shipped_bundle: Path) -> None:
+    bundle = json.loads(shipped_bundle.read_text(encoding="utf-8"))
+    for clause_id, clause in bundle["clauses"].items():
+        for language, text in clause["text"].items():
+            page, anchor = text["url"].split("#")
+            assert anchor == clause_id
+            assert clause_id in parse(shipped_build / "site" / page / "index.html").ids, \
+                (language, clause_id)
+
+
+def test_no_unrendered_placeholder_anywhere_in_the_built_site(shipped_build: Path) -> None:
+    site = shipped_build / "site"
+    texts = {str(p.relative_to(site)): " ".join(parse(p).text) for p in site.rglob("*.html")}
+    for index in site.glob("*/search/search_index.json"):
+        docs = json.loads(index.read_text(encoding="utf-8"))["docs"]
+        texts[str(index.relative_to(site))] = " ".join(d["title"] + " " + d["text"] for d in docs)
+    assert len(texts) > 50
+    leftovers = [f"{name}: {m.group()}" for name, text in texts.items()
+                 for m in re.finditer(r"\{\{|\}\}|\{%|%\}", text)]
+    assert leftovers == []
+
+
+def test_the_site_shows_exactly_the_prose_the_bundle_cites(shipped_build: Path,
+                                                           shipped_bundle: Path) -> None:
+    clause = json.loads(shipped_bundle.read_text(encoding="utf-8"))["clauses"]["sa-purchase.transfer"]
+    for language in ("en", "zh"):
+        html = (shipped_build / "site" / language / "sa-purchase" / "index.html").read_text(
+            encoding="utf-8")
+        assert clause["text"][language]["html"].strip() in html
+
+
+def test_every_language_site_has_its_own_search_index_and_the_downloads(shipped_build: Path) -> None:
+    for language in ("en", "uk", "ru", "zh"):
+        root = shipped_build / "site" / language
+        assert (root / "search" / "search_index.json").exists()
+        for name in ("product-terms-sa.json", "product-terms-sa.json.sha256", "conformance.json",
+                     "schemas/bundle.schema.json"):
+            assert (root / "files" / name).exists(), (language, name)
+    root_page = (shipped_build / "site" / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="{lang}/"' in root_page for lang in ("en", "uk", "ru", "zh"))
