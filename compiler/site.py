@@ -34,7 +34,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "site"
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 # lunr has no Ukrainian stemmer; its Russian one covers the whole Cyrillic block, so Ukrainian
 # words are indexed and found (stemmed the Russian way, identically for pages and queries).
-SEARCH_LANGUAGES = {"en": ["en"], "uk": ["ru", "en"], "ru": ["ru", "en"], "zh": ["zh", "en"]}
+SEARCH_LANGUAGES = {"en": ["en"], "uk": ["ru"], "ru": ["ru"], "zh": ["zh"]}
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|])")
 
 
