@@ -40,21 +40,12 @@ def _did_you_mean(name: str, candidates: Iterator[str] | list[str]) -> str:
     return f"did you mean '{close[0]}'?" if close else ""
 
 
-def fact_value_problem(decision: Decision, name: str, value: Any) -> str | None:
-    """Why a value does not fit a fact of the decision, or None when it does."""
-    fact = decision.facts.get(name)
-    if fact is None:
-        return f"unknown fact '{name}' for decision '{decision.id}'"
-    valid = {
-        "bool": lambda v: isinstance(v, bool),
-        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "string": lambda v: isinstance(v, str),
-        "date": lambda v: parse_date(v) is not None,
-    }
-    if fact.type == "enum":
-        return None  # checked against the enum by the caller, which knows the values
-    return None if valid[fact.type](value) else \
-        f"fact '{name}' is {fact.type}, found {value!r}"
+_VALID = {
+    "bool": lambda v: isinstance(v, bool),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "string": lambda v: isinstance(v, str),
+    "date": lambda v: parse_date(v) is not None,
+}
 
 
 class _Linker:
@@ -102,12 +93,14 @@ class _Linker:
             return (f"unknown fact '{name}' for decision '{decision.id}'"
                     + (f"; {h}" if (h := _did_you_mean(name, list(decision.facts))) else ""))
         if fact.type == "enum":
-            values = self.corpus.enums[fact.enum].values if fact.enum in self.corpus.enums else {}
+            if fact.enum not in self.corpus.enums:
+                return None  # reported once as E312; its values cannot be checked
+            values = self.corpus.enums[fact.enum].values
             if value not in values:
                 return (f"'{value}' is not a value of enum '{fact.enum}' (fact '{name}')"
                         + (f"; {h}" if (h := _did_you_mean(str(value), list(values))) else ""))
             return None
-        return fact_value_problem(decision, name, value)
+        return None if _VALID[fact.type](value) else f"fact '{name}' is {fact.type}, found {value!r}"
 
     # Clauses ---------------------------------------------------------------------------------
 
@@ -140,7 +133,8 @@ class _Linker:
             span = origin.span_in(placeholder.offset, *path)
             excerpt = origin.document.excerpt(span, placeholder.length)
             if not placeholder.valid:
-                self.report("E321", f"'{{{{{placeholder.name}}}}}' is not a placeholder; only "
+                written = text[placeholder.offset:placeholder.offset + placeholder.length]
+                self.report("E321", f"'{written}' is not a placeholder; only "
                             "{{ parameter_name }} is allowed in prose", span, excerpt=excerpt)
             elif placeholder.name not in parameters:
                 self.report("E320", f"unknown parameter '{placeholder.name}' in placeholder",
@@ -187,6 +181,9 @@ class _Linker:
                 problem = self.value_problem(decision, name, value)
                 if problem:
                     self.report("E351", problem, example.origin.span("facts", name))
+        if any(f.enum is not None and f.enum not in self.corpus.enums
+               for f in decision.facts.values()):
+            return rule, set(clause.parameters)  # E312 already reported; no follow-on errors
         condition = self.typecheck(clause, rule, decision)
         names = set(clause.parameters) if condition is None else set(_parameters_in(condition))
         return replace(rule, condition=condition), names

@@ -18,6 +18,9 @@ JsonPath = tuple[str | int, ...]
 # An alias may repeat a subtree, but a file may not expand to more than this many nodes beyond
 # its own: a "billion laughs" file is refused after a few milliseconds instead of hanging.
 ALIAS_EXPANSION_LIMIT = 100_000
+# Deeper values are refused by the loader, so no later stage (JSON Schema, our own walks) can
+# exceed Python's recursion limit on a hostile file.
+MAX_DEPTH = 64
 
 FILE_KINDS = {"corpus.yaml": "corpus", "decisions.yaml": "decisions", "glossary.yaml": "glossary"}
 
@@ -58,6 +61,13 @@ class _Loader(
         yaml.parser.Parser.__init__(self)
         yaml.composer.Composer.__init__(self)
         _Resolver.__init__(self)
+        self.alias_marks: list[yaml.Mark] = []
+
+    def compose_node(self, parent: Node | None, index: object) -> Node | None:
+        # The node an alias yields is its anchor's, so keep where each alias was written.
+        if self.check_event(yaml.events.AliasEvent):
+            self.alias_marks.append(self.peek_event().start_mark)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
 
 
 _STR = "tag:yaml.org,2002:str"
@@ -75,6 +85,10 @@ class ScalarPlacement:
     """PyYAML style: '' plain, "'" or '"' quoted, '|' literal, '>' folded."""
     content_indent: int
     """For block scalars: the column (0-based) where each content line starts."""
+    start_index: int
+    """Index of the scalar's first source character in the file's text."""
+    end_index: int
+    """Index just past the scalar's last source character."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +107,8 @@ class Document:
     """JSON path -> placement of string scalars, to locate offsets inside them."""
     lines: tuple[str, ...]
     """The file's lines, for excerpts with a caret."""
+    text: str = ""
+    """The file's text, to map offsets inside folded or escaped scalars back to the source."""
 
     def span(self, path: JsonPath) -> SourceSpan:
         """Position of the value at path, or of its nearest ancestor that has one."""
@@ -108,15 +124,36 @@ class Document:
             return self.span(path)
         text = _value_at(self.data, path)
         start = placement.span
-        if placement.style == "|" and isinstance(text, str):
+        if placement.style == "|" and isinstance(text, str):  # exact: lines map one to one
             line_index = text.count("\n", 0, offset)
             line_start = text.rfind("\n", 0, offset) + 1
             return SourceSpan(start.file, start.line + 1 + line_index,
                               placement.content_indent + offset - line_start + 1)
-        if placement.style in ("", "'", '"') and isinstance(text, str) and "\n" not in text:
-            quote = 1 if placement.style else 0
-            return SourceSpan(start.file, start.line, start.column + quote + offset)
+        if isinstance(text, str) and self.text:
+            return self._aligned_span(placement, text, offset)
         return start
+
+    def _aligned_span(self, placement: ScalarPlacement, value: str, offset: int) -> SourceSpan:
+        """Walk the scalar's source and its value together (folded line breaks, indentation,
+        quotes and escapes are in the source only) to find where value[offset] was written."""
+        source = self.text[placement.start_index:placement.end_index]
+        position = 1 if placement.style in ("'", '"', ">") else 0
+        for index in range(min(offset, len(value))):
+            char = value[index]
+            while position < len(source) and source[position] != char:
+                if char in " \n" and source[position] == "\n":
+                    break  # a folded line break stands for this space or newline
+                position += 1
+            position += 1
+            if source[position - 1:position] == "\n":
+                while source[position:position + 1] == " ":
+                    position += 1  # the indentation of the continued line
+        while position < len(source) and offset < len(value) and source[position] != value[offset]:
+            position += 1
+        absolute = placement.start_index + position
+        line_start = self.text.rfind("\n", 0, absolute) + 1
+        return SourceSpan(self.path, self.text.count("\n", 0, absolute) + 1,
+                          absolute - line_start + 1)
 
     def excerpt(self, span: SourceSpan, width: int = 1) -> tuple[str, ...]:
         if 1 <= span.line <= len(self.lines):
@@ -140,12 +177,15 @@ def display_path(path: Path) -> str:
 def discover(root: Path) -> list[tuple[Path, str]]:
     """The corpus files under root with their kinds, in a stable order."""
     found = [(root / name, kind) for name, kind in FILE_KINDS.items()]
-    found += [(p, "section") for p in sorted((root / "sections").glob("*.yaml"))]
+    found += [(p, "section") for p in sorted((root / "sections").glob("*.yaml"))]  # files checked by the caller
     return found
 
 
 def load_corpus_files(root: Path) -> tuple[list[Document], list[Diagnostic]]:
     """Load every corpus file under root; returns documents and the problems of those that failed."""
+    if root.is_file():
+        raise CompileError([Diagnostic("E100", f"'{root}' is a file; expected the corpus folder",
+                                       hint="pass the folder holding corpus.yaml")])
     if not root.is_dir():
         raise CompileError([Diagnostic("E100", f"corpus folder '{root}' does not exist",
                                        hint="pass the folder holding corpus.yaml")])
@@ -156,6 +196,10 @@ def load_corpus_files(root: Path) -> tuple[list[Document], list[Diagnostic]]:
             problems.append(Diagnostic("E106", f"missing corpus file '{display_path(path)}'",
                                        SourceSpan(display_path(root), 1, 1)))
             continue
+        if not path.is_file():
+            problems.append(Diagnostic("E106", f"'{display_path(path)}' is a folder; expected "
+                                       "a YAML file", SourceSpan(display_path(path), 1, 1)))
+            continue
         try:
             documents.append(load_file(path, kind))
         except CompileError as error:
@@ -165,21 +209,30 @@ def load_corpus_files(root: Path) -> tuple[list[Document], list[Diagnostic]]:
 
 def load_file(path: Path, kind: str) -> Document:
     shown = display_path(path)
-    text = _decode(path.read_bytes(), shown)
-    lines = tuple(text.splitlines())
     try:
-        root = yaml.compose(text, Loader=_Loader)  # type: ignore[arg-type]
+        raw = path.read_bytes()
+    except OSError as error:
+        raise CompileError([Diagnostic("E106", f"cannot read '{shown}': {error.strerror}",
+                                       SourceSpan(shown, 1, 1))]) from None
+    text = _decode(raw, shown)
+    lines = tuple(text.splitlines())
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        loader_alias_marks = loader.alias_marks
     except yaml.MarkedYAMLError as error:
         raise CompileError([_syntax_diagnostic(error, shown, lines)]) from None
     except RecursionError:
         raise CompileError([Diagnostic("E107", "the file is nested too deeply to read",
                                        SourceSpan(shown, 1, 1))]) from None
+    finally:
+        loader.dispose()
     if root is None:
         raise CompileError([Diagnostic("E105", "the file is empty; expected a mapping",
                                        SourceSpan(shown, 1, 1))])
-    converter = _Converter(shown, lines, _count_distinct_nodes(root))
+    converter = _Converter(shown, lines, _count_distinct_nodes(root), loader_alias_marks)
     data = converter.convert(root, ())
-    return Document(shown, kind, data, converter.positions, converter.scalars, lines)
+    return Document(shown, kind, data, converter.positions, converter.scalars, lines, text)
 
 
 def _decode(raw: bytes, shown: str) -> str:
@@ -195,15 +248,28 @@ def _decode(raw: bytes, shown: str) -> str:
 
 
 def _syntax_diagnostic(error: yaml.MarkedYAMLError, shown: str, lines: tuple[str, ...]) -> Diagnostic:
-    mark = error.problem_mark or error.context_mark
-    span = SourceSpan(shown, mark.line + 1, mark.column + 1) if mark else SourceSpan(shown, 1, 1)
     problem = error.problem or "invalid YAML"
+    mark = error.problem_mark or error.context_mark
+    if "end of stream" in problem and error.context_mark:
+        mark = error.context_mark  # point at what was never closed, not at the end of the file
+    span = SourceSpan(shown, mark.line + 1, mark.column + 1) if mark else SourceSpan(shown, 1, 1)
     excerpt = caret_excerpt(lines[span.line - 1], span.column) if span.line <= len(lines) else ()
     if "'\\t'" in problem:
-        return Diagnostic("E102", "a tab character is used for indentation", span,
-                          hint="YAML indents with spaces only", excerpt=excerpt)
-    context = f" {error.context}" if error.context else ""
-    return Diagnostic("E101", f"YAML syntax error: {problem}{context}", span, excerpt=excerpt)
+        line = lines[span.line - 1] if span.line <= len(lines) else ""
+        if not line[: span.column - 1].strip():
+            return Diagnostic("E102", "a tab character is used for indentation", span,
+                              hint="YAML indents with spaces only", excerpt=excerpt)
+        return Diagnostic("E102", "a tab character is not allowed here", span,
+                          hint="use spaces; tabs may appear only inside quoted text",
+                          excerpt=excerpt)
+    # PyYAML's parser contexts read after the problem ("... while parsing a flow mapping"),
+    # its composer's before it ("expected a single document in the stream but found ...").
+    context = error.context or ""
+    if context.startswith("while"):
+        message = f"{problem} {context}"
+    else:
+        message = f"{context} {problem}".strip()
+    return Diagnostic("E101", f"YAML syntax error: {message}", span, excerpt=excerpt)
 
 
 def _count_distinct_nodes(root: Node) -> int:
@@ -224,9 +290,11 @@ def _count_distinct_nodes(root: Node) -> int:
 class _Converter:
     """Node tree -> plain data, recording positions; refuses tags, duplicate keys and alias bombs."""
 
-    def __init__(self, shown: str, lines: tuple[str, ...], distinct_nodes: int) -> None:
+    def __init__(self, shown: str, lines: tuple[str, ...], distinct_nodes: int,
+                 alias_marks: list[yaml.Mark]) -> None:
         self.shown = shown
         self.lines = lines
+        self.alias_marks = alias_marks
         self.budget = distinct_nodes + ALIAS_EXPANSION_LIMIT
         self.positions: dict[JsonPath, SourceSpan] = {}
         self.scalars: dict[JsonPath, ScalarPlacement] = {}
@@ -241,8 +309,15 @@ class _Converter:
     def convert(self, node: Node, path: JsonPath) -> Any:
         self.budget -= 1
         if self.budget < 0:
-            raise self.fail("E108", f"aliases expand this file beyond {ALIAS_EXPANSION_LIMIT} "
-                            "extra values", node, hint="this looks like an alias bomb")
+            # Point at the last alias written: in a bomb, the outermost and largest expansion.
+            mark = self.alias_marks[-1] if self.alias_marks else node.start_mark
+            raise CompileError([Diagnostic(
+                "E108", f"aliases expand this file beyond {ALIAS_EXPANSION_LIMIT} extra values",
+                SourceSpan(self.shown, mark.line + 1, mark.column + 1),
+                hint="this looks like an alias bomb")])
+        if len(path) > MAX_DEPTH:
+            raise self.fail("E107", f"values are nested more than {MAX_DEPTH} levels deep", node,
+                            hint="terms files need only a few levels")
         if id(node) in self.open_nodes:
             raise self.fail("E108", "an alias refers to a value that contains it", node)
         self.positions.setdefault(path, self.span(node))
@@ -282,7 +357,8 @@ class _Converter:
         tag, text = node.tag, node.value
         if tag == _STR:
             self.scalars[path] = ScalarPlacement(self.span(node), node.style or "",
-                                                 self.block_indent(node))
+                                                 self.block_indent(node), node.start_mark.index,
+                                                 node.end_mark.index)
             return text
         if tag.endswith(":null"):
             return None

@@ -55,6 +55,7 @@ def _validator(kind: str) -> jsonschema.protocols.Validator:
 def validate_document(document: Document) -> list[Diagnostic]:
     """Every schema problem of one document, each at the line of the offending value."""
     validator = _validator(document.kind)
+    # The loader refuses deeply nested values, so the schema walk cannot exhaust the stack.
     return [d for error in validator.iter_errors(document.data) for d in _diagnose(document, error)]
 
 
@@ -106,7 +107,7 @@ def _diagnose(document: Document, error: jsonschema.ValidationError) -> Iterator
         yield diagnostic("E204", f"{where} must be one of {options}, found {_found(error.instance)}")
     elif validator in ("oneOf", "anyOf") and error.context:
         yield from _diagnose(document, jsonschema.exceptions.best_match(error.context))
-    elif validator == "not" and error.schema == {"required": ["enum"]}:
+    elif validator == "not" and error.validator_value == {"required": ["enum"]}:
         yield diagnostic("E205", f"'enum' is only for facts of type enum (in {where})",
                          (*path, "enum"))
     else:

@@ -10,6 +10,9 @@ from compiler.condition.nodes import (
 )
 
 COMPARISONS = frozenset({"==", "!=", "<", "<=", ">", ">="})
+# Parentheses, `not`s and chained + or - nest the tree; deeper than this is refused, so neither
+# this parser, the type checker nor the generated Python can exceed Python's own limits.
+MAX_NESTING = 50
 
 
 class ParseError(Exception):
@@ -38,6 +41,13 @@ class _Parser:
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.position = 0
+        self.nesting = 0
+
+    def nest(self, token: Token) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise self.error(f"the condition is nested more than {MAX_NESTING} levels deep; "
+                             "split it", token)
 
     @property
     def current(self) -> Token:
@@ -86,7 +96,9 @@ class _Parser:
     def parse_not(self) -> Expr:
         if self.at("keyword", "not"):
             start = self.advance()
+            self.nest(start)
             operand = self.parse_not()
+            self.nesting -= 1
             return Not(operand, Span(start.offset, operand.span.end))
         return self.parse_comparison()
 
@@ -122,10 +134,13 @@ class _Parser:
 
     def parse_sum(self) -> Expr:
         left = self.parse_atom()
+        depth = self.nesting
         while self.at("op", "+") or self.at("op", "-"):
-            op = self.advance().value
+            operator = self.advance()
+            self.nest(operator)  # each operator nests the tree one level (left-associative)
             right = self.parse_atom()
-            left = Arithmetic(op, left, right, left.span.to(right.span))
+            left = Arithmetic(operator.value, left, right, left.span.to(right.span))
+        self.nesting = depth
         return left
 
     def parse_atom(self) -> Expr:
@@ -143,9 +158,10 @@ class _Parser:
                 return self.parse_call(token)
             return Name(token.value, span)
         if self.at("punct", "("):
-            self.advance()
+            self.nest(self.advance())
             inner = self.parse_or()
             self.expect("punct", ")", "')' to close the parenthesis")
+            self.nesting -= 1
             return inner
         raise self.error(f"expected a fact, a parameter, a value or '(', found {_describe(token)}")
 
