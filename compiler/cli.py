@@ -23,6 +23,7 @@ multilingual site), and answer questions from a bundle.
 commands:
   validate  check the corpus: YAML, schemas, references, conditions, worked examples
   build     validate, then write build/bundle/ (the rule bundle) and build/site/ (the website)
+  serve     live preview of the site for editors: rebuilds and reloads on every change
   check     answer a decision from a bundle for one fact set or a JSON Lines batch
 
 exit codes: 0 success; 1 errors in the corpus (validate, build) or some fact sets failed
@@ -66,6 +67,18 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     build.add_argument("-v", "--verbose", action="store_true", help="print each stage's time")
 
+    serve = commands.add_parser(
+        "serve", help="live preview: rebuild and reload on every change",
+        description="Build the corpus and its site, serve them on localhost, and rebuild when a "
+                    "file under the corpus folder or site/ changes; open pages reload by "
+                    "themselves. While the corpus has errors, every page shows them.")
+    serve.add_argument("path", nargs="?", type=Path, default=Path("terms"),
+                       help="the corpus folder (default: terms)")
+    serve.add_argument("--out", type=Path, default=Path("build"),
+                       help="output folder (default: build)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+
     check = commands.add_parser(
         "check", help="answer a decision from a bundle",
         description="Answer a decision for FACTS: a JSON or YAML file, '-' for standard input, "
@@ -102,7 +115,8 @@ def _version() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    command = {"validate": _validate, "build": _build, "check": _check}[args.command]
+    command = {"validate": _validate, "build": _build, "serve": _serve,
+               "check": _check}[args.command]
     try:
         return command(args)
     except KeyboardInterrupt:
@@ -167,6 +181,21 @@ def _build(args: argparse.Namespace) -> int:
     if not quiet:
         site = "" if args.no_site else f" and {args.out / 'site'}/"
         print(f"wrote {bundle}{site} in {time.perf_counter() - started:.2f} s", file=sys.stderr)
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from compiler.serve import Preview
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    try:
+        Preview(args.path, args.out, log).serve(args.host, args.port)
+    except OSError as error:
+        print(f"terms serve: cannot listen on {args.host}:{args.port}: {error.strerror}",
+              file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
 
 
