@@ -1,14 +1,14 @@
-"""Diagnostics: every stage reports problems as data with a source location; the CLI renders them once."""
+"""Diagnostics: stages report problems as data with a source location; the CLI renders them."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
 

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from compiler.evaluate import (
-    CONFLICT, Answer, CompiledDecision, CompiledRule, from_ordinal, to_ordinal,
+    CONFLICT,
+    Answer,
+    CompiledDecision,
+    CompiledRule,
+    from_ordinal,
+    to_ordinal,
 )
 
 LANGUAGES = ("en", "uk", "ru", "zh")

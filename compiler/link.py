@@ -13,7 +13,11 @@ from compiler.diagnostics import Diagnostic, SourceSpan
 from compiler.evaluate import CONFLICT, parse_date
 from compiler.model import Clause, Corpus, Decision, Origin, Rule
 from compiler.prose import (
-    EXTERNAL_SCHEMES, INTERNAL_SCHEMES, find_links, find_placeholders, find_unclosed,
+    EXTERNAL_SCHEMES,
+    INTERNAL_SCHEMES,
+    find_links,
+    find_placeholders,
+    find_unclosed,
 )
 
 
@@ -93,7 +97,7 @@ class _Linker:
             return (f"unknown fact '{name}' for decision '{decision.id}'"
                     + (f"; {h}" if (h := _did_you_mean(name, list(decision.facts))) else ""))
         if fact.type == "enum":
-            if fact.enum not in self.corpus.enums:
+            if fact.enum is None or fact.enum not in self.corpus.enums:
                 return None  # reported once as E312; its values cannot be checked
             values = self.corpus.enums[fact.enum].values
             if value not in values:

@@ -63,11 +63,11 @@ class _Loader(
         _Resolver.__init__(self)
         self.alias_marks: list[yaml.Mark] = []
 
-    def compose_node(self, parent: Node | None, index: object) -> Node | None:
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
         # The node an alias yields is its anchor's, so keep where each alias was written.
         if self.check_event(yaml.events.AliasEvent):
-            self.alias_marks.append(self.peek_event().start_mark)
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            self.alias_marks.append(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+        return super().compose_node(parent, index)
 
 
 _STR = "tag:yaml.org,2002:str"
@@ -177,7 +177,7 @@ def display_path(path: Path) -> str:
 def discover(root: Path) -> list[tuple[Path, str]]:
     """The corpus files under root with their kinds, in a stable order."""
     found = [(root / name, kind) for name, kind in FILE_KINDS.items()]
-    found += [(p, "section") for p in sorted((root / "sections").glob("*.yaml"))]  # files checked by the caller
+    found += [(p, "section") for p in sorted((root / "sections").glob("*.yaml"))]
     return found
 
 
@@ -265,10 +265,7 @@ def _syntax_diagnostic(error: yaml.MarkedYAMLError, shown: str, lines: tuple[str
     # PyYAML's parser contexts read after the problem ("... while parsing a flow mapping"),
     # its composer's before it ("expected a single document in the stream but found ...").
     context = error.context or ""
-    if context.startswith("while"):
-        message = f"{problem} {context}"
-    else:
-        message = f"{context} {problem}".strip()
+    message = f"{problem} {context}" if context.startswith("while") else f"{context} {problem}".strip()
     return Diagnostic("E101", f"YAML syntax error: {message}", span, excerpt=excerpt)
 
 

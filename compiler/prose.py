@@ -21,12 +21,10 @@ LINK_TARGET = re.compile(r"\]\(\s*<?([A-Za-z][A-Za-z0-9+.-]*):([^)\s>]*)>?(?:\s+
 INTERNAL_SCHEMES = ("term", "clause")
 EXTERNAL_SCHEMES = ("http", "https", "mailto")
 
-MONTHS = {
-    "en": ("January February March April May June July August September October November "
-           "December").split(),
-    "uk": ("січня лютого березня квітня травня червня липня серпня вересня жовтня листопада "
-           "грудня").split(),
-    "ru": "января февраля марта апреля мая июня июля августа сентября октября ноября декабря".split(),
+MONTHS = {  # genitive forms, as dates are written in uk and ru
+    "en": "January February March April May June July August September October November December",
+    "uk": "січня лютого березня квітня травня червня липня серпня вересня жовтня листопада грудня",
+    "ru": "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
 }
 DATE_FORMATS = {"en": "{d} {month} {y}", "uk": "{d} {month} {y} р.", "ru": "{d} {month} {y} г.",
                 "zh": "{y}年{m}月{d}日"}
@@ -78,7 +76,7 @@ def format_value(type_: str, value: Any, language: str) -> str:
         template = DATE_FORMATS.get(language)
         if template is None:
             return str(value)
-        names = MONTHS.get(language)
+        names = MONTHS.get(language, "").split()
         return template.format(d=day, m=month, y=year, month=names[month - 1] if names else "")
     if type_ == "bool":
         yes, no = BOOLEANS.get(language, ("true", "false"))
@@ -112,7 +110,8 @@ def markdown() -> MarkdownIt:
 
 
 def to_html(text: str) -> str:
-    return markdown().render(text)
+    html: str = markdown().render(text)
+    return html
 
 
 def to_plain_text(text: str) -> str:

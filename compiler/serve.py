@@ -17,9 +17,9 @@ from compiler.site import TEMPLATES
 
 RELOAD_PATH = "/__terms__/version"
 # Polls the build version and reloads the page when a rebuild finished (success or failure).
-RELOAD_SCRIPT = """<script>(function(){var v=null;setInterval(function(){fetch("%s").then(
+RELOAD_SCRIPT = """<script>(function(){var v=null;setInterval(function(){fetch("PATH").then(
 function(r){return r.text()}).then(function(t){if(v!==null&&t!==v){location.reload()}v=t})
-.catch(function(){})},1000)})();</script>""" % RELOAD_PATH
+.catch(function(){})},1000)})();</script>""".replace("PATH", RELOAD_PATH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +86,7 @@ class Preview:
             def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
                 super().__init__(*args, directory=str(preview.out / "site"), **kwargs)
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 if self.path == RELOAD_PATH:
                     return self.reply(200, "text/plain", str(preview.state.version).encode())
                 if preview.state.problems:
@@ -94,7 +94,8 @@ class Preview:
                 path = Path(self.translate_path(self.path))
                 page = path / "index.html" if path.is_dir() else path
                 if page.suffix == ".html" and page.is_file():
-                    text = page.read_bytes().replace(b"</body>", RELOAD_SCRIPT.encode() + b"</body>")
+                    script = RELOAD_SCRIPT.encode() + b"</body>"
+                    text = page.read_bytes().replace(b"</body>", script)
                     return self.reply(200, "text/html; charset=utf-8", text)
                 return super().do_GET()
 
@@ -106,7 +107,7 @@ class Preview:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
         return Handler

@@ -24,8 +24,8 @@ from markupsafe import Markup
 
 from compiler.bundle import clause_url, rendered_html
 from compiler.diagnostics import CompileError, Diagnostic, SourceSpan
-from compiler.load import display_path
 from compiler.freshness import translation_status
+from compiler.load import display_path
 from compiler.model import Clause, Corpus, Decision
 from compiler.prose import format_value, to_html
 from compiler.rule_words import rule_in_words

@@ -77,37 +77,41 @@ def _diagnose(document: Document, error: jsonschema.ValidationError) -> Iterator
     path = tuple(error.absolute_path)
     where = ".".join(str(p) for p in path) or "the file"
 
-    def diagnostic(code: str, message: str, at: tuple[Any, ...] = path, hint: str = "") -> Diagnostic:
+    def diagnostic(code: str, message: str, at: tuple[Any, ...] = path,
+                   hint: str = "") -> Diagnostic:
         return Diagnostic(code, message, document.span(at), _json_path(at), hint)
 
+    # jsonschema types these as "maybe unset"; for an error from iter_errors they are set.
     validator = error.validator
+    schema: Any = error.schema
+    expected: Any = error.validator_value
+    instance: Any = error.instance
     if validator == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
-        for key in sorted(set(error.instance) - set(allowed)):
+        allowed = sorted(schema.get("properties", {}))
+        for key in sorted(set(instance) - set(allowed)):
             hint = f"expected one of: {', '.join(allowed)}" if allowed else ""
             yield diagnostic("E201", f"unknown property '{key}' in {where}", (*path, key), hint)
     elif validator == "required":
-        missing = [k for k in error.validator_value if k not in error.instance]
+        missing = [k for k in expected if k not in instance]
         for key in missing:
             yield diagnostic("E202", f"missing required property '{key}' in {where}")
     elif validator == "type":
-        expected = error.validator_value
         names = [JSON_TYPES[t] for t in ([expected] if isinstance(expected, str) else expected)]
-        yield diagnostic("E203", f"{where} must be {' or '.join(names)}, found "
-                         f"{_found(error.instance)}")
+        listed = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+        yield diagnostic("E203", f"{where} must be {listed}, found {_found(instance)}")
     elif validator == "pattern":
-        name = PATTERN_NAMES.get(error.validator_value, f"text matching {error.validator_value}")
+        name = PATTERN_NAMES.get(expected, f"text matching {expected}")
         if "propertyNames" in error.absolute_schema_path:  # a mapping key, not a value
-            yield diagnostic("E204", f"key {_found(error.instance)} in {where} is not {name}",
-                             (*path, error.instance))
+            yield diagnostic("E204", f"key {_found(instance)} in {where} is not {name}",
+                             (*path, instance))
         else:
-            yield diagnostic("E204", f"{_found(error.instance)} is not {name} (in {where})")
+            yield diagnostic("E204", f"{_found(instance)} is not {name} (in {where})")
     elif validator == "enum":
-        options = ", ".join(str(v) for v in error.validator_value)
-        yield diagnostic("E204", f"{where} must be one of {options}, found {_found(error.instance)}")
+        options = ", ".join(str(v) for v in expected)
+        yield diagnostic("E204", f"{where} must be one of {options}, found {_found(instance)}")
     elif validator in ("oneOf", "anyOf") and error.context:
         yield from _diagnose(document, jsonschema.exceptions.best_match(error.context))
-    elif validator == "not" and error.validator_value == {"required": ["enum"]}:
+    elif validator == "not" and expected == {"required": ["enum"]}:
         yield diagnostic("E205", f"'enum' is only for facts of type enum (in {where})",
                          (*path, "enum"))
     else:

@@ -29,7 +29,7 @@ def _quiet_handler(directory: str) -> type[http.server.SimpleHTTPRequestHandler]
         def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
             super().__init__(*args, directory=directory, **kwargs)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     return Handler

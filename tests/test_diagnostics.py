@@ -311,7 +311,7 @@ def test_e203_wrong_type(mini: Path, run_terms: RunTerms) -> None:
 def test_e203_parameter_that_is_a_list(mini: Path, run_terms: RunTerms) -> None:
     edit(mini, SECTION, "      window_days: 90\n", "      window_days: [90]\n")
     expect(run_terms, mini, SECTION, 19, 7, "window_days", "E203",
-           "clauses.1.parameters.window_days must be a whole number or true or false or a text, "
+           "clauses.1.parameters.window_days must be a whole number, true or false or a text, "
            "found a list")
 
 

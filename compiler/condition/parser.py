@@ -6,7 +6,16 @@ from collections.abc import Callable
 
 from compiler.condition.lexer import LexError, Token, tokenize
 from compiler.condition.nodes import (
-    Arithmetic, BoolOp, Call, Compare, Expr, Literal, Membership, Name, Not, Span,
+    Arithmetic,
+    BoolOp,
+    Call,
+    Compare,
+    Expr,
+    Literal,
+    Membership,
+    Name,
+    Not,
+    Span,
 )
 
 COMPARISONS = frozenset({"==", "!=", "<", "<=", ">", ">="})

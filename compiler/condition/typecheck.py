@@ -1,4 +1,4 @@
-"""Typecheck stage of the condition language: nodes + declared facts -> the bundle's typed JSON AST."""
+"""Typecheck stage of the condition language: nodes + declared facts -> the typed JSON AST."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from compiler.condition.nodes import (
-    Arithmetic, BoolOp, Call, Compare, Expr, Literal, Membership, Name, Not, Span,
+    Arithmetic,
+    Call,
+    Compare,
+    Expr,
+    Literal,
+    Membership,
+    Name,
+    Not,
+    Span,
 )
 
 JsonNode = dict[str, Any]
@@ -46,8 +54,8 @@ def typecheck(expr: Expr, scope: Scope) -> JsonNode:
     """The typed JSON AST of a condition, or ConditionError at the offending token."""
     node, type_ = _Checker(scope).check(expr)
     if type_ != "bool":
-        raise ConditionError(f"a condition must be true or false, but this is {describe_type(type_)}",
-                             expr.span)
+        raise ConditionError("a condition must be true or false, but this is "
+                             f"{describe_type(type_)}", expr.span)
     return node
 
 
@@ -172,13 +180,12 @@ class _Checker:
             raise ConditionError("'in' needs a value to look up, not true/false", expr.value.span)
         options = []
         for option in expr.options:
-            if isinstance(option, Name | Literal):
-                node, type_ = self.check(option, value_type)
-            else:
+            if not isinstance(option, Name | Literal):
                 raise ConditionError("a list holds plain values", option.span)
+            option_node, type_ = self.check(option, value_type)
             if type_ != value_type:
                 raise ConditionError(f"the list holds {describe_type(type_)} but "
                                      f"{describe_type(value_type)} is looked up", option.span)
-            options.append(node)
-        node: JsonNode = {"op": "in", "value": value, "options": options}
-        return ({"op": "not", "arg": node} if expr.negated else node), "bool"
+            options.append(option_node)
+        membership: JsonNode = {"op": "in", "value": value, "options": options}
+        return ({"op": "not", "arg": membership} if expr.negated else membership), "bool"
