@@ -24,6 +24,9 @@ commands:
   validate  check the corpus: YAML, schemas, references, conditions, worked examples
   build     validate, then write build/bundle/ (the rule bundle) and build/site/ (the website)
   serve     live preview of the site for editors: rebuilds and reloads on every change
+  status    translation freshness per language (stale, unrecorded, missing)
+  translated  record that translations are up to date with their source text
+  diff      what changed between two editions: redlines, logic and behaviour
   check     answer a decision from a bundle for one fact set or a JSON Lines batch
 
 exit codes: 0 success; 1 errors in the corpus (validate, build) or some fact sets failed
@@ -79,6 +82,38 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
 
+    status = commands.add_parser(
+        "status", help="translation freshness per language",
+        description="For every language: which clause translations are up to date, stale (the "
+                    "source text changed since they were made), unrecorded or missing.")
+    _add_corpus_options(status)
+    status.add_argument("--strict", action="store_true",
+                        help="exit 1 when any translation is stale, unrecorded or missing")
+
+    translated = commands.add_parser(
+        "translated", help="record that translations are up to date with the source",
+        description="Record, in the YAML files, that the translations of CLAUSE (or of every "
+                    "clause with --all) in LANGUAGE match the current source text. Only the "
+                    "`translates:` hash is written; formatting and comments stay as they are.")
+    translated.add_argument("language", metavar="LANGUAGE", help="language code, e.g. uk")
+    translated.add_argument("clauses", metavar="CLAUSE", nargs="*", help="clause ids")
+    translated.add_argument("--all", action="store_true", help="every clause of the corpus")
+    translated.add_argument("--path", type=Path, default=Path("terms"),
+                            help="the corpus folder (default: terms)")
+
+    diff = commands.add_parser(
+        "diff", help="what changed between two editions",
+        description="Compare two editions: OLD and NEW are each a git revision (of the corpus "
+                    "folder), a corpus folder or a built bundle. Reports clauses added, removed "
+                    "and changed, a word-level redline of changed prose per language, logic "
+                    "changes, and the fact sets whose outcome differs.")
+    diff.add_argument("old", metavar="OLD")
+    diff.add_argument("new", metavar="NEW")
+    diff.add_argument("--path", type=Path, default=Path("terms"),
+                      help="the corpus folder, for git revisions (default: terms)")
+    diff.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    diff.add_argument("--lang", default=None, help="only this language's redlines")
+
     check = commands.add_parser(
         "check", help="answer a decision from a bundle",
         description="Answer a decision for FACTS: a JSON or YAML file, '-' for standard input, "
@@ -115,8 +150,8 @@ def _version() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    command = {"validate": _validate, "build": _build, "serve": _serve,
-               "check": _check}[args.command]
+    command = {"validate": _validate, "build": _build, "serve": _serve, "status": _status,
+               "translated": _translated, "diff": _diff, "check": _check}[args.command]
     try:
         return command(args)
     except KeyboardInterrupt:
@@ -197,6 +232,24 @@ def _serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     return EXIT_OK
+
+
+def _status(args: argparse.Namespace) -> int:
+    from compiler.status import run_status
+
+    return run_status(args)
+
+
+def _translated(args: argparse.Namespace) -> int:
+    from compiler.status import run_translated
+
+    return run_translated(args)
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from compiler.diff import run_diff
+
+    return run_diff(args)
 
 
 # check ---------------------------------------------------------------------------------------
