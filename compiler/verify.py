@@ -1,9 +1,12 @@
-"""Verify stage: run every worked example against the compiled rules; a failing one is an error."""
+"""Verify stage: run the worked examples, then the drift checks (translations, hand-typed
+numbers, freshness) and the logic checks (conflicts, dead overrides, gaps in coverage)."""
 
 from __future__ import annotations
 
 from compiler.bundle import decision_json, example_facts
+from compiler.conflicts import logic_problems
 from compiler.diagnostics import Diagnostic
+from compiler.drift import drift_problems
 from compiler.evaluate import CompiledDecision, FactError
 from compiler.explain import explain
 from compiler.model import Corpus
@@ -15,7 +18,11 @@ def compile_decisions(corpus: Corpus) -> dict[str, CompiledDecision]:
 
 
 def verify(corpus: Corpus) -> list[Diagnostic]:
-    """Problems found by running the examples (the link stage must have found none)."""
+    """Problems found by the examples, drift and logic checks (after a clean link stage)."""
+    return run_examples(corpus) + drift_problems(corpus) + logic_problems(corpus)
+
+
+def run_examples(corpus: Corpus) -> list[Diagnostic]:
     compiled = compile_decisions(corpus)
     problems = []
     for clause in corpus.all_clauses():

@@ -1,0 +1,223 @@
+"""Logic checks (verify stage), beyond the examples: rules that can conflict, overridden clauses
+that can never apply, and dates after the first rule starts when no rule is in effect.
+
+Conditions are translated into z3 formulas (dates as day numbers), so "can these two rules both
+apply?" is answered exactly and a satisfying fact set is shown, not guessed from samples.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import z3
+
+from compiler.bundle import decision_json
+from compiler.diagnostics import Diagnostic, Severity
+from compiler.evaluate import from_ordinal, to_ordinal
+from compiler.model import Corpus, Decision
+
+# Dates in models are kept within a readable range.
+EARLIEST, LATEST = to_ordinal("1990-01-01"), to_ordinal("2100-12-31")
+
+
+class _Encoder:
+    """One decision's facts as z3 variables, and its rules' conditions as formulas."""
+
+    def __init__(self, decision: Decision, spec: Mapping[str, Any]) -> None:
+        self.decision = decision
+        self.spec = spec
+        self.vars: dict[str, Any] = {}
+        self.domain: list[Any] = []
+        for name, fact in spec["facts"].items():
+            type_ = fact["type"]
+            if type_ == "bool":
+                self.vars[name] = z3.Bool(name)
+            elif type_ == "string":
+                self.vars[name] = z3.String(name)
+            else:
+                variable = z3.Int(name)
+                self.vars[name] = variable
+                if type_ == "date":
+                    self.domain.append(z3.And(variable >= EARLIEST, variable <= LATEST))
+                elif type_ == "enum":
+                    self.domain.append(z3.And(variable >= 0, variable < len(fact["values"])))
+                else:
+                    self.domain.append(variable >= 0)
+        self.as_of = self.vars[decision.as_of] if decision.as_of else z3.Int("as_of")
+        self.domain.append(z3.And(self.as_of >= EARLIEST, self.as_of <= LATEST))
+
+    def value(self, node: Mapping[str, Any]) -> Any:
+        op = node["op"]
+        if op == "fact":
+            return self.vars[node["name"]]
+        if op in ("const", "param"):
+            type_, value = str(node["type"]), node["value"]
+            if type_ == "date":
+                return z3.IntVal(to_ordinal(value))
+            if type_.startswith("enum:"):
+                return z3.IntVal(self._enum_index(node, value))
+            if type_ == "bool":
+                return z3.BoolVal(value)
+            if type_ == "string":
+                return z3.StringVal(value)
+            return z3.IntVal(value)
+        if op == "and":
+            return z3.And(*[self.value(a) for a in node["args"]])
+        if op == "or":
+            return z3.Or(*[self.value(a) for a in node["args"]])
+        if op == "not":
+            return z3.Not(self.value(node["arg"]))
+        if op == "in":
+            subject = self.value(node["value"])
+            return z3.Or(*[subject == self.value(o) for o in node["options"]])
+        if op == "days":
+            return self.value(node["args"][1]) - self.value(node["args"][0])
+        left, right = self.value(node["left"]), self.value(node["right"])
+        return {"==": lambda: left == right, "!=": lambda: left != right,
+                "<": lambda: left < right, "<=": lambda: left <= right,
+                ">": lambda: left > right, ">=": lambda: left >= right,
+                "+": lambda: left + right, "-": lambda: left - right}[op]()
+
+    def _enum_index(self, node: Mapping[str, Any], value: str) -> int:
+        enum = str(node["type"])[5:]
+        values = next(f["values"] for f in self.spec["facts"].values() if f.get("enum") == enum)
+        return list(values).index(value)
+
+    def applies(self, rule: Mapping[str, Any]) -> Any:
+        effective = rule["effective"]
+        bounds = [self.value(rule["when"])]
+        if effective["from"]:
+            bounds.append(self.as_of >= to_ordinal(effective["from"]))
+        if effective["until"]:
+            bounds.append(self.as_of <= to_ordinal(effective["until"]))
+        return z3.And(*bounds)
+
+    def facts_of(self, model: Any) -> tuple[dict[str, Any], str]:
+        """A complete fact set (and the as-of date) from a z3 model."""
+        facts: dict[str, Any] = {}
+        for name, fact in self.spec["facts"].items():
+            found = model.eval(self.vars[name], model_completion=True)
+            type_ = fact["type"]
+            if type_ == "bool":
+                facts[name] = z3.is_true(found)
+            elif type_ == "string":
+                facts[name] = found.as_string()
+            elif type_ == "date":
+                facts[name] = from_ordinal(found.as_long())
+            elif type_ == "enum":
+                facts[name] = fact["values"][found.as_long()]
+            else:
+                facts[name] = found.as_long()
+        as_of = from_ordinal(model.eval(self.as_of, model_completion=True).as_long())
+        return facts, as_of
+
+
+def _fixed_values(node: Mapping[str, Any]) -> dict[str, frozenset[Any]]:
+    """Facts the condition pins to a set of values in its top-level conjunction (a cheap test
+    that two rules can never apply together, before asking the solver)."""
+    conjuncts = node["args"] if node["op"] == "and" else [node]
+    pinned: dict[str, frozenset[Any]] = {}
+    for part in conjuncts:
+        if part["op"] == "==" and part["left"]["op"] == "fact" and part["right"]["op"] == "const":
+            pinned[part["left"]["name"]] = frozenset([part["right"]["value"]])
+        elif part["op"] == "in" and part["value"]["op"] == "fact" and \
+                all(o["op"] == "const" for o in part["options"]):
+            pinned[part["value"]["name"]] = frozenset(o["value"] for o in part["options"])
+        elif part["op"] == "fact" and part["type"] == "bool":
+            pinned[part["name"]] = frozenset([True])
+        elif part["op"] == "not" and part["arg"]["op"] == "fact":
+            pinned[part["arg"]["name"]] = frozenset([False])
+    return pinned
+
+
+def _may_overlap(a: dict[str, frozenset[Any]], b: dict[str, frozenset[Any]]) -> bool:
+    return all(a[name] & b[name] for name in a.keys() & b.keys())
+
+
+def _windows_overlap(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    start = max(a["effective"]["from"] or "0000", b["effective"]["from"] or "0000")
+    end = min(a["effective"]["until"] or "9999", b["effective"]["until"] or "9999")
+    return start <= end
+
+
+def logic_problems(corpus: Corpus) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    for decision in corpus.decisions.values():
+        spec = decision_json(corpus, decision)
+        if spec["rules"]:
+            problems += _decision_problems(corpus, decision, spec)
+    return problems
+
+
+def _decision_problems(corpus: Corpus, decision: Decision,
+                       spec: Mapping[str, Any]) -> Iterator[Diagnostic]:
+    encoder = _Encoder(decision, spec)
+    rules = spec["rules"]
+    applies = {r["clause"]: encoder.applies(r) for r in rules}
+    overriders = {r["clause"]: [o["clause"] for o in rules if r["clause"] in o["overrides"]]
+                  for r in rules}
+    pinned = {r["clause"]: _fixed_values(r["when"]) for r in rules}
+    solver = z3.Solver()
+    solver.add(*encoder.domain)
+
+    def holds(*constraints: Any) -> Any:
+        solver.push()
+        solver.add(*constraints)
+        try:
+            return solver.model() if solver.check() == z3.sat else None
+        finally:
+            solver.pop()
+
+    for first, second in itertools.combinations(rules, 2):
+        if first["outcome"] == second["outcome"] or not _windows_overlap(first, second) \
+                or not _may_overlap(pinned[first["clause"]], pinned[second["clause"]]):
+            continue
+        a, b = first["clause"], second["clause"]
+        if a in second["overrides"] or b in first["overrides"]:
+            continue
+        beaten = [applies[o] for o in overriders[a] + overriders[b]]
+        model = holds(applies[a], applies[b], *[z3.Not(x) for x in beaten])
+        if model is not None:
+            facts, as_of = encoder.facts_of(model)
+            shown = json.dumps(facts, ensure_ascii=False)
+            clause = corpus.clauses[b]
+            yield Diagnostic(
+                "E370", f"rules '{a}' ({first['outcome']}) and '{b}' ({second['outcome']}) of "
+                f"decision '{decision.id}' can both apply and neither overrides the other",
+                clause.origin.span("rule"),
+                hint=f"add one to the other's overrides, or narrow a condition; both apply to "
+                     f"{shown} as of {as_of}")
+    for rule in rules:
+        for target in rule["overrides"]:
+            if target in applies and holds(applies[target]) is None:
+                yield Diagnostic(
+                    "W371", f"'{rule['clause']}' overrides '{target}', which can never apply",
+                    corpus.clauses[rule["clause"]].origin.span("rule", "overrides"),
+                    severity=Severity.WARNING)
+    yield from _coverage_gaps(corpus, decision, rules)
+
+
+def _coverage_gaps(corpus: Corpus, decision: Decision,
+                   rules: list[Mapping[str, Any]]) -> Iterator[Diagnostic]:
+    """Dates after the first rule starts on which no rule of the decision is in effect."""
+    windows = sorted((to_ordinal(r["effective"]["from"]) if r["effective"]["from"] else 0,
+                      to_ordinal(r["effective"]["until"]) if r["effective"]["until"]
+                      else dt.date.max.toordinal()) for r in rules)
+    covered_until = windows[0][1]
+    for start, end in windows[1:]:
+        if start > covered_until + 1:
+            yield Diagnostic(
+                "W372", f"no rule of decision '{decision.id}' is in effect from "
+                f"{from_ordinal(covered_until + 1)} to {from_ordinal(start - 1)}; it answers "
+                f"'{decision.default}' then", decision.origin.span(), severity=Severity.WARNING)
+        covered_until = max(covered_until, end)
+    last_end = covered_until
+    if last_end < dt.date.max.toordinal():
+        yield Diagnostic(
+            "W372", f"no rule of decision '{decision.id}' is in effect after "
+            f"{from_ordinal(last_end)}; it answers '{decision.default}' then",
+            decision.origin.span(), severity=Severity.WARNING)

@@ -1,0 +1,114 @@
+"""Drift checks (verify stage): translations keep their source's placeholders, links and Markdown
+structure; numbers that are parameters come through placeholders; stale translations are named."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+from compiler.diagnostics import Diagnostic, Severity
+from compiler.freshness import source_hash
+from compiler.model import Clause, Corpus
+from compiler.prose import PLACEHOLDER, find_links, find_placeholders, markdown
+
+ISO_DATE_IN_TEXT = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-])")
+NUMBER_IN_TEXT = re.compile(r"(?<![\d.,])\d+(?![\d])")
+LIST_MARKER = re.compile(r"(?m)^[ \t]*\d+[.)](?=\s)")
+LINK_TARGET = re.compile(r"\]\([^)]*\)")
+
+
+def drift_problems(corpus: Corpus) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    for clause in corpus.all_clauses():
+        source = clause.text.get(corpus.source_language)
+        for language, text in clause.text.items():
+            problems += hand_typed_numbers(clause, language)
+            if source is None or language == corpus.source_language:
+                continue
+            problems += parity(clause, language, corpus.source_language)
+            if text.translates is not None and text.translates != source_hash(source):
+                problems.append(Diagnostic(
+                    "W420", f"the {language} translation of '{clause.id}' is stale: its source "
+                    f"text changed since it was translated", clause.origin.span("text", language),
+                    hint=f"bring it up to date, then run: terms translated {language} {clause.id}",
+                    severity=Severity.WARNING))
+    return problems
+
+
+def _inventory(title: str, body: str) -> dict[str, Counter[str]]:
+    """What a translation must keep: placeholders, term links, clause links, Markdown shape."""
+    text = f"{title}\n{body}"
+    links = find_links(body)
+    tokens = markdown().parse(body)
+    inline = [child for token in tokens for child in token.children or ()]
+    return {
+        "placeholder": Counter("{{ " + p.name + " }}" for p in find_placeholders(text)),
+        "glossary term": Counter(link.target for link in links if link.scheme == "term"),
+        "cross-reference": Counter(link.target for link in links if link.scheme == "clause"),
+        "paragraph": Counter({"paragraphs": sum(t.type == "paragraph_open" for t in tokens)}),
+        "list item": Counter({"list items": sum(t.type == "list_item_open" for t in tokens)}),
+        "link": Counter({"links": sum(t.type == "link_open" for t in inline)}),
+    }
+
+
+def parity(clause: Clause, language: str, source_language: str) -> Iterator[Diagnostic]:
+    source, translation = clause.text[source_language], clause.text[language]
+    expected = _inventory(source.title, source.body)
+    found = _inventory(translation.title, translation.body)
+    span = clause.origin.span("text", language, "body")
+    for kind, wanted in expected.items():
+        have = found[kind]
+        if have == wanted:
+            continue
+        if kind in ("paragraph", "list item", "link"):
+            noun = next(iter(wanted or have))
+            yield Diagnostic("E403", f"the {language} translation of '{clause.id}' has "
+                             f"{have[noun]} {noun}, the {source_language} source has "
+                             f"{wanted[noun]}", span)
+            continue
+        missing = sorted((wanted - have).elements())
+        extra = sorted((have - wanted).elements())
+        parts = ([f"lacks {kind} {', '.join(missing)}"] if missing else []) + \
+                ([f"has extra {kind} {', '.join(extra)}"] if extra else [])
+        code = {"placeholder": "E400", "glossary term": "E401", "cross-reference": "E402"}[kind]
+        yield Diagnostic(code, f"the {language} translation of '{clause.id}' "
+                         f"{' and '.join(parts)} (compared with the {source_language} source)",
+                         span)
+
+
+def hand_typed_numbers(clause: Clause, language: str) -> Iterator[Diagnostic]:
+    """A number or ISO date typed in prose that equals one of the clause's parameters."""
+    by_value: dict[str, str] = {}
+    for name, parameter in clause.parameters.items():
+        if parameter.type in ("int", "date"):
+            by_value.setdefault(str(parameter.value), name)
+    if not by_value:
+        return
+    text = clause.text[language]
+    for key, value in (("title", text.title), ("body", text.body)):
+        for offset, written in _numbers(value):
+            parameter = by_value.get(written)
+            if parameter is not None:
+                span = clause.origin.span_in(offset, "text", language, key)
+                yield Diagnostic(
+                    "E410", f"'{written}' is typed by hand but is the value of parameter "
+                    f"'{parameter}'; write {{{{ {parameter} }}}}", span,
+                    hint="prose shows parameters through placeholders, so text and rule "
+                         "cannot drift apart",
+                    excerpt=clause.origin.document.excerpt(span, len(written)))
+
+
+def _numbers(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, text) of each ISO date and each other number written in digits, outside
+    placeholders, link targets and ordered-list markers."""
+    blanked = text
+    for pattern in (PLACEHOLDER, LINK_TARGET, LIST_MARKER):
+        blanked = pattern.sub(lambda m: " " * len(m.group()), blanked)
+    dates = list(ISO_DATE_IN_TEXT.finditer(blanked))
+    for match in dates:
+        yield match.start(), match.group()
+    for match in dates:
+        blanked = blanked[:match.start()] + " " * len(match.group()) + blanked[match.end():]
+    for match in NUMBER_IN_TEXT.finditer(blanked):
+        yield match.start(), match.group()
