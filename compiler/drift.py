@@ -88,12 +88,12 @@ def hand_typed_numbers(clause: Clause, language: str) -> Iterator[Diagnostic]:
     text = clause.text[language]
     for key, value in (("title", text.title), ("body", text.body)):
         for offset, written in _numbers(value):
-            parameter = by_value.get(written)
-            if parameter is not None:
+            match = by_value.get(written)
+            if match is not None:
                 span = clause.origin.span_in(offset, "text", language, key)
                 yield Diagnostic(
                     "E410", f"'{written}' is typed by hand but is the value of parameter "
-                    f"'{parameter}'; write {{{{ {parameter} }}}}", span,
+                    f"'{match}'; write {{{{ {match} }}}}", span,
                     hint="prose shows parameters through placeholders, so text and rule "
                          "cannot drift apart",
                     excerpt=clause.origin.document.excerpt(span, len(written)))
