@@ -156,6 +156,7 @@ def build_bundle(corpus: Corpus, source_revision: str | None) -> dict[str, Any]:
                   for name, enum in corpus.enums.items()},
         "decisions": {d.id: decision_json(corpus, d) for d in corpus.decisions.values()},
         "clauses": {c.id: clause_json(corpus, c) for c in corpus.all_clauses()},
+        "changes": None,
         "glossary": {t.id: {lang: {"term": x.term, "definition": x.definition,
                                    "url": term_url(t.id, lang)} for lang, x in t.text.items()}
                      for t in corpus.glossary.values()},

@@ -206,9 +206,11 @@ def _build(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     folder = args.conformance or args.path.resolve().parent / "tests" / "conformance"
     try:
-        bundle = write_outputs(result.corpus, args.out, source_revision(args.path),
-                               conformance_cases(folder) if folder.is_dir() else [],
-                               with_site=not args.no_site, on_stage=progress)
+        bundle, warnings = write_outputs(result.corpus, args.path, args.out,
+                                         source_revision(args.path),
+                                         conformance_cases(folder) if folder.is_dir() else [],
+                                         with_site=not args.no_site, on_stage=progress)
+        _print_diagnostics(warnings, args.format, sys.stdout) if warnings else None
     except CompileError as error:
         _print_diagnostics(error.diagnostics, args.format, sys.stdout)
         print("build failed", file=sys.stderr)

@@ -16,8 +16,8 @@ from compiler import link as link_stage
 from compiler import model as model_stage
 from compiler import verify as verify_stage
 from compiler.bundle import build_bundle, canonical_json, digest_line
-from compiler.diagnostics import CompileError, Diagnostic, has_errors
-from compiler.load import Document, load_corpus_files, load_file
+from compiler.diagnostics import CompileError, Diagnostic, Severity, SourceSpan, has_errors
+from compiler.load import Document, display_path, load_corpus_files, load_file
 from compiler.validate import validate_document
 
 StageHook = Callable[[str, float], None]
@@ -122,29 +122,57 @@ def conformance_cases(folder: Path) -> list[dict[str, Any]]:
     return cases
 
 
-def write_outputs(corpus: model_stage.Corpus, out: Path, revision: str | None,
+def changes_since_previous(corpus: model_stage.Corpus, root: Path, bundle: dict[str, Any],
+                           conformance: list[dict[str, Any]]) -> tuple[Any, list[Diagnostic]]:
+    """The changes since the edition corpus.yaml names as previous (None when it names none or
+    it cannot be read: a warning then, not a failed build, e.g. in a shallow clone)."""
+    if not corpus.previous_edition:
+        return None, []
+    from compiler.diff import DiffError, compare, edition_from_corpus, load_edition
+
+    try:
+        old = load_edition(corpus.previous_edition, root)
+    except DiffError as error:
+        return None, [Diagnostic(
+            "W500", f"the previous edition '{corpus.previous_edition}' cannot be read ({error}); "
+            "the site has no list of changes", SourceSpan(display_path(root / "corpus.yaml"), 1, 1),
+            severity=Severity.WARNING)]
+    new = edition_from_corpus(corpus, conformance, label=corpus.edition, bundle=bundle)
+    return compare(old, new), []
+
+
+def write_outputs(corpus: model_stage.Corpus, root: Path, out: Path, revision: str | None,
                   conformance: list[dict[str, Any]], with_site: bool = True,
-                  on_stage: StageHook | None = None) -> Path:
+                  on_stage: StageHook | None = None) -> tuple[Path, list[Diagnostic]]:
     """Write build/bundle, build/docs and build/site into a staging folder, then swap each in,
-    so a failed build leaves the previous output untouched. Returns the bundle's path."""
+    so a failed build leaves the previous output untouched. Returns the bundle's path and
+    warnings."""
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
 
-    def timed(stage: str, work: Callable[[], object]) -> None:
+    def timed(stage: str, work: Callable[[], Any]) -> Any:
         started = time.perf_counter()
-        work()
+        result = work()
         if on_stage:
             on_stage(stage, time.perf_counter() - started)
+        return result
 
     try:
         name = f"{corpus.id}.json"
-        timed("emit bundle", lambda: _write_bundle(corpus, staging / "bundle", name, revision,
-                                                   conformance))
+        bundle = build_bundle(corpus, revision)
+        changes, warnings = timed("diff previous edition", lambda: changes_since_previous(
+            corpus, root, bundle, conformance))
+        if changes is not None:
+            from compiler.diff import changes_summary
+
+            bundle["changes"] = {"previous_edition": corpus.previous_edition,
+                                 **changes_summary(changes)}
+        timed("emit bundle", lambda: _write_bundle(bundle, staging / "bundle", name, conformance))
         if with_site:
             from compiler import site  # Jinja and MkDocs only when a site is built
 
             timed("emit markdown", lambda: site.write_docs(corpus, staging / "bundle",
-                                                           staging / "docs"))
+                                                           staging / "docs", changes))
             timed("mkdocs", lambda: site.build_sites(staging / "docs", staging / "site",
                                                      corpus.languages))
         for part in ("bundle", "docs", "site"):
@@ -152,13 +180,13 @@ def write_outputs(corpus: model_stage.Corpus, out: Path, revision: str | None,
                 swap_in(staging / part, out / part)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return out / "bundle" / name
+    return out / "bundle" / name, warnings
 
 
-def _write_bundle(corpus: model_stage.Corpus, folder: Path, name: str, revision: str | None,
+def _write_bundle(bundle: dict[str, Any], folder: Path, name: str,
                   conformance: list[dict[str, Any]]) -> None:
     folder.mkdir()
-    data = canonical_json(build_bundle(corpus, revision))
+    data = canonical_json(bundle)
     (folder / name).write_bytes(data)
     (folder / f"{name}.sha256").write_text(digest_line(data, name), encoding="utf-8")
     (folder / "conformance.json").write_bytes(canonical_json({"bundle": name,

@@ -54,7 +54,7 @@ class Preview:
         if result.ok and result.corpus is not None:
             folder = self.corpus.resolve().parent / "tests" / "conformance"
             try:
-                write_outputs(result.corpus, self.out, source_revision(self.corpus),
+                write_outputs(result.corpus, self.corpus, self.out, source_revision(self.corpus),
                               conformance_cases(folder) if folder.is_dir() else [])
             except CompileError as error:
                 problems = error.diagnostics

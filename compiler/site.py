@@ -20,6 +20,7 @@ from typing import Any
 
 import jinja2
 import yaml
+from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from compiler.bundle import clause_url, rendered_html
@@ -205,6 +206,7 @@ def mkdocs_config(corpus: Corpus, language: str) -> dict[str, Any]:
                          for section in corpus.sections]},
         {s["decisions"]: [{d.id: f"decisions/{d.id}.md"} for d in corpus.decisions.values()]},
         {s["glossary"]: "glossary.md"},
+        {s["changes"]: "changes.md"},
         {s["status"]: "status.md"},
         {s["downloads"]: "downloads.md"},
     ]
@@ -223,7 +225,17 @@ def download_files(corpus: Corpus, language: str) -> list[dict[str, str]]:
     return files
 
 
-def write_language(corpus: Corpus, language: str, bundle_dir: Path, root: Path) -> None:
+def changes_html(changes: Any, language: str) -> str:
+    """The diff against the previous edition, in this language's redlines, as HTML."""
+    from compiler.diff import render as render_changes
+
+    text = render_changes(changes, "markdown", language)
+    html: str = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough", "table"]).render(text)
+    return html
+
+
+def write_language(corpus: Corpus, language: str, bundle_dir: Path, root: Path,
+                   changes: Any = None) -> None:
     docs = root / "docs"
     (docs / "decisions").mkdir(parents=True)
     s = ui(language)
@@ -242,6 +254,9 @@ def write_language(corpus: Corpus, language: str, bundle_dir: Path, root: Path) 
                             rows=status_rows(corpus, language)),
         "downloads.md": render("pages/downloads.md.j2", **common,
                                files=download_files(corpus, language)),
+        "changes.md": render("pages/changes.md.j2", **common, previous=corpus.previous_edition,
+                             changes_html=Markup(changes_html(changes, language))
+                             if changes is not None else ""),
     }
     for section in corpus.sections:
         pages[f"{section.id}.md"] = render(
@@ -261,10 +276,11 @@ def write_language(corpus: Corpus, language: str, bundle_dir: Path, root: Path) 
     shutil.copytree(SCHEMAS, docs / "files" / "schemas")
 
 
-def write_docs(corpus: Corpus, bundle_dir: Path, out: Path) -> None:
-    """MkDocs sources for every language under out/<lang>/, and the root page."""
+def write_docs(corpus: Corpus, bundle_dir: Path, out: Path, changes: Any = None) -> None:
+    """MkDocs sources for every language under out/<lang>/, and the root page; `changes` (from
+    compiler.diff.compare) fills each language's "What changed" page."""
     for language in corpus.languages:
-        write_language(corpus, language, bundle_dir, out / language)
+        write_language(corpus, language, bundle_dir, out / language, changes)
     (out / "index.html").write_text(render(
         "root.html.j2", title=corpus.title[corpus.source_language],
         source_language=corpus.source_language,
