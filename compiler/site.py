@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any
 import jinja2
 import yaml
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from compiler.bundle import clause_url, rendered_html
 from compiler.diagnostics import CompileError, Diagnostic, SourceSpan
@@ -225,13 +226,83 @@ def download_files(corpus: Corpus, language: str) -> list[dict[str, str]]:
     return files
 
 
-def changes_html(changes: Any, language: str) -> str:
-    """The diff against the previous edition, in this language's redlines, as HTML."""
-    from compiler.diff import render as render_changes
+MAX_ANSWERS_SHOWN = 10  # situations per decision on the "What changed" page
 
-    text = render_changes(changes, "markdown", language)
-    html: str = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough", "table"]).render(text)
-    return html
+
+def changes_context(corpus: Corpus, changes: Any, language: str) -> dict[str, Any] | None:
+    """The "What changed" page in one language: clauses with their redlines and the rule in
+    words, and the situations whose answer changed, told in sentences."""
+    if changes is None:
+        return None
+    from compiler.diff import redline_text
+
+    s = ui(language)
+    inline = MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
+
+    def link(clause_id: str) -> str:
+        return "../" + clause_url(corpus, clause_id, language).split("/", 1)[1]
+
+    def title(clause_id: str, titles: Mapping[str, str]) -> str:
+        if clause_id in corpus.clauses:
+            return corpus.clauses[clause_id].text[language].title
+        return titles.get(language) or next(iter(titles.values()), clause_id)
+
+    changed = []
+    for clause in changes.changed:
+        lines: list[str | Markup] = []
+        old_condition = ""
+        for change in clause.logic:
+            if change.kind == "condition":
+                old_condition = str(change.old)
+            elif change.kind == "effective":
+                lines.append(f"{s['effective_label']} ({change.what}): "
+                             f"{change.old or s['effective_open']} → {change.new or s['effective_open']}")
+            elif change.kind == "parameters":
+                lines.append(f"{s['parameters_label']}: {change.what} {change.old} → {change.new}")
+            else:
+                lines.append(f"{change.kind}: {change.old or '—'} → {change.new or '—'}")
+        for red in clause.redlines:
+            if red.language == language and red.body is not None:
+                html = inline.renderInline(redline_text(red.body, markdown=True, trim=False))
+                lines.append(Markup(f"{escape(s['text_label'])}: {html}"))
+        current = corpus.clauses.get(clause.id)
+        words = ""
+        if old_condition and current and current.rule and current.rule.condition:
+            words = Markup(rule_in_words(current.rule.condition, corpus,
+                                         corpus.decisions[current.rule.decision], language))
+        changed.append({"id": clause.id, "title": title(clause.id, {}), "url": link(clause.id),
+                        "lines": lines, "rule_words": words, "old_condition": old_condition})
+    return {
+        "added": [{"id": c.id, "title": title(c.id, c.titles), "url": link(c.id)}
+                  for c in changes.added if c.id in corpus.clauses],
+        "removed": [{"id": c.id, "title": title(c.id, c.titles)} for c in changes.removed],
+        "changed": changed,
+        "answers": [answer for behaviour in changes.behaviour
+                    for answer in _answers(corpus, behaviour, language)],
+    }
+
+
+def _answers(corpus: Corpus, behaviour: Any, language: str) -> list[dict[str, str]]:
+    decision = corpus.decisions.get(behaviour.decision)
+    if decision is None:
+        return []
+    s = ui(language)
+    answers = []
+    for flip in [f for f in behaviour.flips if f.outcome_changed][:MAX_ANSWERS_SHOWN]:
+        case = flip.cases[0]
+        shown = [f"{decision.facts[name].description.get(language, name)}: "
+                 f"{fact_value(corpus, decision, name, value, language)}"
+                 for name, value in case.facts.items()
+                 if name in decision.facts and behaviour.base.get(name) != value]
+        answers.append({
+            "sentence": s["answer_changed"].format(
+                question=decision.question[language], facts="; ".join(shown),
+                date=format_value("date", case.new_as_of, language),
+                old=outcome_label(decision, flip.old_outcome, language),
+                new=outcome_label(decision, flip.new_outcome, language)),
+            "similar": s["similar"].format(n=len(flip.cases) - 1) if len(flip.cases) > 1 else "",
+        })
+    return answers
 
 
 def write_language(corpus: Corpus, language: str, bundle_dir: Path, root: Path,
@@ -255,8 +326,7 @@ def write_language(corpus: Corpus, language: str, bundle_dir: Path, root: Path,
         "downloads.md": render("pages/downloads.md.j2", **common,
                                files=download_files(corpus, language)),
         "changes.md": render("pages/changes.md.j2", **common, previous=corpus.previous_edition,
-                             changes_html=Markup(changes_html(changes, language))
-                             if changes is not None else ""),
+                             changes=changes_context(corpus, changes, language)),
     }
     for section in corpus.sections:
         pages[f"{section.id}.md"] = render(

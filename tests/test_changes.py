@@ -31,6 +31,8 @@ def test_the_bundle_and_the_site_say_what_changed_since_the_previous_edition(
     assert bundle["changes"]["behaviour"] > 0  # Select orders in January 2025 flip
     page = (tmp_path / "out" / "site" / "uk" / "changes" / "index.html").read_text("utf-8")
     assert "Що змінилося" in page and "buying.select-closed" in page
+    assert "Відповіді, що змінилися" in page  # the situations that now answer otherwise
+    assert "Чи можна придбати? Якщо програма: Select" in page
     assert "З 1 <s>січня</s> <strong>березня</strong> 2025 р." in page  # the uk redline
 
 
