@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compiler.evaluate import Answer, CompiledDecision, FactError, RuleError
+from compiler.evaluate import Answer, CompiledDecision, FactError, RuleError, node_type
 
 EXIT_OK, EXIT_USAGE = 0, 2
 FORMATS = ("text", "markdown", "json")
@@ -997,7 +997,7 @@ class _Probe:
             return ()
         op = _NEGATED[op] if negate else op
         left, right = node["left"], node["right"]
-        if _type_of(left) in ("int", "date"):
+        if node_type(left) in ("int", "date"):
             form = _linear(left, right, -1)
             if form is None:
                 return ()
@@ -1215,7 +1215,7 @@ def _analyse(node: Mapping[str, Any], used: dict[str, None], values: dict[str, l
         if op not in _COMPARISONS:
             return
         left, right = node["left"], node["right"]
-        if _type_of(left) in ("int", "date"):
+        if node_type(left) in ("int", "date"):
             difference = _linear(left, right, -1)
             if difference is not None and difference.coefficients:
                 forms.append(difference)
@@ -1255,13 +1255,6 @@ def _linear(left: Mapping[str, Any], right: Mapping[str, Any], sign: int) -> _Fo
         return None
     return _Form(tuple(sorted((k, v) for k, v in coefficients.items() if v)), constant)
 
-
-def _type_of(node: Mapping[str, Any]) -> str:
-    if node["op"] == "days":
-        return "int"
-    if node["op"] in ("+", "-"):
-        return _type_of(node["left"])
-    return str(node.get("type", "bool"))
 
 
 def _ordinal(value: Any) -> int | None:

@@ -57,6 +57,15 @@ def _constant(node: Mapping[str, Any]) -> Any:
     return to_ordinal(value) if node["type"] == "date" else value
 
 
+def node_type(node: Mapping[str, Any]) -> str:
+    """The type of an AST node's value: days() is an int, sums have their left side's type."""
+    if node["op"] == "days":
+        return "int"
+    if node["op"] in ("+", "-"):
+        return node_type(node["left"])
+    return str(node.get("type", "bool"))
+
+
 def to_python(node: Mapping[str, Any]) -> str:
     """Python source for a condition AST over `f`, the prepared facts (dates as ordinals).
 

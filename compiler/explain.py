@@ -17,6 +17,7 @@ from compiler.evaluate import (
     CompiledDecision,
     CompiledRule,
     from_ordinal,
+    node_type,
     to_ordinal,
 )
 
@@ -218,7 +219,7 @@ class _Describer:
             return self.phrases["days-limit"].format(
                 end=self.subject(end), start=self.subject(start), count=self.value(left),
                 limit=self.show(right))
-        kind = "date" if _type_of(left) == "date" else "int"
+        kind = "date" if node_type(left) == "date" else "int"
         words = dict(pair.split(":", 1) for pair in self.phrases[f"{kind}-ops"].split("|"))
         sentence = self.phrases["compare"].format(
             subject=self.subject(left), value=self.show(left, named=False), op=words[op],
@@ -235,16 +236,9 @@ class _Describer:
 
     def show(self, node: Mapping[str, Any], named: bool = True) -> str:
         """The node's value, with the name of the parameter or fact it comes from."""
-        shown = _show(self.value(node), _type_of(node))
+        shown = _show(self.value(node), node_type(node))
         return f"{shown} ({node['name']})" if named and node["op"] in ("param", "fact") else shown
 
-
-def _type_of(node: Mapping[str, Any]) -> str:
-    if node["op"] == "days":
-        return "int"
-    if node["op"] in ("+", "-"):
-        return _type_of(node["left"])
-    return str(node.get("type", "bool"))
 
 
 def _show(value: Any, type_: str) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
+from compiler.evaluate import node_type
 from compiler.model import Corpus, Decision
 from compiler.prose import format_value
 
@@ -156,12 +157,12 @@ class _Renderer:
             return self.table("days")[op].format(start=start, end=end,
                                                  days=self.days(self.describe(right), count))
         both_facts = left["op"] == "fact" and right["op"] == "fact"
-        if op in ("==", "!=") and (both_facts or _type(left) not in ("int", "date")):
+        if op in ("==", "!=") and (both_facts or node_type(left) not in ("int", "date")):
             key = ("same" if op == "==" else "differs") if both_facts else \
                 ("is" if op == "==" else "is-not")
             return self.words[key].format(d=self.describe(left), e=self.describe(right),
                                           v=self.describe(right))
-        kind = "date" if _type(left) == "date" else "int"
+        kind = "date" if node_type(left) == "date" else "int"
         return self.table(kind)[op].format(d=self.describe(left), v=self.describe(right))
 
     def days(self, count: str, value: Any) -> str:
@@ -194,8 +195,3 @@ class _Renderer:
             return f"“{value}”"
         return format_value(type_, value, self.language)
 
-
-def _type(node: Mapping[str, Any]) -> str:
-    if node["op"] in ("days", "+", "-"):
-        return "int" if node["op"] == "days" else _type(node["left"])
-    return str(node.get("type", "bool"))
