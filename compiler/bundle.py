@@ -10,7 +10,13 @@ from typing import Any
 from compiler import __version__
 from compiler.freshness import translation_status
 from compiler.model import Clause, Corpus, Decision, Fact
-from compiler.prose import format_value, resolve_links, substitute, to_html, to_plain_text
+from compiler.prose import (
+    format_value,
+    resolve_links,
+    substitute,
+    to_html_and_plain_text,
+    to_plain_text,
+)
 
 FORMAT = "terms-bundle"
 FORMAT_VERSION = "1.0"
@@ -35,7 +41,14 @@ def term_url(term_id: str, language: str) -> str:
     return f"{language}/glossary/#{term_id}"
 
 
-def rendered_markdown(corpus: Corpus, clause: Clause, language: str) -> str:
+def term_titles(corpus: Corpus) -> dict[tuple[str, str], str]:
+    """(term id, language) -> its definition as plain text, the hover title of its links."""
+    return {(term.id, language): to_plain_text(text.definition)
+            for term in corpus.glossary.values() for language, text in term.text.items()}
+
+
+def rendered_markdown(corpus: Corpus, clause: Clause, language: str,
+                      titles: Mapping[tuple[str, str], str] | None = None) -> str:
     """The clause body in a language with parameters substituted and links pointing at the site.
 
     Links are relative to the clause's page (../glossary/#term), so the same text works on the
@@ -46,15 +59,12 @@ def rendered_markdown(corpus: Corpus, clause: Clause, language: str) -> str:
 
     def url_for(scheme: str, target: str) -> tuple[str, str]:
         if scheme == "term":
-            definition = corpus.glossary[target].text[language].definition
-            return "../" + term_url(target, language).split("/", 1)[1], to_plain_text(definition)
+            title = titles[(target, language)] if titles is not None else \
+                to_plain_text(corpus.glossary[target].text[language].definition)
+            return "../" + term_url(target, language).split("/", 1)[1], title
         return "../" + clause_url(corpus, target, language).split("/", 1)[1], ""
 
     return resolve_links(substitute(clause.text[language].body, values), url_for)
-
-
-def rendered_html(corpus: Corpus, clause: Clause, language: str) -> str:
-    return to_html(rendered_markdown(corpus, clause, language))
 
 
 def fact_schema(fact: Fact, corpus: Corpus, language: str) -> dict[str, Any]:
@@ -119,16 +129,18 @@ def decision_json(corpus: Corpus, decision: Decision) -> dict[str, Any]:
     }
 
 
-def clause_json(corpus: Corpus, clause: Clause) -> dict[str, Any]:
+def clause_json(corpus: Corpus, clause: Clause,
+                titles: Mapping[tuple[str, str], str]) -> dict[str, Any]:
     text = {}
     for language in corpus.languages:
-        markdown = rendered_markdown(corpus, clause, language)
+        markdown = rendered_markdown(corpus, clause, language, titles)
+        html, plain = to_html_and_plain_text(markdown)
         text[language] = {
             "title": clause.text[language].title,
             "markdown": markdown,
-            "html": to_html(markdown),
+            "html": html,
             "freshness": translation_status(clause, language, corpus.source_language),
-            "plain": to_plain_text(markdown),
+            "plain": plain,
             "hash": sha256_hex(markdown.encode()),
             "url": clause_url(corpus, clause.id, language),
         }
@@ -141,6 +153,7 @@ def clause_json(corpus: Corpus, clause: Clause) -> dict[str, Any]:
 
 
 def build_bundle(corpus: Corpus, source_revision: str | None) -> dict[str, Any]:
+    titles = term_titles(corpus)
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -155,7 +168,7 @@ def build_bundle(corpus: Corpus, source_revision: str | None) -> dict[str, Any]:
         "enums": {name: {"values": {v: dict(labels) for v, labels in enum.values.items()}}
                   for name, enum in corpus.enums.items()},
         "decisions": {d.id: decision_json(corpus, d) for d in corpus.decisions.values()},
-        "clauses": {c.id: clause_json(corpus, c) for c in corpus.all_clauses()},
+        "clauses": {c.id: clause_json(corpus, c, titles) for c in corpus.all_clauses()},
         "changes": None,
         "glossary": {t.id: {lang: {"term": x.term, "definition": x.definition,
                                    "url": term_url(t.id, lang)} for lang, x in t.text.items()}

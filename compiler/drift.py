@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
+from functools import lru_cache
 
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.freshness import source_hash
@@ -36,6 +37,7 @@ def drift_problems(corpus: Corpus) -> list[Diagnostic]:
     return problems
 
 
+@lru_cache(maxsize=4096)
 def _inventory(title: str, body: str) -> dict[str, Counter[str]]:
     """What a translation must keep: placeholders, term links, clause links, Markdown shape."""
     text = f"{title}\n{body}"

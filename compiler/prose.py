@@ -114,12 +114,23 @@ def to_html(text: str) -> str:
     return html
 
 
+def to_html_and_plain_text(text: str) -> tuple[str, str]:
+    """Both renderings from one parse (parsing is most of the cost at scale)."""
+    tokens = markdown().parse(text)
+    html: str = markdown().renderer.render(tokens, markdown().options, {})
+    return html, _plain_text(tokens)
+
+
 def to_plain_text(text: str) -> str:
     """Prose without Markdown syntax: one line per paragraph or list item, for terminals."""
+    return _plain_text(markdown().parse(text))
+
+
+def _plain_text(tokens: list[Any]) -> str:
     lines: list[str] = []
     number: list[int] = []
     prefix = ""
-    for token in markdown().parse(text):
+    for token in tokens:
         if token.type == "ordered_list_open":
             number.append(int(str(token.attrGet("start") or 1)))
         elif token.type == "bullet_list_open":

@@ -7,6 +7,7 @@ Clause prose is the HTML the bundle carries, so the site shows exactly the words
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -24,7 +25,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-from compiler.bundle import clause_url, rendered_html
+from compiler.bundle import clause_url
 from compiler.diagnostics import CompileError, Diagnostic, SourceSpan
 from compiler.freshness import translation_status
 from compiler.load import display_path
@@ -120,13 +121,15 @@ def fact_value(corpus: Corpus, decision: Decision, name: str, value: Any, langua
     return str(value)
 
 
-def clause_context(corpus: Corpus, clause: Clause, language: str) -> dict[str, Any]:
+def clause_context(corpus: Corpus, clause: Clause, language: str,
+                   bundle: Mapping[str, Any]) -> dict[str, Any]:
     s = ui(language)
     status = translation_status(clause, language, corpus.source_language)
     context: dict[str, Any] = {
         "id": clause.id, "title": clause.text[language].title,
         "effective": effective_line(clause, language),
-        "html": Markup(rendered_html(corpus, clause, language)),
+        # The bundle's HTML itself: the site shows exactly the words tools cite.
+        "html": Markup(bundle["clauses"][clause.id]["text"][language]["html"]),
         "stale": status == "stale",
         "source_url": f"../../{corpus.source_language}/{clause.section}/#{clause.id}",
         "rule": None, "examples": [],
@@ -306,7 +309,7 @@ def _answers(corpus: Corpus, behaviour: Any, language: str) -> list[dict[str, st
 
 
 def write_language(corpus: Corpus, language: str, bundle_dir: Path, root: Path,
-                   changes: Any = None) -> None:
+                   bundle: Mapping[str, Any], changes: Any = None) -> None:
     docs = root / "docs"
     (docs / "decisions").mkdir(parents=True)
     s = ui(language)
@@ -331,7 +334,7 @@ def write_language(corpus: Corpus, language: str, bundle_dir: Path, root: Path,
     for section in corpus.sections:
         pages[f"{section.id}.md"] = render(
             "pages/section.md.j2", **common, section=section,
-            clauses=[clause_context(corpus, c, language) for c in section.clauses])
+            clauses=[clause_context(corpus, c, language, bundle) for c in section.clauses])
     for decision in corpus.decisions.values():
         pages[f"decisions/{decision.id}.md"] = render(
             "pages/decision.md.j2", **common, **decision_context(corpus, decision, language))
@@ -349,8 +352,9 @@ def write_language(corpus: Corpus, language: str, bundle_dir: Path, root: Path,
 def write_docs(corpus: Corpus, bundle_dir: Path, out: Path, changes: Any = None) -> None:
     """MkDocs sources for every language under out/<lang>/, and the root page; `changes` (from
     compiler.diff.compare) fills each language's "What changed" page."""
+    bundle = json.loads((bundle_dir / f"{corpus.id}.json").read_text(encoding="utf-8"))
     for language in corpus.languages:
-        write_language(corpus, language, bundle_dir, out / language, changes)
+        write_language(corpus, language, bundle_dir, out / language, bundle, changes)
     (out / "index.html").write_text(render(
         "root.html.j2", title=corpus.title[corpus.source_language],
         source_language=corpus.source_language,

@@ -10,6 +10,7 @@ from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
 
+from compiler.bundle import build_bundle, canonical_json
 from compiler.pipeline import compile_corpus
 from compiler.site import write_docs
 from tests.conftest import MINI_CORPUS
@@ -22,6 +23,7 @@ def test_golden_markdown_and_mkdocs_config_of_the_mini_corpus(golden, tmp_path: 
     assert result.ok and result.corpus is not None
     bundle = tmp_path / "bundle"
     bundle.mkdir()
+    (bundle / "mini-terms.json").write_bytes(canonical_json(build_bundle(result.corpus, None)))
     write_docs(result.corpus, bundle, tmp_path / "docs")
     generated = sorted(p for p in (tmp_path / "docs").rglob("*")
                        if p.suffix in (".md", ".yml", ".html") and "overrides" not in p.parts)
