@@ -156,6 +156,10 @@ class CompiledDecision:
         self._enum_values = {name: frozenset(f.get("values", ())) for name, f in self.facts.items()}
         self._defaults = {name: f["default"] for name, f in self.facts.items() if "default" in f}
         self._required = [name for name, f in self.facts.items() if "default" not in f]
+        self.part_predicates: dict[int, Predicate] = {}
+        """Compiled parts of conditions, filled by explain on first use."""
+        self.part_messages: dict[Any, Any] = {}
+        """Words for failing parts by the values they name, filled by explain (bounded)."""
 
     @staticmethod
     def _compile_rule(rule: Mapping[str, Any]) -> CompiledRule:

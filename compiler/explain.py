@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from compiler.evaluate import (
@@ -16,6 +17,7 @@ from compiler.evaluate import (
     Answer,
     CompiledDecision,
     CompiledRule,
+    compile_condition,
     from_ordinal,
     node_type,
     to_ordinal,
@@ -150,7 +152,7 @@ def _reason(decision: CompiledDecision, rule: CompiledRule, answer: Answer,
     if not rule.in_effect(answer.day):
         return Reason(clause, "not-in-effect", outcome, phrases["not-in-effect"].format(
             clause=clause, date=answer.as_of, window=_window(rule, phrases)))
-    failure = _Describer(answer.facts, phrases).failure(rule.spec["when"])
+    failure = _Describer(answer.facts, phrases, decision).failure(rule.spec["when"])
     return Reason(clause, "not-met", outcome,
                   phrases["not-met"].format(clause=clause, failure=failure))
 
@@ -163,12 +165,55 @@ def _window(rule: CompiledRule, phrases: Mapping[str, str]) -> str:
     return phrases["from"].format(date=start) if start else phrases["until"].format(date=end)
 
 
+MESSAGE_CACHE_LIMIT = 50_000
+
+
+def _facts_in(node: Mapping[str, Any]) -> tuple[str, ...]:
+    if node.get("op") == "fact":
+        return (node["name"],)
+    names: list[str] = []
+    for value in node.values():
+        for child in value if isinstance(value, list) else [value]:
+            if isinstance(child, dict):
+                names.extend(_facts_in(child))
+    return tuple(dict.fromkeys(names))
+
+
+@lru_cache(maxsize=64)
+def _operator_words(phrase_table: str) -> dict[str, str]:
+    return dict(pair.split(":", 1) for pair in phrase_table.split("|"))
+
+
 class _Describer:
     """Finds the first failing part of a condition and says it in words."""
 
-    def __init__(self, facts: Mapping[str, Any], phrases: Mapping[str, str]) -> None:
+    def __init__(self, facts: Mapping[str, Any], phrases: Mapping[str, str],
+                 decision: CompiledDecision) -> None:
         self.facts = facts
         self.phrases = phrases
+        # Both caches are keyed by a part's id in the bundle's spec, which lives as long as the
+        # decision: parts are compiled once, and a failing part's words depend only on the
+        # values of the facts it names, which repeat across a batch.
+        self.predicates = decision.part_predicates
+        self.messages = decision.part_messages
+
+    def holds(self, node: Mapping[str, Any]) -> bool:
+        predicate = self.predicates.get(id(node))
+        if predicate is None:
+            predicate = self.predicates[id(node)] = compile_condition(node, "explain")
+        return predicate(self.facts)
+
+    def leaf_failure(self, node: Mapping[str, Any], negated: bool) -> str:
+        names = self.messages.get(id(node))
+        if names is None:
+            names = self.messages[id(node)] = _facts_in(node)
+        key = (id(node), negated, id(self.phrases), *(self.facts[n] for n in names))
+        message = self.messages.get(key)
+        if message is None:
+            if len(self.messages) > MESSAGE_CACHE_LIMIT:
+                self.messages.clear()
+            message = self.messages[key] = self.describe_leaf(node, negated)
+        return message
 
     def value(self, node: Mapping[str, Any]) -> Any:
         op = node["op"]
@@ -194,13 +239,17 @@ class _Describer:
         """Words for why node is false (or true, when negated)."""
         op = node["op"]
         if op == ("or" if negated else "and"):
-            first = next(arg for arg in node["args"] if self.value(arg) == negated)
+            first = next(arg for arg in node["args"] if self.holds(arg) == negated)
             return self.failure(first, negated)
         if op in ("and", "or"):
             parts = [self.failure(arg, negated) for arg in node["args"]]
             return self.phrases["or"].format(alternatives=self.phrases["or-joiner"].join(parts))
         if op == "not":
             return self.failure(node["arg"], not negated)
+        return self.leaf_failure(node, negated)
+
+    def describe_leaf(self, node: Mapping[str, Any], negated: bool) -> str:
+        op = node["op"]
         if op == "in":
             options = ", ".join(self.show(o) for o in node["options"])
             return self.phrases["not-in" if negated else "in"].format(
@@ -220,7 +269,7 @@ class _Describer:
                 end=self.subject(end), start=self.subject(start), count=self.value(left),
                 limit=self.show(right))
         kind = "date" if node_type(left) == "date" else "int"
-        words = dict(pair.split(":", 1) for pair in self.phrases[f"{kind}-ops"].split("|"))
+        words = _operator_words(self.phrases[f"{kind}-ops"])
         sentence = self.phrases["compare"].format(
             subject=self.subject(left), value=self.show(left, named=False), op=words[op],
             limit=self.show(right))
