@@ -188,36 +188,23 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from compiler.diagnostics import CompileError
-    from compiler.pipeline import compile_corpus, conformance_cases, source_revision, write_outputs
-
-    quiet, verbose = args.quiet, args.verbose and not args.quiet
+    from compiler.pipeline import build
 
     def progress(stage: str, seconds: float) -> None:
-        if not quiet:
-            timing = f" ({seconds * 1000:.0f} ms)" if verbose else ""
+        if not args.quiet:
+            timing = f" ({seconds * 1000:.0f} ms)" if args.verbose else ""
             print(f"  {stage}{timing}", file=sys.stderr)
 
     started = time.perf_counter()
-    result = compile_corpus(args.path, progress)
+    result = build(args.path, args.out, not args.no_site, progress, args.conformance)
     _print_diagnostics(result.diagnostics, args.format, sys.stdout)
-    if not result.ok or result.corpus is None:
+    if result.bundle is None:
         print(f"build failed: {_summary(result.diagnostics)}", file=sys.stderr)
         return EXIT_FAILED
-    folder = args.conformance or args.path.resolve().parent / "tests" / "conformance"
-    try:
-        bundle, warnings = write_outputs(result.corpus, args.path, args.out,
-                                         source_revision(args.path),
-                                         conformance_cases(folder) if folder.is_dir() else [],
-                                         with_site=not args.no_site, on_stage=progress)
-        _print_diagnostics(warnings, args.format, sys.stdout) if warnings else None
-    except CompileError as error:
-        _print_diagnostics(error.diagnostics, args.format, sys.stdout)
-        print("build failed", file=sys.stderr)
-        return EXIT_FAILED
-    if not quiet:
+    if not args.quiet:
         site = "" if args.no_site else f" and {args.out / 'site'}/"
-        print(f"wrote {bundle}{site} in {time.perf_counter() - started:.2f} s", file=sys.stderr)
+        print(f"wrote {result.bundle}{site} in {time.perf_counter() - started:.2f} s",
+              file=sys.stderr)
     return EXIT_OK
 
 

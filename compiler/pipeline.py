@@ -99,6 +99,31 @@ def compile_corpus(root: Path, on_stage: StageHook | None = None) -> Result:
     return Result(state.corpus, tuple(diagnostics), tuple(timings))
 
 
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    diagnostics: tuple[Diagnostic, ...]
+    """Everything found, errors and warnings, from every stage."""
+    bundle: Path | None
+    """The bundle written; None when the build failed (the previous output is untouched)."""
+
+
+def build(root: Path, out: Path, with_site: bool = True, on_stage: StageHook | None = None,
+          conformance: Path | None = None) -> BuildResult:
+    """Compile the corpus, then write the bundle (and the site) into out/, atomically.
+    Conformance cases come from `conformance`, default tests/conformance beside the corpus."""
+    result = compile_corpus(root, on_stage)
+    if not result.ok or result.corpus is None:
+        return BuildResult(result.diagnostics, None)
+    folder = conformance or root.resolve().parent / "tests" / "conformance"
+    try:
+        bundle, warnings = write_outputs(result.corpus, root, out, source_revision(root),
+                                         conformance_cases(folder) if folder.is_dir() else [],
+                                         with_site, on_stage)
+    except CompileError as error:
+        return BuildResult((*result.diagnostics, *error.diagnostics), None)
+    return BuildResult((*result.diagnostics, *warnings), bundle)
+
+
 def source_revision(root: Path) -> str | None:
     """The git commit of the corpus, with +dirty when its files have uncommitted changes."""
     try:

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from compiler.diagnostics import CompileError, Diagnostic, render_text
-from compiler.pipeline import compile_corpus, conformance_cases, source_revision, write_outputs
+from compiler.diagnostics import Diagnostic, render_text
+from compiler.pipeline import build
 from compiler.site import TEMPLATES
 
 RELOAD_PATH = "/__terms__/version"
@@ -49,15 +49,8 @@ class Preview:
     def rebuild(self) -> BuildState:
         started = time.perf_counter()
         self.fingerprint = self.snapshot()
-        result = compile_corpus(self.corpus)
+        result = build(self.corpus, self.out)
         problems = tuple(d for d in result.diagnostics if d.severity.value == "error")
-        if result.ok and result.corpus is not None:
-            folder = self.corpus.resolve().parent / "tests" / "conformance"
-            try:
-                write_outputs(result.corpus, self.corpus, self.out, source_revision(self.corpus),
-                              conformance_cases(folder) if folder.is_dir() else [])
-            except CompileError as error:
-                problems = error.diagnostics
         self.state = BuildState(self.state.version + 1, problems, time.perf_counter() - started)
         outcome = f"{len(problems)} error(s)" if problems else "ok"
         self.log(f"rebuilt in {self.state.seconds:.1f} s: {outcome}")
