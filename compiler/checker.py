@@ -5,15 +5,16 @@
     answer = bundle.decide("sa-purchase", {...facts...})
     answer.outcome, answer.deciding, bundle.explain(answer, "uk")
 
-Only the standard library is imported here, so `terms check` starts fast.
+Only the standard library is imported here (not even pathlib or dataclasses), so `terms check`
+starts fast.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from compiler.evaluate import Answer, CompiledDecision, FactError, RuleError
@@ -45,14 +46,15 @@ class Bundle:
             raise BundleError(f"{source}: a rule in the bundle is malformed ({error})") from None
 
     @classmethod
-    def load(cls, path: str | Path, digest: str | Path | None = None) -> Bundle:
+    def load(cls, path: str | os.PathLike[str], digest: str | os.PathLike[str] | None = None) -> Bundle:
         """Read a bundle and refuse it unless its SHA-256 matches its .sha256 file."""
-        path = Path(path)
+        path = os.fspath(path)
         try:
-            raw = path.read_bytes()
+            with open(path, "rb") as stream:
+                raw = stream.read()
         except OSError as error:
             raise BundleError(f"{path}: cannot read the bundle ({error.strerror})") from None
-        _verify_digest(path, raw, Path(digest) if digest else path.with_name(path.name + ".sha256"))
+        _verify_digest(path, raw, os.fspath(digest) if digest else path + ".sha256")
         try:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as error:
@@ -78,15 +80,16 @@ class Bundle:
         return self.data["clauses"][clause_id]["text"][language]  # type: ignore[no-any-return]
 
 
-def _verify_digest(path: Path, raw: bytes, digest_path: Path) -> None:
+def _verify_digest(path: str, raw: bytes, digest_path: str) -> None:
     try:
-        recorded = digest_path.read_text(encoding="utf-8").split()[0]
+        with open(digest_path, encoding="utf-8") as stream:
+            recorded = stream.read().split()[0]
     except (OSError, IndexError):
         raise BundleError(f"{path}: no digest file {digest_path}; refusing an unverified "
                           "bundle") from None
     actual = hashlib.sha256(raw).hexdigest()
     if recorded.lower() != actual:
-        raise BundleError(f"{path}: SHA-256 is {actual} but {digest_path.name} records "
+        raise BundleError(f"{path}: SHA-256 is {actual} but {os.path.basename(digest_path)} records "
                           f"{recorded}; the bundle was changed or truncated")
 
 

@@ -8,9 +8,8 @@ facts' values and the limit: "order_date is 91 days after license_date; the limi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from compiler.evaluate import (
     CONFLICT,
@@ -103,8 +102,7 @@ PHRASES: dict[str, dict[str, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(NamedTuple):
     clause: str
     status: str
     """deciding, overridden, not-in-effect or not-met."""
