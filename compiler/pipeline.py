@@ -183,7 +183,7 @@ def write_outputs(corpus: model_stage.Corpus, root: Path, out: Path, revision: s
 
     try:
         name = f"{corpus.id}.json"
-        bundle = build_bundle(corpus, revision)
+        bundle = timed("render bundle", lambda: build_bundle(corpus, revision))
         changes, warnings = timed("diff previous edition", lambda: changes_since_previous(
             corpus, root, bundle, conformance))
         if changes is not None:
@@ -191,7 +191,7 @@ def write_outputs(corpus: model_stage.Corpus, root: Path, out: Path, revision: s
 
             bundle["changes"] = {"previous_edition": corpus.previous_edition,
                                  **changes_summary(changes)}
-        timed("emit bundle", lambda: _write_bundle(bundle, staging / "bundle", name, conformance))
+        timed("write bundle", lambda: _write_bundle(bundle, staging / "bundle", name, conformance))
         if with_site:
             from compiler import site  # Jinja and MkDocs only when a site is built
 
