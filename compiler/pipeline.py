@@ -195,7 +195,7 @@ def write_outputs(corpus: model_stage.Corpus, root: Path, out: Path, revision: s
         if with_site:
             from compiler import site  # Jinja and MkDocs only when a site is built
 
-            timed("emit markdown", lambda: site.write_docs(corpus, staging / "bundle",
+            timed("emit markdown", lambda: site.write_docs(corpus, bundle, staging / "bundle",
                                                            staging / "docs", changes))
             timed("mkdocs", lambda: site.build_sites(staging / "docs", staging / "site",
                                                      corpus.languages))

@@ -7,7 +7,6 @@ Clause prose is the HTML the bundle carries, so the site shows exactly the words
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -349,10 +348,11 @@ def write_language(corpus: Corpus, language: str, bundle_dir: Path, root: Path,
     shutil.copytree(SCHEMAS, docs / "files" / "schemas")
 
 
-def write_docs(corpus: Corpus, bundle_dir: Path, out: Path, changes: Any = None) -> None:
-    """MkDocs sources for every language under out/<lang>/, and the root page; `changes` (from
+def write_docs(corpus: Corpus, bundle: Mapping[str, Any], bundle_dir: Path, out: Path,
+               changes: Any = None) -> None:
+    """MkDocs sources for every language under out/<lang>/, and the root page. `bundle` is the
+    bundle as written to bundle_dir (whose files the downloads page publishes); `changes` (from
     compiler.diff.compare) fills each language's "What changed" page."""
-    bundle = json.loads((bundle_dir / f"{corpus.id}.json").read_text(encoding="utf-8"))
     for language in corpus.languages:
         write_language(corpus, language, bundle_dir, out / language, bundle, changes)
     (out / "index.html").write_text(render(

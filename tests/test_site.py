@@ -23,8 +23,9 @@ def test_golden_markdown_and_mkdocs_config_of_the_mini_corpus(golden, tmp_path: 
     assert result.ok and result.corpus is not None
     bundle = tmp_path / "bundle"
     bundle.mkdir()
-    (bundle / "mini-terms.json").write_bytes(canonical_json(build_bundle(result.corpus, None)))
-    write_docs(result.corpus, bundle, tmp_path / "docs")
+    data = build_bundle(result.corpus, None)
+    (bundle / "mini-terms.json").write_bytes(canonical_json(data))
+    write_docs(result.corpus, data, bundle, tmp_path / "docs")
     generated = sorted(p for p in (tmp_path / "docs").rglob("*")
                        if p.suffix in (".md", ".yml", ".html") and "overrides" not in p.parts)
     names = [str(p.relative_to(tmp_path / "docs")) for p in generated]
