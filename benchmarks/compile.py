@@ -4,14 +4,11 @@
     python benchmarks/compile.py --quick    # 100/200/400 x 4, 400 x 10: a smoke test in a minute
     python benchmarks/compile.py --sizes 250,500 --no-memory-run --no-rebuild --no-mkdocs
 
-For each size a synthetic corpus is generated (benchmarks/gen_corpus.py) and compiled in a fresh
-Python process, so import costs and peak RSS are those of one `terms build`:
-
-  - the pipeline stages, through compile_corpus(root, on_stage=...) (load, validate, model, link,
-    verify, and whatever stages compiler/pipeline.py lists by then);
-  - emit bundle: compiler.bundle.build_bundle + canonical_json, written with its .sha256;
-  - emit markdown: compiler.site.write_docs (Jinja pages for every language);
-  - mkdocs: compiler.site.build_sites (one MkDocs process per language, in parallel).
+For each size a synthetic corpus is generated (benchmarks/gen_corpus.py) and built in a fresh
+Python process by compiler.pipeline.build, the code `terms build` runs, so import costs and peak
+RSS are those of one build. Each stage is timed through the pipeline's on_stage hook: load,
+validate, model, link, verify, render bundle, write bundle, emit markdown (Jinja pages for every
+language) and mkdocs (one MkDocs process per language, in parallel); "compile" is all but mkdocs.
 
 Memory is measured two ways, said where printed: the peak of Python allocations per stage
 (tracemalloc, in a second process at the largest size, because tracing slows everything down;
@@ -45,7 +42,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-COMPILE_STAGES = ("load", "validate", "model", "link", "verify", "emit bundle", "emit markdown")
 
 
 # The worker: one compile in this process ------------------------------------------------------
@@ -74,76 +70,53 @@ def profile_text(profiler: Any, top: int = 30) -> str:
 
 
 def worker(corpus_dir: Path, out: Path, mkdocs: bool, trace: bool, profile: Path | None) -> dict[str, Any]:
-    from compiler.bundle import build_bundle, canonical_json, digest_line
-    from compiler.diagnostics import render_text
-    from compiler.pipeline import compile_corpus
+    """One `terms build` in this process (pipeline.build, the code the command runs), timed per
+    stage through its on_stage hook."""
+    from compiler.diagnostics import has_errors, render_text
+    from compiler.pipeline import build
 
     timings: dict[str, float] = {}
     peaks: dict[str, float] = {}
+    profiler = None
+    if profile is not None:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.001)
+
+    def stop_profiler() -> None:
+        if profiler is not None and profiler.is_running:
+            profiler.stop()
+            assert profile is not None
+            profile.parent.mkdir(parents=True, exist_ok=True)
+            profile.write_text(profile_text(profiler), encoding="utf-8")
 
     def on_stage(name: str, seconds: float) -> None:
         timings[name] = seconds
         if trace:
             peaks[name] = tracemalloc.get_traced_memory()[1] / 1e6
             tracemalloc.reset_peak()
+        if name == "emit markdown":  # the profile covers the compile, not the MkDocs wait
+            stop_profiler()
 
-    def timed(name: str, work: Any) -> Any:
-        started = time.perf_counter()
-        value = work()
-        on_stage(name, time.perf_counter() - started)
-        return value
-
-    profiler = None
-    if profile is not None:
-        from pyinstrument import Profiler
-
-        profiler = Profiler(interval=0.001)
-        profiler.start()
     if trace:
         tracemalloc.start()
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    started = time.perf_counter()
-    result = compile_corpus(corpus_dir, on_stage=on_stage)
-    if not result.ok or result.corpus is None:
+    shutil.rmtree(out, ignore_errors=True)
+    with ChildMemory() as sampler:
+        if profiler is not None:
+            profiler.start()
+        result = build(corpus_dir, out, with_site=mkdocs, on_stage=on_stage)
+        stop_profiler()
+    if result.bundle is None or has_errors(result.diagnostics):
         errors = [d for d in result.diagnostics if d.severity.value == "error"]
-        raise SystemExit(render_text(errors[:20]) + f"\ncompile failed: {len(errors)} errors")
-    corpus = result.corpus
-
-    def emit_bundle() -> None:
-        folder = out / "bundle"
-        folder.mkdir()
-        data = canonical_json(build_bundle(corpus, None))
-        name = f"{corpus.id}.json"
-        (folder / name).write_bytes(data)
-        (folder / f"{name}.sha256").write_text(digest_line(data, name), encoding="utf-8")
-        (folder / "conformance.json").write_bytes(canonical_json({"bundle": name, "cases": []}))
-
-    timed("emit bundle", emit_bundle)
-    from compiler import site  # as write_outputs does: Jinja and MkDocs only when a site is built
-
-    timed("emit markdown", lambda: site.write_docs(corpus, out / "bundle", out / "docs"))
-    compile_seconds = time.perf_counter() - started
-    if profiler is not None:
-        profiler.stop()
-        assert profile is not None
-        profile.parent.mkdir(parents=True, exist_ok=True)
-        profile.write_text(profile_text(profiler), encoding="utf-8")
-    per_language: dict[str, float] = {}
-    children = {"largest_mb": 0.0, "total_mb": 0.0}
-    if mkdocs:
-        with ChildMemory() as sampler:
-            per_language = timed("mkdocs", lambda: site.build_sites(out / "docs", out / "site",
-                                                                    corpus.languages))
-        children = {"largest_mb": sampler.largest / 1024, "total_mb": sampler.total / 1024}
+        raise SystemExit(render_text(errors[:20]) + f"\nbuild failed: {len(errors)} errors")
+    compile_seconds = sum(seconds for name, seconds in timings.items() if name != "mkdocs")
     bundle_bytes = sum(p.stat().st_size for p in (out / "bundle").iterdir())
-    docs_bytes = sum(p.stat().st_size for p in (out / "docs").rglob("*") if p.is_file())
+    docs_bytes = sum(p.stat().st_size for p in (out / "docs").rglob("*") if p.is_file()) \
+        if (out / "docs").exists() else 0
     return {
         "timings": timings, "tracemalloc_peak_mb": peaks, "compile_seconds": compile_seconds,
-        "mkdocs_per_language": per_language,
         "maxrss_self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "mkdocs_rss_largest_mb": children["largest_mb"], "mkdocs_rss_total_mb": children["total_mb"],
+        "mkdocs_rss_largest_mb": sampler.largest / 1024, "mkdocs_rss_total_mb": sampler.total / 1024,
         "bundle_mb": bundle_bytes / 1e6, "docs_mb": docs_bytes / 1e6,
     }
 
@@ -372,9 +345,6 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((clauses, args.languages, result))
         t = result["timings"]
         print("  " + ", ".join(f"{k} {v:.2f} s" for k, v in t.items()), flush=True)
-        if result["mkdocs_per_language"]:
-            print("  mkdocs per language (parallel): " + ", ".join(
-                f"{k} {v:.1f}" for k, v in result["mkdocs_per_language"].items()))
         print(f"  bundle {result['bundle_mb']:.1f} MB, docs {result['docs_mb']:.1f} MB, "
               f"peak RSS compile {result['maxrss_self_mb']:.0f} MB, "
               f"MkDocs processes (sampled RSS): largest {result['mkdocs_rss_largest_mb']:.0f} MB, "

@@ -219,11 +219,14 @@ def mkdocs_config(corpus: Corpus, language: str) -> dict[str, Any]:
 def download_files(corpus: Corpus, language: str) -> list[dict[str, str]]:
     s = ui(language)
     name = f"{corpus.id}.json"
-    files = [{"name": name, "href": f"../files/{name}", "what": s["bundle_file"]},
-             {"name": f"{name}.sha256", "href": f"../files/{name}.sha256", "what": s["digest_file"]},
-             {"name": "conformance.json", "href": "../files/conformance.json",
+    # The files are published once, at the site root (files/), for every language: from
+    # <lang>/downloads/ that is two levels up.
+    files = [{"name": name, "href": f"../../files/{name}", "what": s["bundle_file"]},
+             {"name": f"{name}.sha256", "href": f"../../files/{name}.sha256",
+              "what": s["digest_file"]},
+             {"name": "conformance.json", "href": "../../files/conformance.json",
               "what": s["conformance_file"]}]
-    files += [{"name": p.name, "href": f"../files/schemas/{p.name}", "what": s["schema_file"]}
+    files += [{"name": p.name, "href": f"../../files/schemas/{p.name}", "what": s["schema_file"]}
               for p in sorted(SCHEMAS.glob("*.json"))]
     return files
 
@@ -307,8 +310,8 @@ def _answers(corpus: Corpus, behaviour: Any, language: str) -> list[dict[str, st
     return answers
 
 
-def write_language(corpus: Corpus, language: str, bundle_dir: Path, root: Path,
-                   bundle: Mapping[str, Any], changes: Any = None) -> None:
+def write_language(corpus: Corpus, language: str, root: Path, bundle: Mapping[str, Any],
+                   changes: Any = None) -> None:
     docs = root / "docs"
     (docs / "decisions").mkdir(parents=True)
     s = ui(language)
@@ -344,22 +347,32 @@ def write_language(corpus: Corpus, language: str, bundle_dir: Path, root: Path,
         encoding="utf-8")
     shutil.copytree(TEMPLATES / "overrides", root / "overrides")
     shutil.copytree(TEMPLATES / "assets", docs / "assets")
-    shutil.copytree(bundle_dir, docs / "files")
-    shutil.copytree(SCHEMAS, docs / "files" / "schemas")
 
 
 def write_docs(corpus: Corpus, bundle: Mapping[str, Any], bundle_dir: Path, out: Path,
                changes: Any = None) -> None:
-    """MkDocs sources for every language under out/<lang>/, and the root page. `bundle` is the
-    bundle as written to bundle_dir (whose files the downloads page publishes); `changes` (from
-    compiler.diff.compare) fills each language's "What changed" page."""
+    """MkDocs sources for every language under out/<lang>/, the root page, and out/files/ (the
+    bundle_dir's files and the schemas, published once for all languages). `bundle` is the bundle
+    as written to bundle_dir; `changes` (from compiler.diff.compare) fills each language's
+    "What changed" page."""
     for language in corpus.languages:
-        write_language(corpus, language, bundle_dir, out / language, bundle, changes)
+        write_language(corpus, language, out / language, bundle, changes)
+    shutil.copytree(bundle_dir, out / "files", copy_function=link_or_copy)
+    shutil.copytree(SCHEMAS, out / "files" / "schemas")
     (out / "index.html").write_text(render(
         "root.html.j2", title=corpus.title[corpus.source_language],
         source_language=corpus.source_language,
         languages=[{"code": lang, "name": ui(lang)["language_name"], "title": corpus.title[lang]}
                    for lang in corpus.languages]), encoding="utf-8")
+
+
+def link_or_copy(source: str, target: str) -> None:
+    """Hard-link a file the build never rewrites in place (a 100 MB bundle costs nothing to
+    publish twice); copy when the file system cannot link."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 # Running MkDocs --------------------------------------------------------------------------------
@@ -368,6 +381,7 @@ def build_sites(docs: Path, site: Path, languages: tuple[str, ...]) -> dict[str,
     """Run one MkDocs build per language, in parallel processes; seconds per language."""
     site.mkdir(parents=True)
     shutil.copy(docs / "index.html", site / "index.html")
+    shutil.copytree(docs / "files", site / "files", copy_function=link_or_copy)
 
     def build(language: str) -> float:
         started = time.perf_counter()

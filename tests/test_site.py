@@ -127,12 +127,16 @@ def test_the_site_shows_exactly_the_prose_the_bundle_cites(shipped_build: Path,
         assert clause["text"][language]["html"].strip() in html
 
 
-def test_every_language_site_has_its_own_search_index_and_the_downloads(shipped_build: Path) -> None:
+def test_every_language_site_has_its_own_search_index_and_the_downloads_are_published_once(
+        shipped_build: Path) -> None:
     for language in ("en", "uk", "ru", "zh"):
         root = shipped_build / "site" / language
         assert (root / "search" / "search_index.json").exists()
-        for name in ("product-terms-sa.json", "product-terms-sa.json.sha256", "conformance.json",
-                     "schemas/bundle.schema.json"):
-            assert (root / "files" / name).exists(), (language, name)
+        assert not (root / "files").exists()  # one copy at the root, not one per language
+    for name in ("product-terms-sa.json", "product-terms-sa.json.sha256", "conformance.json",
+                 "schemas/bundle.schema.json"):
+        published = shipped_build / "site" / "files" / name
+        assert published.read_bytes() == (shipped_build / "bundle" / name).read_bytes() \
+            if "/" not in name else published.exists(), name
     root_page = (shipped_build / "site" / "index.html").read_text(encoding="utf-8")
     assert all(f'href="{lang}/"' in root_page for lang in ("en", "uk", "ru", "zh"))
