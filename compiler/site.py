@@ -181,15 +181,28 @@ def decision_context(corpus: Corpus, decision: Decision, language: str) -> dict[
     }
 
 
-def status_rows(corpus: Corpus, language: str) -> list[dict[str, Any]]:
+def status_tables(corpus: Corpus, language: str) -> dict[str, list[dict[str, Any]]]:
+    """The translation status page: counts per language, and the clauses whose translation in
+    some language is not up to date (every clause would make the page, in every language, grow
+    as clauses x languages, the whole site as clauses x languages squared)."""
     s = ui(language)
     labels = {"source": s["source_language"], "current": s["status_current"],
               "stale": s["status_stale"], "unrecorded": s["status_unrecorded"]}
-    return [{"id": c.id, "title": c.text[language].title,
-             "url": "../" + clause_url(corpus, c.id, language).split("/", 1)[1],
-             "cells": [{"status": (st := translation_status(c, other, corpus.source_language)),
-                        "label": labels[st]} for other in corpus.languages]}
-            for c in corpus.all_clauses()]
+    counts = {other: dict.fromkeys(labels, 0) for other in corpus.languages}
+    rows = []
+    for clause in corpus.all_clauses():
+        states = [translation_status(clause, other, corpus.source_language)
+                  for other in corpus.languages]
+        for other, state in zip(corpus.languages, states, strict=True):
+            counts[other][state] += 1
+        if any(state in ("stale", "unrecorded") for state in states):
+            rows.append({"id": clause.id, "title": clause.text[language].title,
+                         "url": "../" + clause_url(corpus, clause.id, language).split("/", 1)[1],
+                         "cells": [{"status": state, "label": labels[state]} for state in states]})
+    summary = [{"code": other, "name": strings()[other]["language_name"] if other in strings()
+                else other, "source": other == corpus.source_language, **counts[other]}
+               for other in corpus.languages]
+    return {"summary": summary, "rows": rows}
 
 
 # Writing the sources ---------------------------------------------------------------------------
@@ -327,7 +340,7 @@ def write_language(corpus: Corpus, language: str, root: Path, bundle: Mapping[st
              "html": Markup(to_html(t.text[language].definition))}
             for t in corpus.glossary.values()]),
         "status.md": render("pages/status.md.j2", **common, languages=corpus.languages,
-                            rows=status_rows(corpus, language)),
+                            **status_tables(corpus, language)),
         "downloads.md": render("pages/downloads.md.j2", **common,
                                files=download_files(corpus, language)),
         "changes.md": render("pages/changes.md.j2", **common, previous=corpus.previous_edition,

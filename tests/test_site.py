@@ -140,3 +140,13 @@ def test_every_language_site_has_its_own_search_index_and_the_downloads_are_publ
             if "/" not in name else published.exists(), name
     root_page = (shipped_build / "site" / "index.html").read_text(encoding="utf-8")
     assert all(f'href="{lang}/"' in root_page for lang in ("en", "uk", "ru", "zh"))
+
+
+def test_status_page_counts_each_language_and_lists_only_the_clauses_to_update(
+        shipped_build: Path) -> None:
+    html = (shipped_build / "site" / "en" / "status" / "index.html").read_text(encoding="utf-8")
+    # The shipped corpus records all 27 translations of every clause as made from today's source.
+    for code in ("uk", "ru", "zh"):
+        assert re.search(rf"<code>{code}</code></td><td>27</td><td>0</td><td>0</td>", html), code
+    assert "Every translation is up to date." in html
+    assert 'class="terms-status-stale"' not in html and "terms-status-unrecorded" not in html
