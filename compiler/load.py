@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +114,7 @@ class ScalarPlacement:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """One YAML file, as plain JSON-like data plus the position of every value in it."""
+    """One YAML file, as plain JSON-like data, and the position of every value in it on demand."""
 
     path: str
     """Display path of the file (relative to the working folder when under it)."""
@@ -122,14 +122,44 @@ class Document:
     """Which schema applies: corpus, decisions, glossary or section."""
     data: Any
     """The file's content as dicts, lists, str, int, float, bool and None."""
-    positions: Mapping[JsonPath, SourceSpan]
-    """JSON path -> position of that value (of the key, for mapping entries)."""
-    scalars: Mapping[JsonPath, ScalarPlacement]
-    """JSON path -> placement of string scalars, to locate offsets inside them."""
-    lines: tuple[str, ...]
-    """The file's lines, for excerpts with a caret."""
-    text: str = ""
-    """The file's text, to map offsets inside folded or escaped scalars back to the source."""
+    text: str
+    """The file's text: positions are read from it again, and offsets inside folded or escaped
+    scalars are mapped back to it."""
+    _placement: list[tuple[dict[JsonPath, SourceSpan], dict[JsonPath, ScalarPlacement]]] = field(
+        default_factory=list, repr=False, compare=False)
+    """The positions, once a diagnostic has asked for them."""
+    _lines: list[tuple[str, ...]] = field(default_factory=list, repr=False, compare=False)
+
+    # Positions are only needed to report a problem, and a file with none never needs them.
+    # Recording them for every value while loading took a third of the load time and most of
+    # a corpus's memory (a span and a path per value), so they are found again when first asked
+    # for, by reading the same text the same way.
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """The file's lines, for excerpts with a caret."""
+        if not self._lines:
+            self._lines.append(tuple(self.text.splitlines()))
+        return self._lines[0]
+
+    @property
+    def positions(self) -> Mapping[JsonPath, SourceSpan]:
+        """JSON path -> position of that value (of the key, for mapping entries)."""
+        return self._placed()[0]
+
+    @property
+    def scalars(self) -> Mapping[JsonPath, ScalarPlacement]:
+        """JSON path -> placement of string scalars, to locate offsets inside them."""
+        return self._placed()[1]
+
+    def _placed(self) -> tuple[dict[JsonPath, SourceSpan], dict[JsonPath, ScalarPlacement]]:
+        if not self._placement:
+            root = _compose(self.text, self.path)
+            assert root is not None  # the same text loaded before
+            converter = _Converter(self.path, self.text, _count_distinct_nodes(root),
+                                   lambda: _alias_marks(self.text), record_positions=True)
+            converter.convert(root, ())
+            self._placement.append((converter.positions, converter.scalars))
+        return self._placement[0]
 
     def span(self, path: JsonPath) -> SourceSpan:
         """Position of the value at path, or of its nearest ancestor that has one."""
@@ -236,17 +266,15 @@ def load_file(path: Path, kind: str) -> Document:
         raise CompileError([Diagnostic("E106", f"cannot read '{shown}': {error.strerror}",
                                        SourceSpan(shown, 1, 1))]) from None
     text = _decode(raw, shown)
-    lines = tuple(text.splitlines())
-    root = _compose(text, shown, lines)
+    root = _compose(text, shown)
     if root is None:
         raise CompileError([Diagnostic("E105", "the file is empty; expected a mapping",
                                        SourceSpan(shown, 1, 1))])
-    converter = _Converter(shown, lines, _count_distinct_nodes(root), lambda: _alias_marks(text))
-    data = converter.convert(root, ())
-    return Document(shown, kind, data, converter.positions, converter.scalars, lines, text)
+    converter = _Converter(shown, text, _count_distinct_nodes(root), lambda: _alias_marks(text))
+    return Document(shown, kind, converter.convert(root, ()), text)
 
 
-def _compose(text: str, shown: str, lines: tuple[str, ...]) -> Node | None:
+def _compose(text: str, shown: str) -> Node | None:
     """The file's node tree: libyaml first; on errors PyYAML re-reads it for its messages."""
     if _flow_depth(text) <= MAX_DEPTH:
         fast = _FastLoader(text)
@@ -260,7 +288,7 @@ def _compose(text: str, shown: str, lines: tuple[str, ...]) -> Node | None:
     try:
         return loader.get_single_node()
     except yaml.MarkedYAMLError as error:
-        raise CompileError([_syntax_diagnostic(error, shown, lines)]) from None
+        raise CompileError([_syntax_diagnostic(error, shown, tuple(text.splitlines()))]) from None
     except RecursionError:
         raise CompileError([Diagnostic("E107", "the file is nested too deeply to read",
                                        SourceSpan(shown, 1, 1))]) from None
@@ -328,12 +356,14 @@ def _count_distinct_nodes(root: Node) -> int:
 
 
 class _Converter:
-    """Node tree -> plain data, recording positions; refuses tags, duplicate keys and alias bombs."""
+    """Node tree -> plain data (and, when asked, the position of every value); refuses tags,
+    duplicate keys and alias bombs."""
 
-    def __init__(self, shown: str, lines: tuple[str, ...], distinct_nodes: int,
-                 alias_marks: Callable[[], list[yaml.Mark]]) -> None:
+    def __init__(self, shown: str, text: str, distinct_nodes: int,
+                 alias_marks: Callable[[], list[yaml.Mark]], record_positions: bool = False) -> None:
         self.shown = shown
-        self.lines = lines
+        self.record = record_positions
+        self.text = text
         self.alias_marks = alias_marks
         self.budget = distinct_nodes + ALIAS_EXPANSION_LIMIT
         self.positions: dict[JsonPath, SourceSpan] = {}
@@ -361,7 +391,8 @@ class _Converter:
                             hint="terms files need only a few levels")
         if id(node) in self.open_nodes:
             raise self.fail("E108", "an alias refers to a value that contains it", node)
-        self.positions.setdefault(path, self.span(node))
+        if self.record:
+            self.positions.setdefault(path, self.span(node))
         if isinstance(node, ScalarNode):
             return self.scalar(node, path)
         self.open_nodes.add(id(node))
@@ -388,18 +419,21 @@ class _Converter:
                 raise self.fail("E103", f"duplicate key '{key}' (first defined at line {first})",
                                 key_node, hint="each key may appear once in a mapping")
             first_seen[key] = key_node
-            self.positions[(*path, key)] = self.span(key_node)
+            if self.record:
+                self.positions[(*path, key)] = self.span(key_node)
             result[key] = self.convert(value_node, (*path, key))
-            self.positions[(*path, key)] = self.span(key_node)
+            if self.record:
+                self.positions[(*path, key)] = self.span(key_node)
         return result
 
     def scalar(self, node: ScalarNode, path: JsonPath) -> Any:
         self.check_tag(node, *_SCALAR_TAGS)
         tag, text = node.tag, node.value
         if tag == _STR:
-            self.scalars[path] = ScalarPlacement(self.span(node), node.style or "",
-                                                 self.block_indent(node), node.start_mark.index,
-                                                 node.end_mark.index)
+            if self.record:
+                self.scalars[path] = ScalarPlacement(self.span(node), node.style or "",
+                                                     self.block_indent(node),
+                                                     node.start_mark.index, node.end_mark.index)
             return text
         if tag.endswith(":null"):
             return None
@@ -413,7 +447,8 @@ class _Converter:
         if node.style not in ("|", ">"):
             return 0
         # The first content line after the indicator line sets the indentation.
-        for line in self.lines[node.start_mark.line + 1: node.end_mark.line + 1]:
+        lines = self.text[node.start_mark.index:node.end_mark.index].split("\n")[1:]
+        for line in lines:
             if line.strip():
                 return len(line) - len(line.lstrip(" "))
         return 0
