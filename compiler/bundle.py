@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from itertools import chain
+from pathlib import Path
 from typing import Any
 
 from compiler import __version__
@@ -23,9 +25,35 @@ FORMAT_VERSION = "1.0"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
+def _canonical_encoder() -> json.JSONEncoder:
+    return json.JSONEncoder(sort_keys=True, ensure_ascii=False, indent=1)
+
+
 def canonical_json(value: Any) -> bytes:
     """Sorted keys, fixed indentation, UTF-8, final newline: same value, same bytes."""
-    return (json.dumps(value, sort_keys=True, ensure_ascii=False, indent=1) + "\n").encode()
+    return (_canonical_encoder().encode(value) + "\n").encode()
+
+
+def write_canonical_json(value: Any, path: Path) -> str:
+    """Write canonical_json(value) to path a megabyte at a time and return its SHA-256: a large
+    bundle is not held twice more in memory, as one text and as its bytes."""
+    digest = hashlib.sha256()
+    pending: list[str] = []
+    size = 0
+    with path.open("wb") as stream:
+        for piece in chain(_canonical_encoder().iterencode(value), ("\n",)):
+            pending.append(piece)
+            size += len(piece)
+            if size >= 1 << 20:
+                data = "".join(pending).encode()
+                digest.update(data)
+                stream.write(data)
+                pending.clear()
+                size = 0
+        data = "".join(pending).encode()
+        digest.update(data)
+        stream.write(data)
+    return digest.hexdigest()
 
 
 def sha256_hex(data: bytes) -> str:
@@ -176,9 +204,9 @@ def build_bundle(corpus: Corpus, source_revision: str | None) -> dict[str, Any]:
     }
 
 
-def digest_line(data: bytes, file_name: str) -> str:
-    """The .sha256 file's content, in the format `sha256sum -c` reads."""
-    return f"{sha256_hex(data)}  {file_name}\n"
+def digest_line(digest: str, file_name: str) -> str:
+    """The .sha256 file's content (digest in hex), in the format `sha256sum -c` reads."""
+    return f"{digest}  {file_name}\n"
 
 
 def example_facts(decision: Decision, facts: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 from compiler import link as link_stage
 from compiler import model as model_stage
 from compiler import verify as verify_stage
-from compiler.bundle import build_bundle, canonical_json, digest_line
+from compiler.bundle import build_bundle, canonical_json, digest_line, write_canonical_json
 from compiler.diagnostics import CompileError, Diagnostic, Severity, SourceSpan, has_errors
 from compiler.load import Document, display_path, load_corpus_files, load_file
 from compiler.validate import validate_document
@@ -210,9 +210,8 @@ def write_outputs(corpus: model_stage.Corpus, root: Path, out: Path, revision: s
 def _write_bundle(bundle: dict[str, Any], folder: Path, name: str,
                   conformance: list[dict[str, Any]]) -> None:
     folder.mkdir()
-    data = canonical_json(bundle)
-    (folder / name).write_bytes(data)
-    (folder / f"{name}.sha256").write_text(digest_line(data, name), encoding="utf-8")
+    digest = write_canonical_json(bundle, folder / name)
+    (folder / f"{name}.sha256").write_text(digest_line(digest, name), encoding="utf-8")
     (folder / "conformance.json").write_bytes(canonical_json({"bundle": name,
                                                               "cases": conformance}))
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from compiler.bundle import canonical_json, write_canonical_json
 from compiler.cli import main
 from tests.conftest import MINI_CORPUS, ROOT, SHIPPED_CORPUS
 
@@ -39,6 +40,18 @@ def test_the_digest_file_holds_the_sha256_in_sha256sum_format(shipped_bundle: Pa
     digest = shipped_bundle.with_name("product-terms-sa.json.sha256").read_text(encoding="utf-8")
     assert digest == f"{hashlib.sha256(shipped_bundle.read_bytes()).hexdigest()}  " \
                      "product-terms-sa.json\n"
+
+
+def test_the_bundle_is_written_in_pieces_with_the_same_bytes_as_one_canonical_text(
+        shipped_bundle: Path, tmp_path: Path) -> None:
+    data = json.loads(shipped_bundle.read_bytes())
+    # Several megabytes, so the writer flushes more than once, and text in every script.
+    data["padding"] = [data["clauses"]] * 24
+    expected = canonical_json(data)
+    assert len(expected) > 3 << 20
+    written = tmp_path / "bundle.json"
+    assert write_canonical_json(data, written) == hashlib.sha256(expected).hexdigest()
+    assert written.read_bytes() == expected
 
 
 def test_the_bundle_carries_what_tools_need(shipped_bundle: Path) -> None:
