@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler import __version__
+from compiler.cache import Memo
 from compiler.freshness import translation_status
 from compiler.model import Clause, Corpus, Decision, Fact
 from compiler.prose import (
@@ -157,19 +158,25 @@ def decision_json(corpus: Corpus, decision: Decision) -> dict[str, Any]:
     }
 
 
-def clause_json(corpus: Corpus, clause: Clause,
-                titles: Mapping[tuple[str, str], str]) -> dict[str, Any]:
+def clause_json(corpus: Corpus, clause: Clause, titles: Mapping[tuple[str, str], str],
+                rendered: Memo | None = None) -> dict[str, Any]:
     text = {}
     for language in corpus.languages:
         markdown = rendered_markdown(corpus, clause, language, titles)
-        html, plain = to_html_and_plain_text(markdown)
+        digest = sha256_hex(markdown.encode())
+        known = rendered.get(digest) if rendered is not None else None
+        if known is None:
+            known = to_html_and_plain_text(markdown)
+            if rendered is not None:
+                rendered.put(digest, known)
+        html, plain = known
         text[language] = {
             "title": clause.text[language].title,
             "markdown": markdown,
             "html": html,
             "freshness": translation_status(clause, language, corpus.source_language),
             "plain": plain,
-            "hash": sha256_hex(markdown.encode()),
+            "hash": digest,
             "url": clause_url(corpus, clause.id, language),
         }
     return {
@@ -180,7 +187,10 @@ def clause_json(corpus: Corpus, clause: Clause,
     }
 
 
-def build_bundle(corpus: Corpus, source_revision: str | None) -> dict[str, Any]:
+def build_bundle(corpus: Corpus, source_revision: str | None,
+                 rendered: Memo | None = None) -> dict[str, Any]:
+    """The bundle as a JSON value; `rendered` (the build cache) gives the HTML and plain text of
+    Markdown rendered before."""
     titles = term_titles(corpus)
     return {
         "format": FORMAT,
@@ -196,7 +206,7 @@ def build_bundle(corpus: Corpus, source_revision: str | None) -> dict[str, Any]:
         "enums": {name: {"values": {v: dict(labels) for v, labels in enum.values.items()}}
                   for name, enum in corpus.enums.items()},
         "decisions": {d.id: decision_json(corpus, d) for d in corpus.decisions.values()},
-        "clauses": {c.id: clause_json(corpus, c, titles) for c in corpus.all_clauses()},
+        "clauses": {c.id: clause_json(corpus, c, titles, rendered) for c in corpus.all_clauses()},
         "changes": None,
         "glossary": {t.id: {lang: {"term": x.term, "definition": x.definition,
                                    "url": term_url(t.id, lang)} for lang, x in t.text.items()}

@@ -12,6 +12,7 @@ import yaml
 from yaml._yaml import CParser  # libyaml's parser (types-PyYAML does not export it)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from compiler.cache import Memo, content_key
 from compiler.diagnostics import CompileError, Diagnostic, SourceSpan, caret_excerpt
 
 JsonPath = tuple[str | int, ...]
@@ -232,7 +233,7 @@ def discover(root: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def load_corpus_files(root: Path) -> tuple[list[Document], list[Diagnostic]]:
+def load_corpus_files(root: Path, memo: Memo | None = None) -> tuple[list[Document], list[Diagnostic]]:
     """Load every corpus file under root; returns documents and the problems of those that failed."""
     if root.is_file():
         raise CompileError([Diagnostic("E100", f"'{root}' is a file; expected the corpus folder",
@@ -252,13 +253,14 @@ def load_corpus_files(root: Path) -> tuple[list[Document], list[Diagnostic]]:
                                        "a YAML file", SourceSpan(display_path(path), 1, 1)))
             continue
         try:
-            documents.append(load_file(path, kind))
+            documents.append(load_file(path, kind, memo))
         except CompileError as error:
             problems.extend(error.diagnostics)
     return documents, problems
 
 
-def load_file(path: Path, kind: str) -> Document:
+def load_file(path: Path, kind: str, memo: Memo | None = None) -> Document:
+    """Read one YAML file; `memo` (the build cache) gives the data of a text loaded before."""
     shown = display_path(path)
     try:
         raw = path.read_bytes()
@@ -266,12 +268,19 @@ def load_file(path: Path, kind: str) -> Document:
         raise CompileError([Diagnostic("E106", f"cannot read '{shown}': {error.strerror}",
                                        SourceSpan(shown, 1, 1))]) from None
     text = _decode(raw, shown)
-    root = _compose(text, shown)
-    if root is None:
-        raise CompileError([Diagnostic("E105", "the file is empty; expected a mapping",
-                                       SourceSpan(shown, 1, 1))])
-    converter = _Converter(shown, text, _count_distinct_nodes(root), lambda: _alias_marks(text))
-    return Document(shown, kind, converter.convert(root, ()), text)
+    key = content_key(text)
+    data = memo.get(key) if memo is not None else None
+    if data is None:
+        root = _compose(text, shown)
+        if root is None:
+            raise CompileError([Diagnostic("E105", "the file is empty; expected a mapping",
+                                           SourceSpan(shown, 1, 1))])
+        converter = _Converter(shown, text, _count_distinct_nodes(root),
+                               lambda: _alias_marks(text))
+        data = converter.convert(root, ())
+        if memo is not None:
+            memo.put(key, data)
+    return Document(shown, kind, data, text)
 
 
 def _compose(text: str, shown: str) -> Node | None:

@@ -15,27 +15,40 @@ from compiler import link as link_stage
 from compiler import model as model_stage
 from compiler import verify as verify_stage
 from compiler.bundle import build_bundle, canonical_json, digest_line, write_canonical_json
+from compiler.cache import BuildCache, content_key
 from compiler.diagnostics import CompileError, Diagnostic, Severity, SourceSpan, has_errors
 from compiler.load import Document, display_path, load_corpus_files, load_file
 from compiler.validate import validate_document
 
 StageHook = Callable[[str, float], None]
+CACHE_FOLDER = ".cache"
 
 
 @dataclass
 class _State:
     root: Path
+    cache: BuildCache
     documents: list[Document] = field(default_factory=list)
     corpus: model_stage.Corpus | None = None
 
 
 def _load(state: _State) -> list[Diagnostic]:
-    state.documents, problems = load_corpus_files(state.root)
+    state.documents, problems = load_corpus_files(state.root, state.cache.documents)
     return problems
 
 
 def _validate(state: _State) -> list[Diagnostic]:
-    return [d for doc in state.documents for d in validate_document(doc)]
+    found = []
+    for doc in state.documents:
+        key = content_key(doc.kind, doc.text)
+        if state.cache.valid.get(key):
+            continue
+        problems = validate_document(doc)
+        if problems:
+            found.extend(problems)
+        else:
+            state.cache.valid.put(key, True)  # only validity is kept: errors are found again
+    return found
 
 
 def _model(state: _State) -> list[Diagnostic]:
@@ -79,8 +92,10 @@ class Result:
         return self.corpus is not None and not has_errors(self.diagnostics)
 
 
-def compile_corpus(root: Path, on_stage: StageHook | None = None) -> Result:
-    state = _State(root)
+def compile_corpus(root: Path, on_stage: StageHook | None = None,
+                   cache: BuildCache | None = None) -> Result:
+    """Run the stages over the corpus at root; `cache` holds results of earlier builds."""
+    state = _State(root, cache or BuildCache(None))
     diagnostics: list[Diagnostic] = []
     timings: list[tuple[str, float]] = []
     try:
@@ -104,23 +119,29 @@ class BuildResult:
     """Everything found, errors and warnings, from every stage."""
     bundle: Path | None
     """The bundle written; None when the build failed (the previous output is untouched)."""
+    reused: str = ""
+    """What the build cache gave back, e.g. "documents 40 reused / 1 new, ..."."""
 
 
 def build(root: Path, out: Path, with_site: bool = True, on_stage: StageHook | None = None,
-          conformance: Path | None = None) -> BuildResult:
+          conformance: Path | None = None, use_cache: bool = True) -> BuildResult:
     """Compile the corpus, then write the bundle (and the site) into out/, atomically.
-    Conformance cases come from `conformance`, default tests/conformance beside the corpus."""
-    result = compile_corpus(root, on_stage)
+    Conformance cases come from `conformance`, default tests/conformance beside the corpus.
+    With `use_cache`, results of earlier builds under out/.cache/ are reused where their
+    inputs are unchanged (see compiler.cache), and unchanged languages skip MkDocs."""
+    cache = BuildCache(out / CACHE_FOLDER if use_cache else None)
+    result = compile_corpus(root, on_stage, cache)
     if not result.ok or result.corpus is None:
         return BuildResult(result.diagnostics, None)
     folder = conformance or root.resolve().parent / "tests" / "conformance"
     try:
         bundle, warnings = write_outputs(result.corpus, root, out, source_revision(root),
                                          conformance_cases(folder) if folder.is_dir() else [],
-                                         with_site, on_stage)
+                                         with_site, on_stage, cache)
     except CompileError as error:
         return BuildResult((*result.diagnostics, *error.diagnostics), None)
-    return BuildResult((*result.diagnostics, *warnings), bundle)
+    cache.save()
+    return BuildResult((*result.diagnostics, *warnings), bundle, cache.summary())
 
 
 def source_revision(root: Path) -> str | None:
@@ -167,7 +188,8 @@ def changes_since_previous(corpus: model_stage.Corpus, root: Path, bundle: dict[
 
 def write_outputs(corpus: model_stage.Corpus, root: Path, out: Path, revision: str | None,
                   conformance: list[dict[str, Any]], with_site: bool = True,
-                  on_stage: StageHook | None = None) -> tuple[Path, list[Diagnostic]]:
+                  on_stage: StageHook | None = None,
+                  cache: BuildCache | None = None) -> tuple[Path, list[Diagnostic]]:
     """Write build/bundle, build/docs and build/site into a staging folder, then swap each in,
     so a failed build leaves the previous output untouched. Returns the bundle's path and
     warnings."""
@@ -183,7 +205,8 @@ def write_outputs(corpus: model_stage.Corpus, root: Path, out: Path, revision: s
 
     try:
         name = f"{corpus.id}.json"
-        bundle = timed("render bundle", lambda: build_bundle(corpus, revision))
+        rendered = cache.rendered if cache is not None else None
+        bundle = timed("render bundle", lambda: build_bundle(corpus, revision, rendered))
         changes, warnings = timed("diff previous edition", lambda: changes_since_previous(
             corpus, root, bundle, conformance))
         if changes is not None:
@@ -197,8 +220,11 @@ def write_outputs(corpus: model_stage.Corpus, root: Path, out: Path, revision: s
 
             timed("emit markdown", lambda: site.write_docs(corpus, bundle, staging / "bundle",
                                                            staging / "docs", changes))
-            timed("mkdocs", lambda: site.build_sites(staging / "docs", staging / "site",
-                                                     corpus.languages))
+            previous = out if cache is not None and cache.folder is not None else None
+            seconds = timed("mkdocs", lambda: site.build_sites(staging / "docs", staging / "site",
+                                                               corpus.languages, previous))
+            if cache is not None:
+                cache.sites_reused = [lang for lang, took in seconds.items() if took is None]
         for part in ("bundle", "docs", "site"):
             if (staging / part).exists():
                 swap_in(staging / part, out / part)

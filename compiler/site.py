@@ -25,6 +25,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from compiler.bundle import clause_url
+from compiler.cache import fingerprint
 from compiler.diagnostics import CompileError, Diagnostic, SourceSpan
 from compiler.freshness import translation_status
 from compiler.load import display_path
@@ -37,6 +38,8 @@ SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 # lunr has no Ukrainian stemmer; its Russian one covers the whole Cyrillic block, so Ukrainian
 # words are indexed and found (stemmed the Russian way, identically for pages and queries).
 SEARCH_LANGUAGES = {"en": ["en"], "uk": ["ru"], "ru": ["ru"], "zh": ["zh"]}
+# Beside each language's mkdocs.yml: the compiler that wrote the sources (see build_sites).
+BUILT_BY = ".built-by"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|])")
 
 
@@ -358,6 +361,7 @@ def write_language(corpus: Corpus, language: str, root: Path, bundle: Mapping[st
     (root / "mkdocs.yml").write_text(
         yaml.safe_dump(mkdocs_config(corpus, language), allow_unicode=True, sort_keys=False),
         encoding="utf-8")
+    (root / BUILT_BY).write_text(fingerprint() + "\n", encoding="utf-8")
     shutil.copytree(TEMPLATES / "overrides", root / "overrides")
     shutil.copytree(TEMPLATES / "assets", docs / "assets")
 
@@ -390,13 +394,24 @@ def link_or_copy(source: str, target: str) -> None:
 
 # Running MkDocs --------------------------------------------------------------------------------
 
-def build_sites(docs: Path, site: Path, languages: tuple[str, ...]) -> dict[str, float]:
-    """Run one MkDocs build per language, in parallel processes; seconds per language."""
+def build_sites(docs: Path, site: Path, languages: tuple[str, ...],
+                previous: Path | None = None) -> dict[str, float | None]:
+    """Run one MkDocs build per language, in parallel processes; seconds per language.
+
+    `previous` is the output folder of an earlier build (holding docs/ and site/): a language
+    whose MkDocs sources are byte for byte those it had there reuses its built site (None in the
+    result) instead of running MkDocs again. The sources carry the compiler's fingerprint
+    (BUILT_BY), so a new compiler, template or MkDocs version always builds afresh."""
     site.mkdir(parents=True)
     shutil.copy(docs / "index.html", site / "index.html")
     shutil.copytree(docs / "files", site / "files", copy_function=link_or_copy)
 
-    def build(language: str) -> float:
+    def build(language: str) -> float | None:
+        if previous is not None and (previous / "site" / language).is_dir() \
+                and same_tree(docs / language, previous / "docs" / language):
+            shutil.copytree(previous / "site" / language, site / language,
+                            copy_function=link_or_copy)
+            return None
         started = time.perf_counter()
         command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
                    "--config-file", str(docs / language / "mkdocs.yml"),
@@ -412,3 +427,13 @@ def build_sites(docs: Path, site: Path, languages: tuple[str, ...]) -> dict[str,
     with ThreadPoolExecutor(max_workers=max(1, min(len(languages), os.cpu_count() or 1))) as pool:
         seconds = list(pool.map(build, languages))
     return dict(zip(languages, seconds, strict=True))
+
+
+def same_tree(first: Path, second: Path) -> bool:
+    """Whether two folders hold the same files with the same bytes."""
+    if not second.is_dir():
+        return False
+    names = sorted(str(p.relative_to(first)) for p in first.rglob("*") if p.is_file())
+    if names != sorted(str(p.relative_to(second)) for p in second.rglob("*") if p.is_file()):
+        return False
+    return all((first / name).read_bytes() == (second / name).read_bytes() for name in names)

@@ -100,4 +100,5 @@ def test_a_failed_build_leaves_the_previous_output_untouched(mini: Path, tmp_pat
     (mini / "glossary.yaml").write_text("terms: [", encoding="utf-8")
     assert main(["build", str(mini), "--out", str(out), "-q", "--no-site"]) == 1
     assert (bundle_dir / "mini-terms.json").read_bytes() == before
-    assert sorted(p.name for p in out.iterdir()) == ["bundle"]
+    # No staging folder left behind: only the first build's bundle and its cache.
+    assert sorted(p.name for p in out.iterdir()) == [".cache", "bundle"]

@@ -1,0 +1,126 @@
+"""The build cache (build/.cache/ and reused sites): a rebuild gives exactly what a build from
+scratch gives, whatever the cache holds."""
+
+from __future__ import annotations
+
+import gzip
+import marshal
+import shutil
+from pathlib import Path
+
+from compiler.cache import fingerprint
+from compiler.pipeline import CACHE_FOLDER, BuildResult, build
+from compiler.site import BUILT_BY
+
+CONFORMANCE = Path("no-conformance")  # the mini corpus has none; keep the builds small
+
+
+def build_into(corpus: Path, out: Path, use_cache: bool = True) -> BuildResult:
+    result = build(corpus, out, conformance=CONFORMANCE, use_cache=use_cache)
+    assert result.bundle is not None, result.diagnostics
+    return result
+
+
+def outputs(out: Path) -> dict[str, bytes]:
+    """Every output file (bundle, MkDocs sources, site) by relative path, with the sitemap
+    unzipped (gzip stamps the time of writing)."""
+    files = {}
+    for path in sorted(out.rglob("*")):
+        name = str(path.relative_to(out))
+        if path.is_file() and not name.startswith(CACHE_FOLDER):
+            data = path.read_bytes()
+            files[name] = gzip.decompress(data) if name.endswith(".gz") else data
+    return files
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the first occurrence of old."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+SECTION = Path("terms/sections/10-buying.yaml")
+
+
+def test_a_rebuild_after_edits_gives_the_same_files_as_a_build_from_scratch(mini: Path) -> None:
+    cached, fresh = Path("cached"), Path("fresh")
+    build_into(mini, cached)
+    edit(SECTION, "This section is about buying", "This section covers buying")
+    edit(SECTION, "Строк", "Строк придбання")
+    edit(Path("terms/glossary.yaml"), "Software Assurance", "Software  Assurance")
+    rebuilt = build_into(mini, cached)
+    build_into(mini, fresh, use_cache=False)
+    assert outputs(cached) == outputs(fresh)
+    assert "This section covers buying" in (cached / "site/en/buying/index.html").read_text("utf-8")
+    assert "sites -" in rebuilt.reused  # both languages changed, so both were built again
+
+
+def test_only_the_languages_whose_pages_changed_are_built_again(mini: Path) -> None:
+    out = Path("out")
+    first = build_into(mini, out)
+    assert first.reused.endswith("sites -")
+    edit(SECTION, "Цей розділ про придбання", "Цей розділ стосується придбання")
+    second = build_into(mini, out)
+    # The files the cache gave back, then the uk site built again and the en site reused.
+    assert second.reused == "documents 3/4, valid 3/4, rendered 5/6, sites en", second.reused
+    build_into(mini, Path("fresh"), use_cache=False)
+    assert outputs(out) == outputs(Path("fresh"))
+
+
+def test_a_site_built_by_another_compiler_is_not_reused(mini: Path) -> None:
+    out = Path("out")
+    build_into(mini, out)
+    for language in ("en", "uk"):
+        (out / "docs" / language / BUILT_BY).write_text("another compiler\n", encoding="utf-8")
+    # Were the sites reused, this page would keep the marker planted in the old one.
+    page = out / "site/en/buying/index.html"
+    page.write_text(page.read_text("utf-8") + "<!-- planted -->", encoding="utf-8")
+    assert build_into(mini, out).reused.endswith("sites -")
+    assert "planted" not in page.read_text("utf-8")
+
+
+def test_cache_entries_are_used_only_under_the_fingerprint_of_this_compiler(mini: Path) -> None:
+    out = Path("out")
+    build_into(mini, out)
+    memo = out / CACHE_FOLDER / "rendered.marshal"
+    stamp, entries = marshal.loads(memo.read_bytes())
+    assert stamp == fingerprint()
+    poisoned = {key: ("<p>POISON</p>\n", "POISON") for key in entries}
+    shutil.rmtree(out / "site")  # so the sites are built again from the bundle's HTML
+
+    # Control: under this compiler's fingerprint the entries are trusted (so the test can fail).
+    memo.write_bytes(marshal.dumps((stamp, poisoned)))
+    build_into(mini, out)
+    assert "POISON" in (out / "bundle/mini-terms.json").read_text("utf-8")
+
+    # Under any other fingerprint (another version of the code, templates or libraries) they
+    # are ignored and the text is rendered again.
+    memo.write_bytes(marshal.dumps(("0" * 64, poisoned)))
+    build_into(mini, out)
+    assert "POISON" not in (out / "bundle/mini-terms.json").read_text("utf-8")
+    assert "POISON" not in (out / "site/en/buying/index.html").read_text("utf-8")
+
+
+def test_a_damaged_cache_is_ignored(mini: Path) -> None:
+    out = Path("out")
+    build_into(mini, out)
+    expected = outputs(out)
+    for memo in (out / CACHE_FOLDER).iterdir():
+        memo.write_bytes(b"\x00 not a cache" + memo.read_bytes()[:40])
+    shutil.rmtree(out / "site")
+    result = build_into(mini, out)
+    assert result.reused == "documents 0/4, valid 0/4, rendered 0/6, sites -", result.reused
+    assert outputs(out) == expected
+
+
+def test_a_file_with_errors_is_checked_again_not_taken_from_the_cache(mini: Path) -> None:
+    out = Path("out")
+    build_into(mini, out)
+    edit(SECTION, "    parameters:\n", "    colour: red\n    parameters:\n")
+    failed = build(mini, out, conformance=CONFORMANCE)
+    assert failed.bundle is None
+    assert [(d.code, d.span.line if d.span else 0) for d in failed.diagnostics] == [("E201", 18)], \
+        failed.diagnostics
+    edit(SECTION, "    colour: red\n", "")
+    assert build_into(mini, out).reused.startswith("documents 4/4, valid 4/4")
