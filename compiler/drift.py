@@ -61,11 +61,11 @@ def parity(clause: Clause, language: str, source_language: str) -> Iterator[Diag
     source, translation = clause.text[source_language], clause.text[language]
     expected = _inventory(source.title, source.body)
     found = _inventory(translation.title, translation.body)
-    span = clause.origin.span("text", language, "body")
     for kind, wanted in expected.items():
         have = found[kind]
         if have == wanted:
             continue
+        span = clause.origin.span("text", language, "body")  # only for a problem: it costs
         if kind in ("paragraph", "list item", "link"):
             noun = next(iter(wanted or have))
             yield Diagnostic("E403", f"the {language} translation of '{clause.id}' has "

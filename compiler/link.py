@@ -131,39 +131,46 @@ class _Linker:
 
     def check_text(self, text: str, origin: Origin, path: tuple[str, ...],
                    parameters: Mapping[str, object]) -> set[str]:
-        """Check placeholders and links of one text; returns the parameters it uses."""
+        """Check placeholders and links of one text; returns the parameters it uses.
+        Positions are looked up only for problems: finding them costs a second read of the file."""
         used = set()
         for placeholder in find_placeholders(text):
+            if placeholder.valid and placeholder.name in parameters:
+                used.add(placeholder.name)
+                continue
             span = origin.span_in(placeholder.offset, *path)
             excerpt = origin.document.excerpt(span, placeholder.length)
             if not placeholder.valid:
                 written = text[placeholder.offset:placeholder.offset + placeholder.length]
                 self.report("E321", f"'{written}' is not a placeholder; only "
                             "{{ parameter_name }} is allowed in prose", span, excerpt=excerpt)
-            elif placeholder.name not in parameters:
+            else:
                 self.report("E320", f"unknown parameter '{placeholder.name}' in placeholder",
                             span, _did_you_mean(placeholder.name, list(parameters))
                             or "define it under the clause's parameters", excerpt)
-            else:
-                used.add(placeholder.name)
         unclosed = find_unclosed(text)
         if unclosed is not None:
             self.report("E321", "'{{' is not closed by '}}' (or '{%' is used); only "
                         "{{ parameter_name }} is allowed in prose", origin.span_in(unclosed, *path))
         for link in find_links(text):
-            self.check_link(link.scheme, link.target, origin.span_in(link.offset, *path))
+            problem = self.link_problem(link.scheme, link.target)
+            if problem is not None:
+                code, message, hint = problem
+                self.report(code, message, origin.span_in(link.offset, *path), hint)
         return used
 
-    def check_link(self, scheme: str, target: str, span: SourceSpan) -> None:
+    def link_problem(self, scheme: str, target: str) -> tuple[str, str, str] | None:
+        """(code, message, hint) when a link's target does not exist or its scheme is refused."""
         if scheme == "term" and target not in self.corpus.glossary:
-            self.report("E322", f"link to unknown glossary term '{target}'", span,
-                        _did_you_mean(target, list(self.corpus.glossary)))
-        elif scheme == "clause" and target not in self.corpus.clauses:
-            self.report("E323", f"link to unknown clause '{target}'", span,
-                        _did_you_mean(target, list(self.corpus.clauses)))
-        elif scheme not in INTERNAL_SCHEMES and scheme not in EXTERNAL_SCHEMES:
-            self.report("E324", f"link scheme '{scheme}:' is not allowed; use term:, clause:, "
-                        "http:, https: or mailto:", span)
+            return ("E322", f"link to unknown glossary term '{target}'",
+                    _did_you_mean(target, list(self.corpus.glossary)))
+        if scheme == "clause" and target not in self.corpus.clauses:
+            return ("E323", f"link to unknown clause '{target}'",
+                    _did_you_mean(target, list(self.corpus.clauses)))
+        if scheme not in INTERNAL_SCHEMES and scheme not in EXTERNAL_SCHEMES:
+            return ("E324", f"link scheme '{scheme}:' is not allowed; use term:, clause:, "
+                    "http:, https: or mailto:", "")
+        return None
 
     # Rules -----------------------------------------------------------------------------------
 
@@ -179,7 +186,10 @@ class _Linker:
                         f"'{decision.id}' ({', '.join(decision.outcomes)})", origin.span("outcome"),
                         _did_you_mean(rule.outcome, list(decision.outcomes)))
         for index, target in enumerate(rule.overrides):
-            self.check_override(clause, decision, target, origin.span("overrides", index))
+            problem = self.override_problem(clause, decision, target)
+            if problem is not None:
+                code, message, hint = problem
+                self.report(code, message, origin.span("overrides", index), hint)
         for example in clause.examples:
             for name, value in example.facts.items():
                 problem = self.value_problem(decision, name, value)
@@ -211,19 +221,21 @@ class _Linker:
         self.report(code, message, span, hint, rule.origin.document.excerpt(span, length))
         return None
 
-    def check_override(self, clause: Clause, decision: Decision, target: str,
-                       span: SourceSpan) -> None:
+    def override_problem(self, clause: Clause, decision: Decision,
+                         target: str) -> tuple[str, str, str] | None:
+        """(code, message, hint) when a rule may not override target."""
         other = self.corpus.clauses.get(target)
         if other is None:
-            self.report("E332", f"overrides unknown clause '{target}'", span,
-                        _did_you_mean(target, list(self.corpus.clauses)))
-        elif other.rule is None:
-            self.report("E332", f"overrides clause '{target}', which has no rule", span)
-        elif other.rule.decision != decision.id:
-            self.report("E333", f"overrides clause '{target}' of decision '{other.rule.decision}'; "
-                        f"a rule may only override rules of its own decision '{decision.id}'", span)
-        elif target == clause.id:
-            self.report("E334", f"clause '{target}' overrides itself", span)
+            return ("E332", f"overrides unknown clause '{target}'",
+                    _did_you_mean(target, list(self.corpus.clauses)))
+        if other.rule is None:
+            return "E332", f"overrides clause '{target}', which has no rule", ""
+        if other.rule.decision != decision.id:
+            return ("E333", f"overrides clause '{target}' of decision '{other.rule.decision}'; "
+                    f"a rule may only override rules of its own decision '{decision.id}'", "")
+        if target == clause.id:
+            return "E334", f"clause '{target}' overrides itself", ""
+        return None
 
     def check_overrides(self, corpus: Corpus) -> None:
         """Report override cycles (a beats b beats a), once per cycle."""

@@ -33,15 +33,15 @@ def run_examples(corpus: Corpus) -> list[Diagnostic]:
             facts = example_facts(corpus.decisions[decision.id], example.facts)
             # Decisions dated by the caller run their examples as of the edition date.
             as_of = example.as_of or (None if decision.as_of_fact else corpus.edition_date)
-            span = example.origin.span()
             try:
                 answer = decision.decide(facts, as_of)
             except FactError as error:
-                problems.append(Diagnostic("E361", f"example cannot run: {error}", span))
+                problems.append(Diagnostic("E361", f"example cannot run: {error}",
+                                           example.origin.span()))
                 continue
             if answer.outcome != example.outcome:
                 reasons = [r.message for r in explain(decision, answer)]
                 problems.append(Diagnostic(
                     "E360", f"example expects '{example.outcome}' but the rules give "
-                    f"'{answer.outcome}'", span, excerpt=tuple(reasons)))
+                    f"'{answer.outcome}'", example.origin.span(), excerpt=tuple(reasons)))
     return problems

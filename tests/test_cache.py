@@ -124,3 +124,16 @@ def test_a_file_with_errors_is_checked_again_not_taken_from_the_cache(mini: Path
         failed.diagnostics
     edit(SECTION, "    colour: red\n", "")
     assert build_into(mini, out).reused.startswith("documents 4/4, valid 4/4")
+
+
+def test_files_without_problems_are_read_once(mini: Path) -> None:
+    """Positions are found again only for a file with a problem to report (see load.Document)."""
+    from compiler.pipeline import compile_corpus
+
+    result = compile_corpus(mini)
+    assert result.ok and result.corpus is not None and not result.diagnostics
+    documents = {c.origin.document.path: c.origin.document for c in result.corpus.all_clauses()}
+    assert documents and all(not doc._placement for doc in documents.values())
+    edit(SECTION, "within {{ window_days }} days", "within 90 days")  # E410, hand-typed number
+    problem = compile_corpus(mini)
+    assert sorted(d.code for d in problem.diagnostics) == ["E400", "E410"]  # uk keeps it
