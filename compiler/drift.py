@@ -92,6 +92,8 @@ def hand_typed_numbers(clause: Clause, language: str) -> Iterator[Diagnostic]:
         return
     text = clause.text[language]
     for key, value in (("title", text.title), ("body", text.body)):
+        if not any(written in value for written in by_value):
+            continue  # most texts: no parameter's value appears at all, so nothing to find
         for offset, written in _numbers(value):
             match = by_value.get(written)
             if match is not None:
