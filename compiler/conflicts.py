@@ -8,6 +8,7 @@ apply?" is answered exactly and a satisfying fact set is shown, not guessed from
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import json
 from collections.abc import Iterator, Mapping
@@ -157,7 +158,13 @@ def _decision_problems(corpus: Corpus, decision: Decision,
                        spec: Mapping[str, Any]) -> Iterator[Diagnostic]:
     encoder = _Encoder(decision, spec)
     rules = spec["rules"]
-    applies = {r["clause"]: encoder.applies(r) for r in rules}
+    by_clause = {r["clause"]: r for r in rules}
+
+    @functools.cache
+    def applies(clause_id: str) -> Any:
+        # Built on demand: the pre-filter below rules out most pairs without the solver.
+        return encoder.applies(by_clause[clause_id])
+
     overriders = {r["clause"]: [o["clause"] for o in rules if r["clause"] in o["overrides"]]
                   for r in rules}
     pinned = {r["clause"]: _fixed_values(r["when"]) for r in rules}
@@ -179,8 +186,8 @@ def _decision_problems(corpus: Corpus, decision: Decision,
         a, b = first["clause"], second["clause"]
         if a in second["overrides"] or b in first["overrides"]:
             continue
-        beaten = [applies[o] for o in overriders[a] + overriders[b]]
-        model = holds(applies[a], applies[b], *[z3.Not(x) for x in beaten])
+        beaten = [applies(o) for o in overriders[a] + overriders[b]]
+        model = holds(applies(a), applies(b), *[z3.Not(x) for x in beaten])
         if model is not None:
             facts, as_of = encoder.facts_of(model)
             shown = json.dumps(facts, ensure_ascii=False)
@@ -193,7 +200,7 @@ def _decision_problems(corpus: Corpus, decision: Decision,
                      f"{shown} as of {as_of}")
     for rule in rules:
         for target in rule["overrides"]:
-            if target in applies and holds(applies[target]) is None:
+            if target in by_clause and holds(applies(target)) is None:
                 yield Diagnostic(
                     "W371", f"'{rule['clause']}' overrides '{target}', which can never apply",
                     corpus.clauses[rule["clause"]].origin.span("rule", "overrides"),
