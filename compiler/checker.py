@@ -11,14 +11,13 @@ starts fast.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Mapping
 from typing import Any
 
 from compiler.evaluate import Answer, CompiledDecision, FactError, RuleError
-from compiler.explain import Reason, explain
+from compiler.explain import Reason, explain, explain_json
 
 SUPPORTED_MAJOR = 1
 REQUIRED_KEYS = ("format", "format_version", "corpus", "languages", "decisions", "clauses")
@@ -33,17 +32,16 @@ class UnknownDecision(KeyError):
 
 
 class Bundle:
-    """A verified bundle with its decisions compiled, ready to answer."""
+    """A verified bundle, ready to answer. Each decision is compiled when it is first asked
+    for (a call answers one decision: compiling the others would only slow its start), and a
+    malformed rule is refused then, with a BundleError."""
 
     def __init__(self, data: Mapping[str, Any], source: str = "<bundle>") -> None:
         _check_shape(data, source)
         self.data = data
         self.source = source
-        try:
-            self.decisions = {id_: CompiledDecision(id_, spec)
-                              for id_, spec in data["decisions"].items()}
-        except (RuleError, KeyError, TypeError, ValueError) as error:
-            raise BundleError(f"{source}: a rule in the bundle is malformed ({error})") from None
+        self.decisions: dict[str, CompiledDecision] = {}
+        """The decisions compiled so far, by id."""
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], digest: str | os.PathLike[str] | None = None) -> Bundle:
@@ -62,19 +60,31 @@ class Bundle:
         return cls(data, str(path))
 
     def decision(self, decision_id: str) -> CompiledDecision:
+        compiled = self.decisions.get(decision_id)
+        if compiled is not None:
+            return compiled
+        spec = self.data["decisions"].get(decision_id)
+        if spec is None:
+            known = ", ".join(self.data["decisions"])
+            raise UnknownDecision(f"unknown decision '{decision_id}'; the bundle has: {known}")
         try:
-            return self.decisions[decision_id]
-        except KeyError:
-            known = ", ".join(self.decisions)
-            raise UnknownDecision(f"unknown decision '{decision_id}'; the bundle has: {known}") \
+            compiled = self.decisions[decision_id] = CompiledDecision(decision_id, spec)
+        except (RuleError, KeyError, TypeError, ValueError, AttributeError) as error:
+            raise BundleError(f"{self.source}: a rule in the bundle is malformed ({error})") \
                 from None
+        return compiled
 
     def decide(self, decision_id: str, facts: Mapping[str, Any], as_of: str | None = None) -> Answer:
         """Answer a decision for facts (as JSON values); raises FactError for bad facts."""
-        return self.decision(decision_id).decide(facts, as_of)
+        decision = self.decisions.get(decision_id) or self.decision(decision_id)
+        return decision.decide(facts, as_of)
 
     def explain(self, answer: Answer, language: str = "en") -> list[Reason]:
         return explain(self.decision(answer.decision), answer, language)
+
+    def explain_json(self, answer: Answer, language: str = "en") -> list[dict[str, str]]:
+        """The reasons as JSON objects, as `terms check --format json` writes them."""
+        return explain_json(self.decision(answer.decision), answer, language)
 
     def clause_text(self, clause_id: str, language: str) -> Mapping[str, Any]:
         return self.data["clauses"][clause_id]["text"][language]  # type: ignore[no-any-return]
@@ -87,10 +97,29 @@ def _verify_digest(path: str, raw: bytes, digest_path: str) -> None:
     except (OSError, IndexError):
         raise BundleError(f"{path}: no digest file {digest_path}; refusing an unverified "
                           "bundle") from None
-    actual = hashlib.sha256(raw).hexdigest()
+    actual = _sha256(raw)
     if recorded.lower() != actual:
         raise BundleError(f"{path}: SHA-256 is {actual} but {os.path.basename(digest_path)} records "
                           f"{recorded}; the bundle was changed or truncated")
+
+
+SMALL_BUNDLE = 1_000_000
+"""Bytes below which the built-in SHA-256 is quicker than loading OpenSSL's (hashlib)."""
+
+
+def _sha256(raw: bytes) -> str:
+    if len(raw) < SMALL_BUNDLE:
+        # Importing hashlib loads OpenSSL, 3 to 5 ms of a `terms check` call; Python's own
+        # SHA-256 imports in 0.3 ms and hashes about 300 kB a millisecond.
+        try:
+            from _sha256 import sha256  # type: ignore[import-not-found]  # no stub: private module
+        except ImportError:  # a Python without it (3.12 names it _sha2)
+            pass
+        else:
+            return str(sha256(raw).hexdigest())
+    import hashlib
+
+    return hashlib.sha256(raw).hexdigest()
 
 
 def _check_shape(data: Any, source: str) -> None:

@@ -3,6 +3,11 @@
 For a rule whose condition failed, the reason names the first condition that failed, with the
 facts' values and the limit: "order_date is 91 days after license_date; the limit is 90
 (window_days)". Like evaluate.py, this module is on the light `terms check` path.
+
+The words are a function of the rule's AST and the facts, so they are compiled like the rules
+(explain_compiler.py), once per decision and language. `_Describer` here finds the same words
+by walking the AST for each answer: it explains a first answer (cheaper than compiling, for a
+single call) and is the reference the compiled explainer is tested against.
 """
 
 from __future__ import annotations
@@ -16,10 +21,9 @@ from compiler.evaluate import (
     Answer,
     CompiledDecision,
     CompiledRule,
-    compile_condition,
+    constant_value,
     from_ordinal,
     node_type,
-    to_ordinal,
 )
 
 LANGUAGES = ("en", "uk", "ru", "zh")
@@ -117,17 +121,63 @@ class Reason(NamedTuple):
 
 def explain(decision: CompiledDecision, answer: Answer, language: str = "en") -> list[Reason]:
     """One reason per rule of the decision, in rule order, plus the default or the conflict."""
+    reasons: list[Reason] = _rule_reasons(decision, answer, language, as_json=False)
+    closing = _closing(decision, answer, language)
+    return reasons if closing is None else [*reasons, closing]
+
+
+def explain_json(decision: CompiledDecision, answer: Answer,
+                 language: str = "en") -> list[dict[str, str]]:
+    """The same reasons as JSON objects (Reason.to_json), as `terms check --format json` writes
+    them; built as objects directly, which saves a batch a tuple and a call per reason."""
+    reasons: list[dict[str, str]] = _rule_reasons(decision, answer, language, as_json=True)
+    closing = _closing(decision, answer, language)
+    return reasons if closing is None else [*reasons, closing.to_json()]
+
+
+def explain_interpreted(decision: CompiledDecision, answer: Answer,
+                        language: str = "en") -> list[Reason]:
+    """The same reasons as explain, found by walking each rule's AST for this answer: the
+    reference the compiled explainer is tested against."""
+    reasons = _walked_reasons(decision, answer, PHRASES.get(language, PHRASES["en"]))
+    closing = _closing(decision, answer, language)
+    return reasons if closing is None else [*reasons, closing]
+
+
+def _rule_reasons(decision: CompiledDecision, answer: Answer, language: str,
+                  as_json: bool) -> list[Any]:
+    """The rules' reasons, by the decision's compiled explainer for the language (English when
+    it has no phrases). Compiling costs about ten walks of the AST, so the first answer in each
+    language is explained by walking it (a single `terms check` pays only that), and the second
+    compiles the explainer, which is kept."""
+    key = (language if language in PHRASES else "en", as_json)
+    if key not in decision.explainers:
+        decision.explainers[key] = None
+        reasons = _walked_reasons(decision, answer, PHRASES[key[0]])
+        return [reason.to_json() for reason in reasons] if as_json else reasons
+    explainer = decision.explainers[key]
+    if explainer is None:
+        from compiler.explain_compiler import compile_explainer
+
+        explainer = decision.explainers[key] = compile_explainer(decision, *key)
+    return explainer(answer)
+
+
+def _walked_reasons(decision: CompiledDecision, answer: Answer,
+                    phrases: Mapping[str, str]) -> list[Reason]:
+    return [_reason(rule, answer, phrases, decision.rules) for rule in decision.rules]
+
+
+def _closing(decision: CompiledDecision, answer: Answer, language: str) -> Reason | None:
+    """The reason after the rules' reasons: the conflict, or the default, or none."""
     phrases = PHRASES.get(language, PHRASES["en"])
-    labels = decision.spec.get("outcomes", {})
-    reasons = [_reason(decision, rule, answer, phrases) for rule in decision.rules]
     if answer.outcome == CONFLICT:
-        reasons.append(Reason("", "conflict", CONFLICT, phrases["conflict"].format(
-            clauses=", ".join(answer.deciding))))
-    elif not answer.deciding:
-        outcome = _outcome_label(labels, answer.outcome, language)
-        reasons.append(Reason("", "default", answer.outcome,
-                              phrases["default"].format(outcome=outcome)))
-    return reasons
+        return Reason("", "conflict", CONFLICT, phrases["conflict"].format(
+            clauses=", ".join(answer.deciding)))
+    if not answer.deciding:
+        outcome = _outcome_label(decision.spec.get("outcomes", {}), answer.outcome, language)
+        return Reason("", "default", answer.outcome, phrases["default"].format(outcome=outcome))
+    return None
 
 
 def _outcome_label(labels: Mapping[str, Mapping[str, str]], outcome: str, language: str) -> str:
@@ -135,27 +185,26 @@ def _outcome_label(labels: Mapping[str, Mapping[str, str]], outcome: str, langua
     return f"{label} ({outcome})" if label and label != outcome else outcome
 
 
-def _reason(decision: CompiledDecision, rule: CompiledRule, answer: Answer,
-            phrases: Mapping[str, str]) -> Reason:
+def _reason(rule: CompiledRule, answer: Answer, phrases: Mapping[str, str],
+            rules: tuple[CompiledRule, ...]) -> Reason:
     clause, outcome = rule.clause, rule.outcome
     if clause in answer.deciding:
         return Reason(clause, "deciding", outcome,
                       phrases["deciding"].format(clause=clause, outcome=outcome))
     if clause in answer.overridden:
         applied = {*answer.deciding, *answer.overridden}
-        beaten_by = ", ".join(r.clause for r in decision.rules
-                              if r.clause in applied and clause in r.overrides)
+        beaten_by = ", ".join(r.clause for r in rules if r.clause in applied and clause in r.overrides)
         return Reason(clause, "overridden", outcome,
                       phrases["overridden"].format(clause=clause, by=beaten_by))
     if not rule.in_effect(answer.day):
         return Reason(clause, "not-in-effect", outcome, phrases["not-in-effect"].format(
-            clause=clause, date=answer.as_of, window=_window(rule, phrases)))
-    failure = _Describer(answer.facts, phrases, decision).failure(rule.spec["when"])
+            clause=clause, date=answer.as_of, window=window_words(rule, phrases)))
+    failure = _Describer(answer.facts, phrases).failure(rule.spec["when"])
     return Reason(clause, "not-met", outcome,
                   phrases["not-met"].format(clause=clause, failure=failure))
 
 
-def _window(rule: CompiledRule, phrases: Mapping[str, str]) -> str:
+def window_words(rule: CompiledRule, phrases: Mapping[str, str]) -> str:
     effective = rule.spec.get("effective") or {}
     start, end = effective.get("from"), effective.get("until")
     if start and end:
@@ -163,63 +212,27 @@ def _window(rule: CompiledRule, phrases: Mapping[str, str]) -> str:
     return phrases["from"].format(date=start) if start else phrases["until"].format(date=end)
 
 
-MESSAGE_CACHE_LIMIT = 50_000
-
-
-def _facts_in(node: Mapping[str, Any]) -> tuple[str, ...]:
-    if node.get("op") == "fact":
-        return (node["name"],)
-    names: list[str] = []
-    for value in node.values():
-        for child in value if isinstance(value, list) else [value]:
-            if isinstance(child, dict):
-                names.extend(_facts_in(child))
-    return tuple(dict.fromkeys(names))
-
-
 @lru_cache(maxsize=64)
-def _operator_words(phrase_table: str) -> dict[str, str]:
+def operator_words(phrase_table: str) -> dict[str, str]:
     return dict(pair.split(":", 1) for pair in phrase_table.split("|"))
 
 
 class _Describer:
-    """Finds the first failing part of a condition and says it in words."""
+    """Finds the first failing part of a condition and says it in words, by walking the AST.
 
-    def __init__(self, facts: Mapping[str, Any], phrases: Mapping[str, str],
-                 decision: CompiledDecision) -> None:
+    Every method below is only called on a part that fails: false, or true when `negated`.
+    """
+
+    def __init__(self, facts: Mapping[str, Any], phrases: Mapping[str, str]) -> None:
         self.facts = facts
         self.phrases = phrases
-        # Both caches are keyed by a part's id in the bundle's spec, which lives as long as the
-        # decision: parts are compiled once, and a failing part's words depend only on the
-        # values of the facts it names, which repeat across a batch.
-        self.predicates = decision.part_predicates
-        self.messages = decision.part_messages
-
-    def holds(self, node: Mapping[str, Any]) -> bool:
-        predicate = self.predicates.get(id(node))
-        if predicate is None:
-            predicate = self.predicates[id(node)] = compile_condition(node, "explain")
-        return predicate(self.facts)
-
-    def leaf_failure(self, node: Mapping[str, Any], negated: bool) -> str:
-        names = self.messages.get(id(node))
-        if names is None:
-            names = self.messages[id(node)] = _facts_in(node)
-        key = (id(node), negated, id(self.phrases), *(self.facts[n] for n in names))
-        message = self.messages.get(key)
-        if message is None:
-            if len(self.messages) > MESSAGE_CACHE_LIMIT:
-                self.messages.clear()
-            message = self.messages[key] = self.describe_leaf(node, negated)
-        return message
 
     def value(self, node: Mapping[str, Any]) -> Any:
         op = node["op"]
         if op == "fact":
             return self.facts[node["name"]]
         if op in ("const", "param"):
-            value = node["value"]
-            return to_ordinal(value) if node["type"] == "date" else value
+            return constant_value(node)
         if op == "and":
             return all(self.value(arg) for arg in node["args"])
         if op == "or":
@@ -237,14 +250,14 @@ class _Describer:
         """Words for why node is false (or true, when negated)."""
         op = node["op"]
         if op == ("or" if negated else "and"):
-            first = next(arg for arg in node["args"] if self.holds(arg) == negated)
+            first = next(arg for arg in node["args"] if bool(self.value(arg)) == negated)
             return self.failure(first, negated)
         if op in ("and", "or"):
             parts = [self.failure(arg, negated) for arg in node["args"]]
             return self.phrases["or"].format(alternatives=self.phrases["or-joiner"].join(parts))
         if op == "not":
             return self.failure(node["arg"], not negated)
-        return self.leaf_failure(node, negated)
+        return self.describe_leaf(node, negated)
 
     def describe_leaf(self, node: Mapping[str, Any], negated: bool) -> str:
         op = node["op"]
@@ -255,11 +268,11 @@ class _Describer:
                 options=options)
         if op == "fact" or op in ("const", "param"):
             return self.phrases["bool"].format(subject=self.subject(node),
-                                               value=_show(self.value(node), "bool"))
+                                               value=show_value(self.value(node), "bool"))
         return self.comparison(node, negated)
 
     def comparison(self, node: Mapping[str, Any], negated: bool) -> str:
-        op = _NEGATION[node["op"]] if negated else node["op"]
+        op = NEGATION[node["op"]] if negated else node["op"]
         left, right = node["left"], node["right"]
         if left["op"] == "days" and op in ("<=", "<") and self.value(left) >= 0:
             start, end = left["args"]
@@ -267,11 +280,11 @@ class _Describer:
                 end=self.subject(end), start=self.subject(start), count=self.value(left),
                 limit=self.show(right))
         kind = "date" if node_type(left) == "date" else "int"
-        words = _operator_words(self.phrases[f"{kind}-ops"])
+        words = operator_words(self.phrases[f"{kind}-ops"])
         sentence = self.phrases["compare"].format(
             subject=self.subject(left), value=self.show(left, named=False), op=words[op],
             limit=self.show(right))
-        return " ".join(sentence.split(" ")).replace("  ", " ")
+        return sentence.replace("  ", " ")  # the words for == are empty
 
     def subject(self, node: Mapping[str, Any]) -> str:
         if node["op"] in ("fact", "param"):
@@ -283,12 +296,11 @@ class _Describer:
 
     def show(self, node: Mapping[str, Any], named: bool = True) -> str:
         """The node's value, with the name of the parameter or fact it comes from."""
-        shown = _show(self.value(node), node_type(node))
+        shown = show_value(self.value(node), node_type(node))
         return f"{shown} ({node['name']})" if named and node["op"] in ("param", "fact") else shown
 
 
-
-def _show(value: Any, type_: str) -> str:
+def show_value(value: Any, type_: str) -> str:
     if type_ == "date" and isinstance(value, int):
         return from_ordinal(value)
     if isinstance(value, bool):
@@ -301,4 +313,4 @@ _OPERATIONS = {
     "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
     "+": lambda a, b: a + b, "-": lambda a, b: a - b,
 }
-_NEGATION = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+NEGATION = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}

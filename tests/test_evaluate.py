@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from compiler.evaluate import CompiledDecision, FactError, RuleError, to_python
-from compiler.explain import explain
+from compiler.explain import explain, explain_interpreted
+from compiler.explain_compiler import compile_explainer
 
 FACT_PROGRAM = {"op": "fact", "name": "program", "type": "enum:program"}
 FACT_DAY = {"op": "fact", "name": "day", "type": "date"}
@@ -95,7 +96,7 @@ def test_facts_are_validated_with_every_problem_reported() -> None:
     ]
 
 
-@pytest.mark.parametrize("bad", ["2024-02-30", "20240101", "2024-1-1", 20240101, None])
+@pytest.mark.parametrize("bad", ["2024-02-30", "20240101", "2024-1-1", "2024-01-01\n", 20240101, None])
 def test_dates_must_be_real_iso_dates(bad: object) -> None:
     with pytest.raises(FactError):
         decision().decide({"program": "a", "day": bad})
@@ -140,3 +141,50 @@ def test_explanations_name_the_first_failing_condition_with_values_and_limit() -
     }
     for language, message in expected.items():
         assert explain(d, answer, language)[0].message == message
+
+
+def test_a_date_facts_default_is_a_date_like_any_given_one() -> None:
+    d = CompiledDecision("d", {
+        "default": "no", "as_of": "day", "outcomes": {},
+        "facts": {"day": {"type": "date"}, "since": {"type": "date", "default": "2020-01-01"}},
+        "rules": [rule("r", "yes", {"op": "<=", "left": FACT_DAY,
+                                    "right": {"op": "fact", "name": "since", "type": "date"}})]})
+    answer = d.decide({"day": "2024-01-01"})
+    assert answer.outcome == "no"
+    assert explain(d, answer)[0].message == \
+        "r does not apply: day is 2024-01-01; the rule needs on or before 2020-01-01 (since)"
+    assert d.decide({"day": "2019-12-31"}).outcome == "yes"
+
+
+INJECTED = "x') or __import__('os').system('echo pwned') or ('"
+
+
+@pytest.mark.parametrize("facts", [
+    {INJECTED: {"type": "bool"}},
+    {"x\n": {"type": "bool"}},
+    {"flag": {"type": "bool", "default": [INJECTED]}},
+], ids=["code as a fact's name", "a name with a newline", "a default that is no JSON scalar"])
+def test_generated_decisions_refuse_what_is_not_a_name_or_a_value(facts: dict) -> None:
+    with pytest.raises(RuleError):
+        CompiledDecision("d", {"default": "no", "as_of": None, "facts": facts, "rules": []})
+
+
+def test_a_rule_naming_an_undeclared_fact_is_refused() -> None:
+    with pytest.raises(RuleError, match="undeclared fact 'colour'"):
+        decision(rule("r", "yes", {"op": "fact", "name": "colour", "type": "bool"}))
+
+
+def test_texts_from_the_bundle_stay_texts_in_generated_code() -> None:
+    """Clause ids, outcomes, defaults and enum values with quotes in them are data, never code."""
+    is_injected = {"op": "==", "left": {"op": "fact", "name": "kind", "type": "enum:kind"},
+                   "right": {"op": "const", "type": "enum:kind", "value": INJECTED}}
+    d = CompiledDecision("d", {
+        "default": "no", "as_of": None, "outcomes": {},
+        "facts": {"kind": {"type": "enum", "values": [INJECTED, "plain"], "default": INJECTED}},
+        "rules": [rule(INJECTED, INJECTED + "{x}", is_injected)]})
+    applies, fails = d.decide({}, "2024-01-01"), d.decide({"kind": "plain"}, "2024-01-01")
+    assert (applies.outcome, applies.facts) == (INJECTED + "{x}", {"kind": INJECTED})
+    assert explain_interpreted(d, fails)[0].message == \
+        f"{INJECTED} does not apply: kind is plain; the rule needs {INJECTED}"
+    for answer in (applies, fails):
+        assert compile_explainer(d, "en", False)(answer) == explain_interpreted(d, answer)[:1]
