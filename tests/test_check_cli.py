@@ -188,3 +188,76 @@ def test_a_conflict_exits_3(run_terms, bundle_copy: Path, tmp_path: Path) -> Non
     code, out, _ = check(run_terms, bundle_copy, write(tmp_path / "f.json", facts),
                          "--format", "json")
     assert (code, json.loads(out)["outcome"]) == (3, "conflict")
+
+
+@pytest.mark.parametrize("arguments", [
+    ["check", "--bundle", "b.json", "--decision", "d", "f.json"],
+    ["check", "f.jsonl", "--decision=d", "--bundle=b.json", "--format=json", "--lines"],
+    ["check", "--bundle", "b.json", "--digest", "b.sha", "--decision", "d", "--as-of",
+     "2024-01-01", "--lang", "uk", "--format", "text", "-"],
+    ["check", "--bundle", "a.json", "--bundle", "b.json", "--decision", "d", "f.json"],
+])
+def test_a_plain_check_call_is_read_as_argparse_reads_it(arguments: list[str]) -> None:
+    from compiler.cli import _plain_check_arguments, build_parser
+
+    plain = _plain_check_arguments(arguments)
+    assert plain is not None
+    assert vars(plain) == vars(build_parser().parse_args(arguments))
+
+
+@pytest.mark.parametrize("arguments", [
+    ["check", "--bund", "b.json", "--decision", "d", "f.json"],
+    ["check", "-h"],
+    ["check", "--bundle", "b.json", "--decision", "d", "--format", "xml", "f.json"],
+    ["check", "--bundle", "b.json", "f.json"],
+    ["check", "--bundle", "b.json", "--decision", "d", "f.json", "g.json"],
+    ["check", "--bundle", "b.json", "--decision", "d", "--as-of", "-1", "f.json"],
+    ["check", "--bundle", "b.json", "--decision", "d", "--", "f.json"],
+    ["check", "--bundle", "b.json", "--decision"],
+    ["validate", "terms"],
+])
+def test_any_other_call_is_left_to_argparse(arguments: list[str]) -> None:
+    from compiler.cli import _plain_check_arguments
+
+    assert _plain_check_arguments(arguments) is None
+
+
+def test_argparse_still_reads_what_the_plain_reader_leaves(run_terms, shipped_bundle: Path,
+                                                          tmp_path: Path) -> None:
+    code, out, _ = run_terms("check", "--bund", str(shipped_bundle), "--dec", "sa-purchase",
+                             write(tmp_path / "f.json", OEM_SERVER))
+    assert (code, out.splitlines()[0]) == (0, "sa-purchase: allowed, as of 2024-05-30")
+    code, _, err = run_terms("check", "--bundle", str(shipped_bundle), "--decision",
+                             "sa-purchase", "--format", "xml", "f.json")
+    assert code == 2
+    assert "argument --format: invalid choice: 'xml' (choose from 'text', 'json')" in err
+
+
+def test_a_malformed_rule_is_refused_only_for_its_own_decision(run_terms, bundle_copy: Path,
+                                                               tmp_path: Path) -> None:
+    def inject(data: dict) -> None:
+        data["decisions"]["sa-renewal"]["rules"][0]["when"] = {"op": "__import__('os')"}
+
+    rewrite(bundle_copy, inject)
+    assert check(run_terms, bundle_copy, write(tmp_path / "f.json", OEM_SERVER))[0] == 0
+    code, _, err = run_terms("check", "--bundle", str(bundle_copy), "--decision", "sa-renewal",
+                             str(tmp_path / "f.json"))
+    assert code == 2
+    assert "a rule in the bundle is malformed (unknown operator \"__import__('os')\")" in err
+
+
+def test_a_batch_explains_every_line_alike_in_each_language(run_terms, shipped_bundle: Path,
+                                                            tmp_path: Path) -> None:
+    """The first line is explained by walking the rules, the next ones by the compiled
+    explainer: the records differ only in their line numbers."""
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text((json.dumps({**OEM_SERVER, "order_date": "2024-05-31"}) + "\n") * 3,
+                     encoding="utf-8")
+    for language in ("en", "zh"):
+        code, out, _ = check(run_terms, shipped_bundle, str(batch), "--format", "json",
+                             "--lang", language)
+        records = [json.loads(line) for line in out.splitlines()]
+        assert code == 0
+        assert [r.pop("line") for r in records] == [1, 2, 3]
+        assert records[0] == records[1] == records[2]
+        assert len(records[0]["reasons"]) == 10  # nine rules and the default
