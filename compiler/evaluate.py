@@ -1,12 +1,12 @@
 """Evaluate: a decision's JSON (as in the bundle) -> a generated Python function that answers fact sets.
 
-Each decision is compiled once to the source of two functions. `decide_quickly(facts, as_of)`
-checks and converts every declared fact inline, evaluates every rule with its effective window,
-and returns the answer; at the first sign of trouble (a missing, unknown or ill-typed fact, an
-as-of date that is not a date, facts that are not a dict) it returns None, and the careful path,
-`prepare`, finds and words every problem. `rule_hits(f, day)` evaluates the rules over prepared
-facts, for the careful path. Only whitelisted constructs are emitted and every name and value
-from the bundle goes through repr(), so no text from a bundle can become code.
+Each decision is compiled once, to the source of `decide_quickly(facts, as_of)`: it checks and
+converts every declared fact inline, evaluates every rule with its effective window, and returns
+the answer. At the first sign of trouble (a missing, unknown or ill-typed fact, an as-of date
+that is not a date, facts that are not a dict) it returns None instead, and the careful path
+(`prepare`, then `rule_hits(f, day)` over the prepared facts) finds and words every problem.
+Only whitelisted constructs are emitted and every name and value from the bundle goes through
+repr(), so no text from a bundle can become code.
 
 Records here are NamedTuples, not dataclasses: as frozen, and importing dataclasses (with
 inspect) would cost `terms check` about 5 ms of its start.
@@ -35,7 +35,6 @@ else:
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 CONFLICT = "conflict"
 FAR_PAST, FAR_FUTURE = date.min.toordinal(), date.max.toordinal()
-Predicate = Callable[[Mapping[str, Any]], bool]
 _COMPARISONS = frozenset({"==", "!=", "<", "<=", ">", ">="})
 _NAME = re.compile(r"[a-z][a-z0-9_]*")  # used with fullmatch: `$` would let "x\n" through
 CACHE_LIMIT = 100_000
@@ -379,37 +378,46 @@ def _rule_hits_source(decision: CompiledDecision) -> str:
 
 
 def _fact_source(name: str, spec: Mapping[str, Any], defaults: Mapping[str, Any]) -> list[str]:
-    """Lines setting v_NAME to a fact's prepared value (and t_NAME to a date's text), or
-    returning None when the value is not plainly valid."""
+    """Lines that set v_NAME to the fact's prepared value (a date's text given also goes to
+    t_NAME), or return None when the value is not plainly valid. An optional fact left out
+    takes its default; one given counts in `given`. None is no fact's valid value, so a null
+    given for an optional fact leaves `given` short, and the careful path words the problem."""
     if not _NAME.fullmatch(name):
         raise RuleError(f"bad fact name {name!r}")
-    value, type_ = f"v_{name}", spec["type"]
-    if type_ == "date":
-        text = f"t_{name}"
-        check = [f"if {text}.__class__ is not str:", "    return None",
-                 f"{value} = DAYS.get({text}) or day_of({text})",
+    value = f"v_{name}"
+    if spec["type"] == "date":
+        given_as = f"t_{name}"
+        check = [f"if {given_as}.__class__ is not str:", "    return None",
+                 f"{value} = DAYS.get({given_as}) or day_of({given_as})",
                  f"if {value} is None:", "    return None"]
-        read = f"{text} = facts.get({name!r})"
-        fallback = [f"{value}, {text} = {defaults.get(name)!r}, "
-                    f"{from_ordinal(defaults[name]) if name in defaults else ''!r}"]
+        default = f"{value}, {given_as} = {defaults.get(name)!r}, " \
+                  f"{from_ordinal(defaults[name]) if name in defaults else ''!r}"
     else:
-        if type_ == "enum":
-            values = [repr(v) for v in spec.get("values", ()) if isinstance(v, str)]
-            allowed = "{" + ", ".join(values) + "}" if values else "()"
-            bad = f"{value}.__class__ is not str or {value} not in {allowed}"
-        else:
-            python_type = {"bool": "bool", "int": "int"}.get(type_, "str")
-            bad = f"{value}.__class__ is not {python_type}"
-        check = [f"if {bad}:", "    return None"]
-        read = f"{value} = facts.get({name!r})"
-        fallback = [f"{value} = {defaults.get(name)!r}"]
+        given_as = value
+        check = [f"if {_bad_value(value, spec)}:", "    return None"]
+        default = f"{value} = {defaults.get(name)!r}"
+    read = f"{given_as} = facts.get({name!r})"
     if name not in defaults:
-        return ["    " + line for line in (read, *check)]
-    # None is no fact's valid value: a null given for an optional fact leaves `given` short,
-    # and the careful path says what is wrong with it.
-    return ["    " + read, f"    if {value if type_ != 'date' else text} is None:",
-            *("        " + line for line in fallback), "    else:",
-            *("        " + line for line in check), "        given += 1"]
+        return _indented([read, *check])
+    return _indented([read, f"if {given_as} is None:", *_indented([default]),
+                      "else:", *_indented([*check, "given += 1"])])
+
+
+def _bad_value(value: str, spec: Mapping[str, Any]) -> str:
+    """Source of `the value is not one of the (non-date) fact's type`, as _convert sees it."""
+    if spec["type"] == "enum":
+        allowed = [repr(v) for v in spec.get("values", ()) if isinstance(v, str)]
+        return f"{value}.__class__ is not str or {value} not in " + \
+            ("{" + ", ".join(allowed) + "}" if allowed else "()")
+    return f"{value}.__class__ is not {_PYTHON_TYPES.get(spec['type'], 'str')}"
+
+
+_PYTHON_TYPES = {"bool": "bool", "int": "int"}
+"""Python types of the facts' values, by declared type (text for any other type)."""
+
+
+def _indented(lines: list[str]) -> list[str]:
+    return ["    " + line for line in lines]
 
 
 def _type_words(spec: Mapping[str, Any]) -> str:
