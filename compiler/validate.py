@@ -1,4 +1,11 @@
-"""Validate stage: each document against its JSON Schema (draft 2020-12), every error at once."""
+"""Validate stage: each document against its JSON Schema (draft 2020-12), every error at once.
+
+Most documents are valid, so each is first checked by jsonschema-rs (0.05 s instead of 2.5 s
+for the 32 MB of the 2,000 x 10 benchmark corpus); only a document it rejects is walked by
+jsonschema, whose errors make the diagnostics. For our schemas the fast check is never more
+lenient than jsonschema (tests/test_validate_fast.py); where the two differ it is stricter (a
+pattern's `$` does not match before a final newline in Rust's regex), and jsonschema decides.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 from referencing import Registry, Resource
 
 from compiler.diagnostics import Diagnostic
@@ -38,12 +46,16 @@ def schema_path(kind: str) -> Path:
 
 
 @cache
+def _schemas() -> dict[str, Any]:
+    """Every schema, by its $id."""
+    schemas = (json.loads(path.read_text(encoding="utf-8")) for path in SCHEMA_DIR.glob("*.schema.json"))
+    return {schema["$id"]: schema for schema in schemas}
+
+
+@cache
 def _registry() -> Registry:
-    resources = []
-    for path in SCHEMA_DIR.glob("*.schema.json"):
-        schema = json.loads(path.read_text(encoding="utf-8"))
-        resources.append((schema["$id"], Resource.from_contents(schema)))
-    return Registry().with_resources(resources)
+    return Registry().with_resources((uri, Resource.from_contents(schema))
+                                     for uri, schema in _schemas().items())
 
 
 @cache
@@ -52,8 +64,28 @@ def _validator(kind: str) -> jsonschema.protocols.Validator:
     return jsonschema.Draft202012Validator(schema, registry=_registry())
 
 
+@cache
+def _fast_validator(kind: str) -> jsonschema_rs.Validator:
+    schema = json.loads(schema_path(kind).read_text(encoding="utf-8"))
+    # Formats are annotations only, as in jsonschema without a format checker; every $ref is
+    # to one of our schemas, so nothing is fetched.
+    return jsonschema_rs.Draft202012Validator(
+        schema, registry=jsonschema_rs.Registry(_schemas().items()), validate_formats=False,
+        offline=True)
+
+
+def is_valid_fast(kind: str, data: Any) -> bool:
+    """True when jsonschema-rs finds the data valid; False when it does not, or cannot tell."""
+    try:
+        return _fast_validator(kind).is_valid(data)
+    except ValueError:  # a value with no JSON counterpart (such as NaN): let jsonschema judge
+        return False
+
+
 def validate_document(document: Document) -> list[Diagnostic]:
     """Every schema problem of one document, each at the line of the offending value."""
+    if is_valid_fast(document.kind, document.data):
+        return []
     validator = _validator(document.kind)
     # The loader refuses deeply nested values, so the schema walk cannot exhaust the stack.
     return [d for error in validator.iter_errors(document.data) for d in _diagnose(document, error)]
