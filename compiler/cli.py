@@ -353,9 +353,10 @@ def _check_lines(bundle: Any, args: argparse.Namespace, stream: TextIO) -> int:
 
     decision = bundle.decision(args.decision)
     decide, as_of, language, as_json = decision.decide, args.as_of, args.lang, args.format == "json"
-    # One encoder for the batch (json.dumps with an option makes one per call), and names bound
-    # once: this loop runs once per line, for 100,000s of lines.
-    encode = json.JSONEncoder(ensure_ascii=False).encode
+    # One encoder for the batch (json.dumps with an option makes one per call), which need not
+    # look for cycles in the records built here, and names bound once: this loop runs once per
+    # line, for 100,000s of lines.
+    encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
     loads, write = json.loads, sys.stdout.write
     failed = 0
     for number, line in _numbered_lines(stream):
