@@ -71,9 +71,11 @@ class Memo:
         self.hits = self.misses = 0
         if self.path is not None and self.path.is_file():
             try:
-                stamp, entries = marshal.loads(self.path.read_bytes())
-                if stamp == fingerprint() and isinstance(entries, dict):
-                    self.previous = entries
+                with self.path.open("rb") as stream:
+                    if marshal.load(stream) == fingerprint():
+                        while stream.peek(1):
+                            key, value = marshal.load(stream)
+                            self.previous[key] = value
             except Exception:  # any damage to the cache means: start empty
                 self.previous = {}
 
@@ -100,7 +102,11 @@ class Memo:
         handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}-", dir=self.path.parent)
         try:
             with os.fdopen(handle, "wb") as stream:
-                stream.write(marshal.dumps((fingerprint(), self.used)))
+                # The stamp, then one entry at a time: one blob of them all would be the build's
+                # peak of memory (hundreds of MB of rendered text at 35 languages).
+                marshal.dump(fingerprint(), stream)
+                for entry in self.used.items():
+                    marshal.dump(entry, stream)
             os.replace(temporary, self.path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

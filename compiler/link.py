@@ -186,9 +186,9 @@ class _Linker:
                         f"'{decision.id}' ({', '.join(decision.outcomes)})", origin.span("outcome"),
                         _did_you_mean(rule.outcome, list(decision.outcomes)))
         for index, target in enumerate(rule.overrides):
-            problem = self.override_problem(clause, decision, target)
-            if problem is not None:
-                code, message, hint = problem
+            refused = self.override_problem(clause, decision, target)
+            if refused is not None:
+                code, message, hint = refused
                 self.report(code, message, origin.span("overrides", index), hint)
         for example in clause.examples:
             for name, value in example.facts.items():

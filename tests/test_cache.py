@@ -84,19 +84,20 @@ def test_cache_entries_are_used_only_under_the_fingerprint_of_this_compiler(mini
     out = Path("out")
     build_into(mini, out)
     memo = out / CACHE_FOLDER / "rendered.marshal"
-    stamp, entries = marshal.loads(memo.read_bytes())
+    with memo.open("rb") as stream:
+        stamp, keys = marshal.load(stream), [marshal.load(stream)[0] for _ in range(6)]
     assert stamp == fingerprint()
-    poisoned = {key: ("<p>POISON</p>\n", "POISON") for key in entries}
+    poisoned = b"".join(marshal.dumps((key, ("<p>POISON</p>\n", "POISON"))) for key in keys)
     shutil.rmtree(out / "site")  # so the sites are built again from the bundle's HTML
 
     # Control: under this compiler's fingerprint the entries are trusted (so the test can fail).
-    memo.write_bytes(marshal.dumps((stamp, poisoned)))
+    memo.write_bytes(marshal.dumps(stamp) + poisoned)
     build_into(mini, out)
     assert "POISON" in (out / "bundle/mini-terms.json").read_text("utf-8")
 
     # Under any other fingerprint (another version of the code, templates or libraries) they
     # are ignored and the text is rendered again.
-    memo.write_bytes(marshal.dumps(("0" * 64, poisoned)))
+    memo.write_bytes(marshal.dumps("0" * 64) + poisoned)
     build_into(mini, out)
     assert "POISON" not in (out / "bundle/mini-terms.json").read_text("utf-8")
     assert "POISON" not in (out / "site/en/buying/index.html").read_text("utf-8")
@@ -137,3 +138,16 @@ def test_files_without_problems_are_read_once(mini: Path) -> None:
     edit(SECTION, "within {{ window_days }} days", "within 90 days")  # E410, hand-typed number
     problem = compile_corpus(mini)
     assert sorted(d.code for d in problem.diagnostics) == ["E400", "E410"]  # uk keeps it
+
+
+def test_a_memo_saves_and_reads_back_its_entries(tmp_path: Path) -> None:
+    from compiler.cache import Memo
+
+    memo = Memo(tmp_path, "rendered")
+    entries = {f"key-{n}": (f"<p>{n}</p>\n", str(n)) for n in range(2500)}
+    for key, value in entries.items():
+        memo.put(key, value)
+    memo.save()
+    again = Memo(tmp_path, "rendered")
+    assert {key: again.get(key) for key in entries} == entries and again.hits == 2500
+    assert again.get("key-2500") is None and again.misses == 1
