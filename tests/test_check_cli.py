@@ -261,3 +261,14 @@ def test_a_batch_explains_every_line_alike_in_each_language(run_terms, shipped_b
         assert [r.pop("line") for r in records] == [1, 2, 3]
         assert records[0] == records[1] == records[2]
         assert len(records[0]["reasons"]) == 10  # nine rules and the default
+
+
+def test_small_and_large_bundles_are_hashed_alike() -> None:
+    """Bundles under SMALL_BUNDLE bytes are hashed without hashlib (a faster start)."""
+    import hashlib
+
+    from compiler.checker import SMALL_BUNDLE, _sha256
+
+    for size in (0, 1000, SMALL_BUNDLE - 1, SMALL_BUNDLE + 1):
+        data = bytes(index % 251 for index in range(size))
+        assert _sha256(data) == hashlib.sha256(data).hexdigest()
