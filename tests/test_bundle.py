@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -102,3 +104,24 @@ def test_a_failed_build_leaves_the_previous_output_untouched(mini: Path, tmp_pat
     assert (bundle_dir / "mini-terms.json").read_bytes() == before
     # No staging folder left behind: only the first build's bundle and its cache.
     assert sorted(p.name for p in out.iterdir()) == [".cache", "bundle"]
+
+
+def test_texts_parsed_in_worker_processes_give_the_same_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
+    from compiler import bundle as bundle_module
+    from compiler.pipeline import compile_corpus
+
+    result = compile_corpus(SHIPPED_CORPUS)
+    assert result.corpus is not None
+    here = canonical_json(bundle_module.build_bundle(result.corpus, None))
+    pools = []
+
+    class RecordingPool(ProcessPoolExecutor):
+        def map(self, *args: Any, **kwargs: Any) -> Any:
+            pools.append(self)
+            return super().map(*args, **kwargs)
+
+    monkeypatch.setattr(bundle_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(bundle_module.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(bundle_module, "ProcessPoolExecutor", RecordingPool)
+    assert canonical_json(bundle_module.build_bundle(result.corpus, None)) == here
+    assert len(pools) == 1
