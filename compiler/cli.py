@@ -62,8 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     build = commands.add_parser(
         "build", help="validate, then write the bundle",
         description="Validate the corpus, then write build/bundle/<corpus-id>.json, its .sha256 "
-                    "and conformance.json. Output is written to a temporary folder and swapped "
-                    "in at the end, so a failed build leaves the previous output untouched.")
+                    "and conformance.json, and the site (build/site/). Output is written to a "
+                    "temporary folder and swapped in at the end, so a failed build leaves the "
+                    "previous output untouched. Results of earlier builds are reused where their "
+                    "inputs did not change (build/.cache/; see --no-cache).")
     _add_corpus_options(build)
     build.add_argument("--out", type=Path, default=Path("build"),
                        help="output folder (default: build)")
@@ -72,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "(default: tests/conformance beside the corpus folder)")
     build.add_argument("--no-site", action="store_true",
                        help="write the bundle only, without the MkDocs site")
+    build.add_argument("--no-cache", action="store_true",
+                       help="compute everything again: do not reuse the results of earlier builds "
+                            "kept in OUT/.cache/ (found by content hash, so never stale) or the "
+                            "sites of languages whose pages did not change")
     build.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     build.add_argument("-v", "--verbose", action="store_true", help="print each stage's time")
 
@@ -205,11 +211,14 @@ def _build(args: argparse.Namespace) -> int:
             print(f"  {stage}{timing}", file=sys.stderr)
 
     started = time.perf_counter()
-    result = build(args.path, args.out, not args.no_site, progress, args.conformance)
+    result = build(args.path, args.out, not args.no_site, progress, args.conformance,
+                   use_cache=not args.no_cache)
     _print_diagnostics(result.diagnostics, args.format, sys.stdout)
     if result.bundle is None:
         print(f"build failed: {_summary(result.diagnostics)}", file=sys.stderr)
         return EXIT_FAILED
+    if args.verbose and not args.no_cache:
+        print(f"  reused from {args.out / '.cache'}: {result.reused}", file=sys.stderr)
     if not args.quiet:
         site = "" if args.no_site else f" and {args.out / 'site'}/"
         print(f"wrote {result.bundle}{site} in {time.perf_counter() - started:.2f} s",

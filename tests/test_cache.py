@@ -151,3 +151,16 @@ def test_a_memo_saves_and_reads_back_its_entries(tmp_path: Path) -> None:
     again = Memo(tmp_path, "rendered")
     assert {key: again.get(key) for key in entries} == entries and again.hits == 2500
     assert again.get("key-2500") is None and again.misses == 1
+
+
+def test_build_reports_what_it_reused_and_no_cache_reuses_nothing(mini: Path, run_terms) -> None:  # type: ignore[no-untyped-def]
+    args = ("build", "terms", "--out", "out", "--conformance", str(CONFORMANCE), "-v")
+    assert run_terms(*args)[0] == 0
+    code, _, err = run_terms(*args)
+    assert code == 0 and "reused from out/.cache: documents 4/4, valid 4/4, rendered 6/6, " \
+        "sites en uk" in err, err
+    page = Path("out/site/en/buying/index.html")
+    page.write_text(page.read_text("utf-8") + "<!-- planted -->", encoding="utf-8")
+    code, _, err = run_terms(*args, "--no-cache")
+    assert code == 0 and "reused" not in err
+    assert "planted" not in page.read_text("utf-8")  # the site was built again
