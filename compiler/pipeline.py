@@ -120,7 +120,8 @@ class BuildResult:
     bundle: Path | None
     """The bundle written; None when the build failed (the previous output is untouched)."""
     reused: str = ""
-    """What the build cache gave back, e.g. "documents 40 reused / 1 new, ..."."""
+    """What the build cache gave back, e.g. "documents 40/41, valid 40/41, ..." (see
+    BuildCache.summary)."""
 
 
 def build(root: Path, out: Path, with_site: bool = True, on_stage: StageHook | None = None,

@@ -184,18 +184,20 @@ def decision_context(corpus: Corpus, decision: Decision, language: str) -> dict[
     }
 
 
-def status_tables(corpus: Corpus, language: str) -> dict[str, list[dict[str, Any]]]:
+def status_tables(corpus: Corpus, language: str,
+                  bundle: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """The translation status page: counts per language, and the clauses whose translation in
     some language is not up to date (every clause would make the page, in every language, grow
-    as clauses x languages, the whole site as clauses x languages squared)."""
+    as clauses x languages, the whole site as clauses x languages squared). The states are the
+    bundle's freshness of each text."""
     s = ui(language)
     labels = {"source": s["source_language"], "current": s["status_current"],
               "stale": s["status_stale"], "unrecorded": s["status_unrecorded"]}
     counts = {other: dict.fromkeys(labels, 0) for other in corpus.languages}
     rows = []
     for clause in corpus.all_clauses():
-        states = [translation_status(clause, other, corpus.source_language)
-                  for other in corpus.languages]
+        texts = bundle["clauses"][clause.id]["text"]
+        states = [texts[other]["freshness"] for other in corpus.languages]
         for other, state in zip(corpus.languages, states, strict=True):
             counts[other][state] += 1
         if any(state in ("stale", "unrecorded") for state in states):
@@ -343,7 +345,7 @@ def write_language(corpus: Corpus, language: str, root: Path, bundle: Mapping[st
              "html": Markup(to_html(t.text[language].definition))}
             for t in corpus.glossary.values()]),
         "status.md": render("pages/status.md.j2", **common, languages=corpus.languages,
-                            **status_tables(corpus, language)),
+                            **status_tables(corpus, language, bundle)),
         "downloads.md": render("pages/downloads.md.j2", **common,
                                files=download_files(corpus, language)),
         "changes.md": render("pages/changes.md.j2", **common, previous=corpus.previous_edition,
