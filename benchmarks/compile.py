@@ -198,7 +198,10 @@ def edit_one_clause(corpus_dir: Path, serial: int, language: str = "en") -> str:
     """Change one word of one clause's prose in a language, as an editor fixing a typo would.
     In the source language, that clause's translations become stale (a warning, and a notice on
     its page in every language); in a translation, only that language's page changes."""
-    path = sorted((corpus_dir / "sections").glob("*.yaml"))[0]
+    # Each edit goes to another file's first clause, so each is the first edit of a clause whose
+    # translations are up to date (a second edit would not change the stale notices).
+    files = sorted((corpus_dir / "sections").glob("*.yaml"))
+    path = files[serial % len(files)]
     text = path.read_text(encoding="utf-8")
     match = re.search(rf"      {language}:\n        title: .*\n        body: \|\n          (\S+)", text)
     assert match is not None
