@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import multiprocessing
 import os
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from itertools import chain
@@ -180,21 +182,32 @@ def render_texts(markdowns: list[str], rendered: Memo | None = None) -> dict[str
     return done
 
 
-PARALLEL_FROM = 4000  # texts; fewer are parsed in this process (starting workers costs ~0.3 s)
+PARALLEL_FROM = 4000  # texts; fewer are parsed in this process (starting workers costs more)
 
 
 def _parse_all(texts: list[str]) -> list[tuple[str, str]]:
     # Parsing Markdown is pure Python and most of the compile at scale (7 s of 2,000 clauses x 10
-    # languages), and each text is independent: so it is spread over the machine's cores.
+    # languages), and each text is independent: so it is spread over the machine's cores, by
+    # forking this process. Only while it has no other thread (a fork copies no thread, and a
+    # lock another thread held stays locked in the child: `terms serve` parses here), and not
+    # by "spawn", which would run the caller's main module again in every worker.
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                   else os.cpu_count() or 1, 8)
-    if workers < 2 or len(texts) < PARALLEL_FROM:
+    if workers < 2 or len(texts) < PARALLEL_FROM or threading.active_count() > 1 \
+            or "fork" not in multiprocessing.get_all_start_methods():
         return [to_html_and_plain_text(text) for text in texts]
-    # "spawn": fresh interpreters, never a fork of this process with its threads and locks.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        return list(pool.map(to_html_and_plain_text, texts,
-                             chunksize=max(1, len(texts) // (workers * 8))))
+    size = max(1, len(texts) // (workers * 32))  # small blocks: less memory in flight
+    parsed: list[tuple[str, str]] = []
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        for block in pool.map(_parse_block, [texts[i:i + size] for i in range(0, len(texts), size)]):
+            # Blocks come as bytes and are unpacked here, in the main thread: the executor's
+            # result thread allocates from another malloc arena, which keeps its high-water mark.
+            parsed.extend(marshal.loads(block))
+    return parsed
+
+
+def _parse_block(texts: list[str]) -> bytes:
+    return marshal.dumps([to_html_and_plain_text(text) for text in texts])
 
 
 def clause_json(corpus: Corpus, clause: Clause, markdowns: Mapping[str, str],

@@ -40,7 +40,7 @@ def _load(state: _State) -> list[Diagnostic]:
 def _validate(state: _State) -> list[Diagnostic]:
     found = []
     for doc in state.documents:
-        key = content_key(doc.kind, doc.text)
+        key = content_key(doc.kind, doc.digest)
         if state.cache.valid.get(key):
             continue
         problems = validate_document(doc)

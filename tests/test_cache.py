@@ -164,3 +164,14 @@ def test_build_reports_what_it_reused_and_no_cache_reuses_nothing(mini: Path, ru
     code, _, err = run_terms(*args, "--no-cache")
     assert code == 0 and "reused" not in err
     assert "planted" not in page.read_text("utf-8")  # the site was built again
+
+
+def test_a_file_changed_during_the_build_is_not_used_to_place_its_problems(mini: Path) -> None:
+    from compiler.load import load_file
+
+    document = load_file(SECTION, "section")
+    assert document.span(("clauses", 1, "parameters")).line == 18  # read again, as loaded
+    changed = load_file(SECTION, "section")
+    SECTION.write_text("\n\n\n" + SECTION.read_text("utf-8"), encoding="utf-8")
+    # Positions from the new text would be three lines off: the first line is honest.
+    assert (changed.span(("clauses", 1, "parameters")).line, changed.lines) == (1, ())
