@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import itertools
 import json
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -135,6 +136,31 @@ def _fixed_values(node: Mapping[str, Any]) -> dict[str, frozenset[Any]]:
     return pinned
 
 
+def _candidate_pairs(rules: list[Mapping[str, Any]], pinned: Mapping[str, dict[str, frozenset[Any]]]
+                     ) -> list[tuple[Mapping[str, Any], Mapping[str, Any]]]:
+    """The pairs of rules, in their order, that are not kept apart by the fact most of them pin
+    to values (e.g. product == "p-7"): rules are grouped by that fact's values, so a decision
+    keyed by it costs a pass per rule, not one per pair. A rule that does not pin it is paired
+    with every other."""
+    counts = Counter(name for rule in rules for name in pinned[rule["clause"]])
+    if not counts:
+        return list(itertools.combinations(rules, 2))
+    key = counts.most_common(1)[0][0]
+    groups: defaultdict[Any, list[int]] = defaultdict(list)
+    pairs: set[tuple[int, int]] = set()
+    for index, rule in enumerate(rules):
+        values = pinned[rule["clause"]].get(key)
+        if values is None:
+            pairs.update((min(index, other), max(index, other))
+                         for other in range(len(rules)) if other != index)
+        else:
+            for value in values:
+                groups[value].append(index)
+    for members in groups.values():
+        pairs.update(itertools.combinations(members, 2))
+    return [(rules[a], rules[b]) for a, b in sorted(pairs)]
+
+
 def _may_overlap(a: dict[str, frozenset[Any]], b: dict[str, frozenset[Any]]) -> bool:
     return all(a[name] & b[name] for name in a.keys() & b.keys())
 
@@ -179,7 +205,7 @@ def _decision_problems(corpus: Corpus, decision: Decision,
         finally:
             solver.pop()
 
-    for first, second in itertools.combinations(rules, 2):
+    for first, second in _candidate_pairs(rules, pinned):
         if first["outcome"] == second["outcome"] or not _windows_overlap(first, second) \
                 or not _may_overlap(pinned[first["clause"]], pinned[second["clause"]]):
             continue

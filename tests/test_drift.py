@@ -172,3 +172,23 @@ def test_dates_with_no_rule_in_effect_are_reported(mini: Path, run_terms) -> Non
     assert (code, out.splitlines()) == (0, [
         "terms/decisions.yaml:7:3: warning[W372]: no rule of decision 'purchase' is in effect "
         "from 2025-01-01 to 2025-01-31; it answers 'denied' then"])
+
+
+def test_the_conflict_search_skips_only_pairs_kept_apart_by_a_pinned_fact() -> None:
+    import itertools
+    import random
+
+    from compiler.conflicts import _candidate_pairs, _may_overlap
+
+    chance = random.Random(7)
+    for _ in range(200):
+        rules, pinned = [], {}
+        for index in range(chance.randint(0, 12)):
+            rules.append({"clause": f"c{index}"})
+            pinned[f"c{index}"] = {fact: frozenset(chance.sample(range(4), chance.randint(1, 2)))
+                                   for fact in ("product", "program") if chance.random() < 0.7}
+        candidates = [(a["clause"], b["clause"]) for a, b in _candidate_pairs(rules, pinned)]
+        in_order = [(a["clause"], b["clause"]) for a, b in itertools.combinations(rules, 2)]
+        assert candidates == [pair for pair in in_order if pair in set(candidates)]  # order kept
+        assert {pair for pair in in_order if _may_overlap(pinned[pair[0]], pinned[pair[1]])} \
+            <= set(candidates)
