@@ -98,15 +98,21 @@ def worker(corpus_dir: Path, out: Path, mkdocs: bool, trace: bool, profile: Path
             tracemalloc.reset_peak()
         if name == "emit markdown":  # the profile covers the compile, not the MkDocs wait
             stop_profiler()
+            # MkDocs runs next. The sampler is a thread, so it must not run earlier: the build
+            # parses Markdown in forked workers only while the process has no other thread.
+            sampler.start()
 
     if trace:
         tracemalloc.start()
     shutil.rmtree(out, ignore_errors=True)
-    with ChildMemory() as sampler:
-        if profiler is not None:
-            profiler.start()
+    sampler = ChildMemory()
+    if profiler is not None:
+        profiler.start()
+    try:
         result = build(corpus_dir, out, with_site=mkdocs, on_stage=on_stage)
-        stop_profiler()
+    finally:
+        sampler.stop()
+    stop_profiler()
     if result.bundle is None or has_errors(result.diagnostics):
         errors = [d for d in result.diagnostics if d.severity.value == "error"]
         raise SystemExit(render_text(errors[:20]) + f"\nbuild failed: {len(errors)} errors")
@@ -135,13 +141,13 @@ class ChildMemory:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> ChildMemory:
+    def start(self) -> None:
         self._thread.start()
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._stop.set()
+            self._thread.join()
 
     def _run(self) -> None:
         me = os.getpid()
