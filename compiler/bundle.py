@@ -10,6 +10,7 @@ import os
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -198,11 +199,15 @@ def _parse_all(texts: list[str]) -> list[tuple[str, str]]:
         return [to_html_and_plain_text(text) for text in texts]
     size = max(1, len(texts) // (workers * 32))  # small blocks: less memory in flight
     parsed: list[tuple[str, str]] = []
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        for block in pool.map(_parse_block, [texts[i:i + size] for i in range(0, len(texts), size)]):
-            # Blocks come as bytes and are unpacked here, in the main thread: the executor's
-            # result thread allocates from another malloc arena, which keeps its high-water mark.
-            parsed.extend(marshal.loads(block))
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            blocks = [texts[i:i + size] for i in range(0, len(texts), size)]
+            for block in pool.map(_parse_block, blocks):
+                # Blocks come as bytes and are unpacked here, in the main thread: the executor's
+                # result thread allocates from another malloc arena, which keeps its peak.
+                parsed.extend(marshal.loads(block))
+    except (BrokenProcessPool, OSError):  # a worker killed (out of memory?), or no fork allowed
+        return [to_html_and_plain_text(text) for text in texts]
     return parsed
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -125,3 +126,11 @@ def test_texts_parsed_in_worker_processes_give_the_same_bundle(monkeypatch: pyte
     monkeypatch.setattr(bundle_module, "ProcessPoolExecutor", RecordingPool)
     assert canonical_json(bundle_module.build_bundle(result.corpus, None)) == here
     assert len(pools) == 1
+    # A worker that dies (killed for memory, say) costs time, not the build: parsed here instead.
+    monkeypatch.setattr(bundle_module, "_parse_block", _die)
+    assert canonical_json(bundle_module.build_bundle(result.corpus, None)) == here
+    assert len(pools) == 2
+
+
+def _die(texts: list[str]) -> bytes:
+    os._exit(9)
