@@ -370,14 +370,16 @@ def main(argv: list[str] | None = None) -> int:
               f"MkDocs processes (sampled RSS): largest {result['mkdocs_rss_largest_mb']:.0f} MB, "
               f"all at once {result['mkdocs_rss_total_mb']:.0f} MB", flush=True)
         if args.trace_all or (not args.no_trace and clauses == max(sizes)):
-            traced = run_worker(corpus_dir, args.work / "out", False, True)
+            # With the site, so emit markdown is traced too (the MkDocs wait after it is not).
+            traced = run_worker(corpus_dir, args.work / "out", not args.no_mkdocs, True)
             traces.append((clauses, args.languages, traced))
             print("  tracemalloc peak per stage (MB): " + ", ".join(
                 f"{k} {v:.0f}" for k, v in traced["tracemalloc_peak_mb"].items()), flush=True)
 
     if args.profile:
         clauses = max(sizes)
-        run_worker(args.work / f"corpus-{clauses}x{args.languages}", args.work / "out", False, False,
+        run_worker(args.work / f"corpus-{clauses}x{args.languages}", args.work / "out",
+                   not args.no_mkdocs, False,
                    args.profile.resolve())
         print(f"\nwrote the profile of the {clauses} x {args.languages} compile (a separate, "
               f"untimed run) to {args.profile}")
