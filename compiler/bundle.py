@@ -5,12 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
-import multiprocessing
-import os
-import threading
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -26,6 +21,7 @@ from compiler.prose import (
     to_html_and_plain_text,
     to_plain_text,
 )
+from compiler.workers import POOL_FAILURES, forked_pool, worker_count
 
 FORMAT = "terms-bundle"
 FORMAT_VERSION = "1.0"
@@ -188,25 +184,20 @@ PARALLEL_FROM = 4000  # texts; fewer are parsed in this process (starting worker
 
 def _parse_all(texts: list[str]) -> list[tuple[str, str]]:
     # Parsing Markdown is pure Python and most of the compile at scale (7 s of 2,000 clauses x 10
-    # languages), and each text is independent: so it is spread over the machine's cores, by
-    # forking this process. Only while it has no other thread (a fork copies no thread, and a
-    # lock another thread held stays locked in the child: `terms serve` parses here), and not
-    # by "spawn", which would run the caller's main module again in every worker.
-    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                  else os.cpu_count() or 1, 8)
-    if workers < 2 or len(texts) < PARALLEL_FROM or threading.active_count() > 1 \
-            or "fork" not in multiprocessing.get_all_start_methods():
+    # languages), and each text is independent: so it is spread over the machine's cores.
+    workers = worker_count(len(texts), PARALLEL_FROM)
+    if not workers:
         return [to_html_and_plain_text(text) for text in texts]
     size = max(1, len(texts) // (workers * 32))  # small blocks: less memory in flight
     parsed: list[tuple[str, str]] = []
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with forked_pool(workers) as pool:
             blocks = [texts[i:i + size] for i in range(0, len(texts), size)]
             for block in pool.map(_parse_block, blocks):
                 # Blocks come as bytes and are unpacked here, in the main thread: the executor's
                 # result thread allocates from another malloc arena, which keeps its peak.
                 parsed.extend(marshal.loads(block))
-    except (BrokenProcessPool, OSError):  # a worker killed (out of memory?), or no fork allowed
+    except POOL_FAILURES:
         return [to_html_and_plain_text(text) for text in texts]
     return parsed
 

@@ -32,6 +32,7 @@ from compiler.load import display_path
 from compiler.model import Clause, Corpus, Decision
 from compiler.prose import format_value, to_html
 from compiler.rule_words import rule_in_words
+from compiler.workers import POOL_FAILURES, forked_pool, worker_count
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "site"
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
@@ -374,8 +375,23 @@ def write_docs(corpus: Corpus, bundle: Mapping[str, Any], bundle_dir: Path, out:
     bundle_dir's files and the schemas, published once for all languages). `bundle` is the bundle
     as written to bundle_dir; `changes` (from compiler.diff.compare) fills each language's
     "What changed" page."""
-    for language in corpus.languages:
-        write_language(corpus, language, out / language, bundle, changes)
+    # Each language's pages are independent: in forked workers when there are several, which
+    # see the corpus and bundle already in memory (_JOB) instead of being sent them.
+    global _JOB
+    workers = worker_count(len(corpus.languages), worth_from=2)
+    if workers:
+        _JOB = corpus, bundle, out, changes
+        try:
+            with forked_pool(workers) as pool:
+                list(pool.map(_write_language_job, corpus.languages))
+        except POOL_FAILURES:
+            shutil.rmtree(out, ignore_errors=True)  # what a dead worker may have half-written
+            workers = 0
+        finally:
+            _JOB = None
+    if not workers:
+        for language in corpus.languages:
+            write_language(corpus, language, out / language, bundle, changes)
     shutil.copytree(bundle_dir, out / "files", copy_function=link_or_copy)
     shutil.copytree(SCHEMAS, out / "files" / "schemas")
     (out / "index.html").write_text(render(
@@ -392,6 +408,16 @@ def link_or_copy(source: str, target: str) -> None:
         os.link(source, target)
     except OSError:
         shutil.copy2(source, target)
+
+
+_JOB: tuple[Corpus, Mapping[str, Any], Path, Any] | None = None
+"""What write_docs' forked workers write: (corpus, bundle, out, changes)."""
+
+
+def _write_language_job(language: str) -> None:
+    assert _JOB is not None
+    corpus, bundle, out, changes = _JOB
+    write_language(corpus, language, out / language, bundle, changes)
 
 
 # Running MkDocs --------------------------------------------------------------------------------

@@ -109,6 +109,7 @@ def test_a_failed_build_leaves_the_previous_output_untouched(mini: Path, tmp_pat
 
 def test_texts_parsed_in_worker_processes_give_the_same_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
     from compiler import bundle as bundle_module
+    from compiler import workers
     from compiler.pipeline import compile_corpus
 
     result = compile_corpus(SHIPPED_CORPUS)
@@ -122,8 +123,8 @@ def test_texts_parsed_in_worker_processes_give_the_same_bundle(monkeypatch: pyte
             return super().map(*args, **kwargs)
 
     monkeypatch.setattr(bundle_module, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(bundle_module.os, "sched_getaffinity", lambda pid: {0, 1})
-    monkeypatch.setattr(bundle_module, "ProcessPoolExecutor", RecordingPool)
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", RecordingPool)
     assert canonical_json(bundle_module.build_bundle(result.corpus, None)) == here
     assert len(pools) == 1
     # A worker that dies (killed for memory, say) costs time, not the build: parsed here instead.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
@@ -150,3 +151,27 @@ def test_status_page_counts_each_language_and_lists_only_the_clauses_to_update(
         assert re.search(rf"<code>{code}</code></td><td>27</td><td>0</td><td>0</td>", html), code
     assert "Every translation is up to date." in html
     assert 'class="terms-status-stale"' not in html and "terms-status-unrecorded" not in html
+
+
+def test_a_template_error_in_a_language_worker_is_reported_at_its_template_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from compiler import site, workers
+    from compiler.diagnostics import CompileError
+
+    result = compile_corpus(MINI_CORPUS)
+    assert result.corpus is not None
+    bundle_dir = tmp_path / "bundle"
+    bundle_dir.mkdir()
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: {0, 1})  # two workers
+    monkeypatch.setattr(site, "TEMPLATES", tmp_path / "site")
+    site.environment.cache_clear()
+    shutil.copytree(MINI_CORPUS.parent.parent.parent / "site", tmp_path / "site")
+    (tmp_path / "site/pages/glossary.md.j2").write_text("# {{ s.glossary }\n", encoding="utf-8")
+    try:
+        with pytest.raises(CompileError) as raised:
+            write_docs(result.corpus, build_bundle(result.corpus, None), bundle_dir, tmp_path / "docs")
+    finally:
+        site.environment.cache_clear()
+    [problem] = {(d.code, d.span.file, d.span.line) for d in raised.value.diagnostics if d.span}
+    assert problem[0] == "E701" and problem[1].endswith("site/pages/glossary.md.j2") \
+        and problem[2] == 1, problem

@@ -1,0 +1,34 @@
+"""Worker processes for independent pieces of a build (Markdown texts, language sites).
+
+The build's heavy parts are pure Python, so they use the machine's cores by forking this
+process: the workers start with the corpus already in memory, nothing is pickled to them. Only
+while the process has no other thread (a fork copies no thread, and a lock another thread held
+stays locked in the child; `terms serve` builds from a thread, so it works here), and never by
+"spawn", which would run the caller's main module again in every worker.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+# A worker that dies (killed for memory, say) or a system that cannot fork: do the work here.
+POOL_FAILURES = (BrokenProcessPool, OSError)
+
+
+def worker_count(jobs: int, worth_from: int) -> int:
+    """How many forked workers to use for `jobs` independent jobs; 0 means: do them here (fewer
+    than worth_from jobs, one core, no fork, or another thread running)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    workers = min(cores or 1, jobs, 8)
+    if workers < 2 or jobs < worth_from or threading.active_count() > 1 \
+            or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    return workers
+
+
+def forked_pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
