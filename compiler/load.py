@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from compiler.cache import Memo, content_key
 from compiler.diagnostics import CompileError, Diagnostic, SourceSpan, caret_excerpt
+from compiler.workers import POOL_FAILURES, forked_pool, worker_count
 
 JsonPath = tuple[str | int, ...]
 
@@ -259,22 +261,65 @@ def load_corpus_files(root: Path, memo: Memo | None = None) -> tuple[list[Docume
     if not root.is_dir():
         raise CompileError([Diagnostic("E100", f"corpus folder '{root}' does not exist",
                                        hint="pass the folder holding corpus.yaml")])
-    documents: list[Document] = []
+    files: list[tuple[Path, str]] = []
     problems: list[Diagnostic] = []
     for path, kind in discover(root):
         if not path.exists():
             problems.append(Diagnostic("E106", f"missing corpus file '{display_path(path)}'",
                                        SourceSpan(display_path(root), 1, 1)))
-            continue
-        if not path.is_file():
+        elif not path.is_file():
             problems.append(Diagnostic("E106", f"'{display_path(path)}' is a folder; expected "
                                        "a YAML file", SourceSpan(display_path(path), 1, 1)))
-            continue
-        try:
-            documents.append(load_file(path, kind, memo))
-        except CompileError as error:
-            problems.extend(error.diagnostics)
+        else:
+            files.append((path, kind))
+    documents: list[Document] = []
+    for loaded in _load_all(files, memo):
+        if isinstance(loaded, CompileError):
+            problems.extend(loaded.diagnostics)
+        else:
+            documents.append(loaded)
     return documents, problems
+
+
+PARALLEL_FILES = 8  # fewer files are read in this process
+
+
+def _load_all(files: list[tuple[Path, str]], memo: Memo | None) -> list[Document | CompileError]:
+    """Each file loaded, or the error that stopped it, in order. With no earlier build to reuse,
+    files are read in forked workers (see compiler.workers), their data sent back as marshal."""
+    workers = worker_count(len(files), PARALLEL_FILES) if memo is None or not memo.previous else 0
+    if workers:
+        try:
+            with forked_pool(workers) as pool:
+                return [_unpacked(result, kind, memo)
+                        for result, (_, kind) in zip(pool.map(_load_packed, files), files,
+                                                     strict=True)]
+        except POOL_FAILURES:
+            pass
+    return [_load_or_error(path, kind, memo) for path, kind in files]
+
+
+def _load_or_error(path: Path, kind: str, memo: Memo | None) -> Document | CompileError:
+    try:
+        return load_file(path, kind, memo)
+    except CompileError as error:
+        return error
+
+
+def _load_packed(file: tuple[Path, str]) -> bytes | CompileError:
+    loaded = _load_or_error(*file, None)
+    if isinstance(loaded, CompileError):
+        return loaded
+    return marshal.dumps((loaded.path, loaded.data, str(loaded.source), loaded.digest))
+
+
+def _unpacked(result: bytes | CompileError, kind: str, memo: Memo | None) -> Document | CompileError:
+    if isinstance(result, CompileError):
+        return result
+    shown, data, source, digest = marshal.loads(result)
+    if memo is not None and memo.get(digest) is None:  # counted, and kept for the next build
+        memo.put(digest, data)
+    return Document(shown, kind, data, Path(source), digest)
 
 
 def load_file(path: Path, kind: str, memo: Memo | None = None) -> Document:

@@ -123,7 +123,7 @@ def test_texts_parsed_in_worker_processes_give_the_same_bundle(monkeypatch: pyte
             return super().map(*args, **kwargs)
 
     monkeypatch.setattr(bundle_module, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})
     monkeypatch.setattr(workers, "ProcessPoolExecutor", RecordingPool)
     assert canonical_json(bundle_module.build_bundle(result.corpus, None)) == here
     assert len(pools) == 1

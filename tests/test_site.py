@@ -155,14 +155,14 @@ def test_status_page_counts_each_language_and_lists_only_the_clauses_to_update(
 
 def test_a_template_error_in_a_language_worker_is_reported_at_its_template_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from compiler import site, workers
+    from compiler import site
     from compiler.diagnostics import CompileError
 
     result = compile_corpus(MINI_CORPUS)
     assert result.corpus is not None
     bundle_dir = tmp_path / "bundle"
     bundle_dir.mkdir()
-    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: {0, 1})  # two workers
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})  # two workers
     monkeypatch.setattr(site, "TEMPLATES", tmp_path / "site")
     site.environment.cache_clear()
     shutil.copytree(MINI_CORPUS.parent.parent.parent / "site", tmp_path / "site")
