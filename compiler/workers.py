@@ -9,11 +9,14 @@ stays locked in the child; `terms serve` builds from a thread, so it works here)
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 
 # A worker that dies (killed for memory, say) or a system that cannot fork: do the work here.
 POOL_FAILURES = (BrokenProcessPool, OSError)
@@ -30,5 +33,13 @@ def worker_count(jobs: int, worth_from: int) -> int:
     return workers
 
 
-def forked_pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+@contextmanager
+def forked_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    # Frozen, the objects already made are left out of the workers' garbage collections, which
+    # would otherwise write to every page of the heap and so copy all of it into each worker.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            yield pool
+    finally:
+        gc.unfreeze()
