@@ -33,6 +33,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import tracemalloc
@@ -171,14 +172,54 @@ class ChildMemory:
 
 def run_worker(corpus_dir: Path, out: Path, mkdocs: bool, trace: bool,
                profile: Path | None = None) -> dict[str, Any]:
+    """One build in a fresh process; its figures, plus the peak PSS of its whole process tree
+    (the build, its forked workers and the MkDocs processes), sampled from here every 100 ms."""
     command = [sys.executable, __file__, "--worker", str(corpus_dir), "--work", str(out)]
     command += ["--worker-mkdocs"] if mkdocs else []
     command += ["--worker-trace"] if trace else []
     command += ["--profile", str(profile)] if profile else []
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-    if done.returncode != 0:
-        raise SystemExit(f"compile worker failed:\n{done.stdout}\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, text=True, cwd=ROOT)
+        tree_kb = 0
+        while process.poll() is None:
+            tree_kb = max(tree_kb, sum(_pss_kb(pid) for pid in _process_tree(process.pid)))
+            time.sleep(0.1)
+        stdout.seek(0)
+        stderr.seek(0)
+        output, errors = stdout.read(), stderr.read()
+    if process.returncode != 0:
+        raise SystemExit(f"compile worker failed:\n{output}\n{errors}")
+    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    result["tree_pss_mb"] = tree_kb / 1024
+    return result
+
+
+def _process_tree(root: int) -> set[int]:
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:  # the parent pid is the 2nd field after the command name in parentheses
+                parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(parent, []).append(int(entry))
+    tree, frontier = {root}, [root]
+    while frontier:
+        for child in parents.get(frontier.pop(), []):
+            tree.add(child)
+            frontier.append(child)
+    return tree
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: shared pages (a forked worker's, say) count once in a sum."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 # Rebuild after one clause changes --------------------------------------------------------------
@@ -367,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         print("  " + ", ".join(f"{k} {v:.2f} s" for k, v in t.items()), flush=True)
         print(f"  bundle {result['bundle_mb']:.1f} MB, docs {result['docs_mb']:.1f} MB, "
               f"peak RSS compile {result['maxrss_self_mb']:.0f} MB, "
+              f"peak PSS of the process tree {result['tree_pss_mb']:.0f} MB, "
               f"MkDocs processes (sampled RSS): largest {result['mkdocs_rss_largest_mb']:.0f} MB, "
               f"all at once {result['mkdocs_rss_total_mb']:.0f} MB", flush=True)
         if args.trace_all or (not args.no_trace and clauses == max(sizes)):
@@ -416,6 +458,10 @@ def main(argv: list[str] | None = None) -> int:
             else "n/a (the target is for 2000 x 35)"
         print(f"  peak RSS of the compiling process (ru_maxrss, RUSAGE_SELF): {rss:.0f} MB; "
               f"target < 1024 MB: {verdict}")
+        tree = result["tree_pss_mb"]
+        print(f"  peak PSS of the whole process tree (the build, its forked workers"
+              f"{' and MkDocs' if args.memory_mkdocs and not args.no_mkdocs else ''}, sampled): "
+              f"{tree:.0f} MB; below 1024 MB: {'yes' if tree < 1024 else 'NO'}")
         if result["mkdocs_rss_largest_mb"]:
             print(f"  MkDocs processes (sampled RSS): largest {result['mkdocs_rss_largest_mb']:.0f} MB, "
                   f"all at once {result['mkdocs_rss_total_mb']:.0f} MB")
