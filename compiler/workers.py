@@ -1,7 +1,9 @@
-"""Worker processes for independent pieces of a build (Markdown texts, language sites).
+"""Worker processes for independent pieces of a build: files to load, Markdown texts to parse,
+each language's pages to write.
 
 The build's heavy parts are pure Python, so they use the machine's cores by forking this
-process: the workers start with the corpus already in memory, nothing is pickled to them. Only
+process: the workers start with the corpus already in memory, and only small arguments (a file
+name, a block of texts, a language) are sent to them. Only
 while the process has no other thread (a fork copies no thread, and a lock another thread held
 stays locked in the child; `terms serve` builds from a thread, so it works here), and never by
 "spawn", which would run the caller's main module again in every worker.
