@@ -160,13 +160,14 @@ def decision_json(corpus: Corpus, decision: Decision) -> dict[str, Any]:
     }
 
 
-def render_texts(markdowns: list[str], rendered: Memo | None = None) -> dict[str, tuple[str, str]]:
-    """SHA-256 of each Markdown text -> its HTML and plain text. Texts the build cache knows are
-    taken from it; the others are parsed, in several processes when there are many."""
+def render_texts(markdowns: Mapping[str, str],
+                 rendered: Memo | None = None) -> dict[str, tuple[str, str]]:
+    """Each Markdown text, keyed by its SHA-256 -> its HTML and plain text. Texts the build
+    cache knows are taken from it; the others are parsed, in several processes when there are
+    many."""
     done: dict[str, tuple[str, str]] = {}
     missing: dict[str, str] = {}
-    for markdown in markdowns:
-        digest = sha256_hex(markdown.encode())
+    for digest, markdown in markdowns.items():
         known = rendered.get(digest) if rendered is not None else None
         if known is not None:
             done[digest] = known
@@ -206,14 +207,13 @@ def _parse_block(texts: list[str]) -> bytes:
     return marshal.dumps([to_html_and_plain_text(text) for text in texts])
 
 
-def clause_json(corpus: Corpus, clause: Clause, markdowns: Mapping[str, str],
+def clause_json(corpus: Corpus, clause: Clause, markdowns: Mapping[str, tuple[str, str]],
                 renders: Mapping[str, tuple[str, str]]) -> dict[str, Any]:
-    """A clause in the bundle; `markdowns`: language -> its rendered_markdown; `renders`:
-    render_texts of them."""
+    """A clause in the bundle; `markdowns`: language -> its rendered_markdown and that text's
+    SHA-256; `renders`: render_texts of them."""
     text = {}
     for language in corpus.languages:
-        markdown = markdowns[language]
-        digest = sha256_hex(markdown.encode())
+        markdown, digest = markdowns[language]
         html, plain = renders[digest]
         text[language] = {
             "title": clause.text[language].title,
@@ -237,11 +237,14 @@ def build_bundle(corpus: Corpus, source_revision: str | None,
     """The bundle as a JSON value; `rendered` (the build cache) gives the HTML and plain text of
     Markdown rendered before."""
     titles = term_titles(corpus)
-    markdowns = {clause.id: {language: rendered_markdown(corpus, clause, language, titles)
-                             for language in corpus.languages}
-                  for clause in corpus.all_clauses()}
-    renders = render_texts([text for texts in markdowns.values() for text in texts.values()],
-                           rendered)
+    markdowns: dict[str, dict[str, tuple[str, str]]] = {}
+    for clause in corpus.all_clauses():
+        texts = (rendered_markdown(corpus, clause, language, titles)
+                 for language in corpus.languages)
+        markdowns[clause.id] = {language: (text, sha256_hex(text.encode()))
+                                for language, text in zip(corpus.languages, texts, strict=True)}
+    renders = render_texts({digest: text for texts in markdowns.values()
+                            for text, digest in texts.values()}, rendered)
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
