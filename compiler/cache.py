@@ -119,9 +119,9 @@ class BuildCache:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self.documents = Memo(folder, "documents")
-        """A file's text -> its data as loaded (only files that loaded without errors)."""
+        """A file's bytes -> its data as loaded (only files that loaded without errors)."""
         self.valid = Memo(folder, "valid")
-        """A file's kind and text -> True when it is valid against its schema."""
+        """A file's kind and bytes -> True when it is valid against its schema."""
         self.rendered = Memo(folder, "rendered")
         """A text's Markdown -> its HTML and plain text."""
         self.sites_reused: list[str] = []
