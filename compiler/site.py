@@ -27,7 +27,6 @@ from markupsafe import Markup, escape
 from compiler.bundle import clause_url
 from compiler.cache import fingerprint
 from compiler.diagnostics import CompileError, Diagnostic, SourceSpan
-from compiler.freshness import translation_status
 from compiler.load import display_path
 from compiler.model import Clause, Corpus, Decision
 from compiler.prose import format_value, to_html
@@ -127,13 +126,13 @@ def fact_value(corpus: Corpus, decision: Decision, name: str, value: Any, langua
 def clause_context(corpus: Corpus, clause: Clause, language: str,
                    bundle: Mapping[str, Any]) -> dict[str, Any]:
     s = ui(language)
-    status = translation_status(clause, language, corpus.source_language)
+    # The bundle's HTML and freshness themselves: the site shows exactly what tools read.
+    text = bundle["clauses"][clause.id]["text"][language]
     context: dict[str, Any] = {
         "id": clause.id, "title": clause.text[language].title,
         "effective": effective_line(clause, language),
-        # The bundle's HTML itself: the site shows exactly the words tools cite.
-        "html": Markup(bundle["clauses"][clause.id]["text"][language]["html"]),
-        "stale": status == "stale",
+        "html": Markup(text["html"]),
+        "stale": text["freshness"] == "stale",
         "source_url": f"../../{corpus.source_language}/{clause.section}/#{clause.id}",
         "rule": None, "examples": [],
     }
