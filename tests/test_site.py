@@ -175,3 +175,24 @@ def test_a_template_error_in_a_language_worker_is_reported_at_its_template_line(
     [problem] = {(d.code, d.span.file, d.span.line) for d in raised.value.diagnostics if d.span}
     assert problem[0] == "E701" and problem[1].endswith("site/pages/glossary.md.j2") \
         and problem[2] == 1, problem
+
+
+def test_a_stale_translation_carries_the_notice_on_its_page_and_the_status_page_lists_it(
+        mini: Path, run_terms, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert run_terms("translated", "uk", "--all")[0] == 0
+    section = mini / "sections" / "10-buying.yaml"
+    text = section.read_text(encoding="utf-8")
+    section.write_text(text.replace("This section is about buying", "This section covers buying"),
+                       encoding="utf-8")
+    result = compile_corpus(mini)
+    assert result.corpus is not None
+    bundle_dir = tmp_path / "bundle"
+    bundle_dir.mkdir()
+    write_docs(result.corpus, build_bundle(result.corpus, None), bundle_dir, tmp_path / "docs")
+    uk = (tmp_path / "docs/uk/docs/buying.md").read_text(encoding="utf-8")
+    notices = re.findall(r'data-clause="([^"]+)">\n<p class="terms-meta">.*\n<div class="admonition '
+                         r'warning terms-stale">', uk)
+    assert notices == ["buying.intro"]
+    assert "terms-stale" not in (tmp_path / "docs/en/docs/buying.md").read_text(encoding="utf-8")
+    status = (tmp_path / "docs/en/docs/status.md").read_text(encoding="utf-8")
+    assert status.count('class="terms-status-stale"') == 1 and "<code>buying.intro</code>" in status
