@@ -18,9 +18,13 @@ import marshal
 import os
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+from compiler.diagnostics import Diagnostic
 
 PACKAGE = Path(__file__).resolve().parent.parent
 # What shapes the output besides the corpus: our code, templates and schemas ...
@@ -98,19 +102,114 @@ class Memo:
         """Write the entries used by this build, atomically (a crash leaves the old file)."""
         if self.path is None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}-", dir=self.path.parent)
+        with atomic_file(self.path) as stream:
+            # The stamp, then one entry at a time: one blob of them all would be the build's
+            # peak of memory (hundreds of MB of rendered text at 35 languages).
+            marshal.dump(fingerprint(), stream)
+            for entry in self.used.items():
+                marshal.dump(entry, stream)
+
+
+@contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A file written under a temporary name and renamed into place: a crash leaves the old one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            yield stream
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+OUTPUT_FOLDERS = ("bundle", "docs", "site")
+
+
+def output_listing(out: Path) -> dict[str, tuple[int, int, int]]:
+    """Each file the build wrote under out/, with its size, modification time and inode: any
+    write, deletion or replacement changes the listing."""
+    listing = {}
+    for folder in OUTPUT_FOLDERS:
+        for parent, _, names in os.walk(out / folder):
+            for name in names:
+                path = os.path.join(parent, name)
+                stat = os.stat(path)
+                name = os.path.relpath(path, out).replace(os.sep, "/")
+                listing[name] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    return listing
+
+
+class LastBuild:
+    """What the last successful build into out/ was made from and what it wrote, so that a
+    build from the same inputs can keep that output as it is. `inputs` is a key over the files
+    the build reads (see pipeline.build_inputs). The record also holds the commit of the
+    previous edition the site compares with, the listing of the output files, the bundle's path
+    and the diagnostics (warnings) to report again."""
+
+    def __init__(self, folder: Path, corpus: Path) -> None:
+        self.path = folder / "last-build.marshal"
+        self.corpus = corpus
+        self.record: dict[str, Any] = {}
+        self.listing: dict[str, tuple[int, int, int]] | None = None
         try:
-            with os.fdopen(handle, "wb") as stream:
-                # The stamp, then one entry at a time: one blob of them all would be the build's
-                # peak of memory (hundreds of MB of rendered text at 35 languages).
-                marshal.dump(fingerprint(), stream)
-                for entry in self.used.items():
-                    marshal.dump(entry, stream)
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+            stamp, record = marshal.loads(self.path.read_bytes())
+            if stamp == fingerprint():
+                self.record = record
+        except Exception:  # missing or damaged: no record
+            pass
+
+    def unchanged(self, inputs: str, out: Path) -> tuple[Path, tuple[Diagnostic, ...]] | None:
+        """The bundle and diagnostics of the last build when it had these inputs and the same
+        previous edition, and its output files are as it left them; else None."""
+        record = self.record
+        if not record or record["inputs"] != inputs:
+            return None
+        if record["edition"] is not None:
+            spec, commit = record["edition"]
+            if self._edition_commit(spec) != commit:
+                return None
+        if record["outputs"] != self._listing(out):
+            return None
+        return out / record["bundle"], tuple(Diagnostic.from_record(d) for d in record["diagnostics"])
+
+    def untouched(self, out: Path, folder: str) -> bool:
+        """Whether the files under out/folder are exactly those the last build wrote there (so
+        they may be reused: nobody edited, added or removed one since)."""
+        if not self.record:
+            return False
+        prefix = folder.rstrip("/") + "/"
+        mine = {k: v for k, v in self.record["outputs"].items() if k.startswith(prefix)}
+        now = {k: v for k, v in self._listing(out).items() if k.startswith(prefix)}
+        return bool(mine) and mine == now
+
+    def _listing(self, out: Path) -> dict[str, tuple[int, int, int]]:
+        if self.listing is None:
+            self.listing = output_listing(out)
+        return self.listing
+
+    def save(self, inputs: str, out: Path, bundle: Path, diagnostics: Iterable[Diagnostic],
+             previous_edition: str | None) -> None:
+        """Record a successful build, unless its previous edition is named by a path: those
+        files are not among the inputs, so such a build is never kept."""
+        edition = None
+        if previous_edition:
+            commit = self._edition_commit(previous_edition)
+            if commit is None:
+                self.path.unlink(missing_ok=True)
+                return
+            edition = (previous_edition, commit)
+        record = {"inputs": inputs, "edition": edition, "outputs": output_listing(out),
+                  "bundle": str(bundle.relative_to(out)),
+                  "diagnostics": [d.to_record() for d in diagnostics]}
+        with atomic_file(self.path) as stream:
+            marshal.dump((fingerprint(), record), stream)
+
+    def _edition_commit(self, spec: str) -> str | None:
+        from compiler.diff import revision_identity
+
+        return revision_identity(spec, self.corpus)
 
 
 class BuildCache:
@@ -124,6 +223,8 @@ class BuildCache:
         """A file's kind and bytes -> True when it is valid against its schema."""
         self.rendered = Memo(folder, "rendered")
         """A text's Markdown -> its HTML and plain text."""
+        self.reusable_sites: set[str] = set()
+        """Languages whose site under out/ is as the last build wrote it (see LastBuild)."""
         self.sites_reused: list[str] = []
         """Languages whose site was reused because their MkDocs sources did not change."""
 

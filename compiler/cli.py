@@ -221,7 +221,9 @@ def _build(args: argparse.Namespace) -> int:
         print(f"  reused from {args.out / '.cache'}: {result.reused}", file=sys.stderr)
     if not args.quiet:
         site = "" if args.no_site else f" and {args.out / 'site'}/"
-        print(f"wrote {result.bundle}{site} in {time.perf_counter() - started:.2f} s",
+        done = "kept" if result.unchanged else "wrote"
+        reason = " (nothing changed since the last build)" if result.unchanged else ""
+        print(f"{done} {result.bundle}{site}{reason} in {time.perf_counter() - started:.2f} s",
               file=sys.stderr)
     return EXIT_OK
 

@@ -70,6 +70,23 @@ class Diagnostic:
         }
 
 
+    def to_record(self) -> DiagnosticRecord:
+        """Plain data, for marshal in the build cache; from_record gives the diagnostic back."""
+        span = self.span
+        return (self.code, self.message, span.file if span else None, span.line if span else 0,
+                span.column if span else 0, self.json_path, self.hint, self.severity.value,
+                self.excerpt)
+
+    @classmethod
+    def from_record(cls, record: DiagnosticRecord) -> Diagnostic:
+        code, message, file, line, column, json_path, hint, severity, excerpt = record
+        span = SourceSpan(file, line, column) if file is not None else None
+        return cls(code, message, span, json_path, hint, Severity(severity), tuple(excerpt))
+
+
+DiagnosticRecord = tuple[str, str, str | None, int, int, str, str, str, tuple[str, ...]]
+
+
 class CompileError(Exception):
     """Raised by a stage when it cannot go on; carries every diagnostic found so far."""
 

@@ -151,6 +151,18 @@ def load_edition(spec: str, corpus_folder: Path = Path("terms")) -> Edition:
     return _load_revision(spec, corpus_folder)
 
 
+def revision_identity(spec: str, corpus_folder: Path) -> str | None:
+    """The commit a previous edition named by git revision resolves to ("" when it does not
+    resolve); None when spec names a path (a bundle or folder, whose files are not tracked)."""
+    if Path(spec).exists():
+        return None
+    try:
+        found = _git(corpus_folder, "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}")
+    except OSError:
+        return ""
+    return found.stdout.decode().strip() if found.returncode == 0 else ""
+
+
 def _load_bundle(path: Path, label: str) -> Edition:
     from compiler.checker import Bundle, BundleError
 

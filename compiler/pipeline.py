@@ -15,9 +15,9 @@ from compiler import link as link_stage
 from compiler import model as model_stage
 from compiler import verify as verify_stage
 from compiler.bundle import build_bundle, canonical_json, digest_line, write_canonical_json
-from compiler.cache import BuildCache, content_key
+from compiler.cache import BuildCache, LastBuild, content_key
 from compiler.diagnostics import CompileError, Diagnostic, Severity, SourceSpan, has_errors
-from compiler.load import Document, display_path, load_corpus_files, load_file
+from compiler.load import Document, discover, display_path, load_corpus_files, load_file
 from compiler.validate import validate_document
 
 StageHook = Callable[[str, float], None]
@@ -122,6 +122,8 @@ class BuildResult:
     reused: str = ""
     """What the build cache gave back, e.g. "documents 40/41, valid 40/41, ..." (see
     BuildCache.summary)."""
+    unchanged: bool = False
+    """No input changed since the last build, whose output was kept as it is."""
 
 
 def build(root: Path, out: Path, with_site: bool = True, on_stage: StageHook | None = None,
@@ -129,20 +131,47 @@ def build(root: Path, out: Path, with_site: bool = True, on_stage: StageHook | N
     """Compile the corpus, then write the bundle (and the site) into out/, atomically.
     Conformance cases come from `conformance`, default tests/conformance beside the corpus.
     With `use_cache`, results of earlier builds under out/.cache/ are reused where their
-    inputs are unchanged (see compiler.cache), and unchanged languages skip MkDocs."""
+    inputs are unchanged (see compiler.cache), and unchanged languages skip MkDocs; when no
+    input changed at all and the output is as the last build left it, it is kept as it is."""
+    folder = conformance or root.resolve().parent / "tests" / "conformance"
+    revision = source_revision(root)
+    last_build = LastBuild(out / CACHE_FOLDER, root) if use_cache else None
+    inputs = build_inputs(root, folder, revision, with_site) if last_build else None
+    if last_build and inputs and (kept := last_build.unchanged(inputs, out)):
+        return BuildResult(kept[1], kept[0], "everything: no input changed", unchanged=True)
     cache = BuildCache(out / CACHE_FOLDER if use_cache else None)
     result = compile_corpus(root, on_stage, cache)
     if not result.ok or result.corpus is None:
         return BuildResult(result.diagnostics, None)
-    folder = conformance or root.resolve().parent / "tests" / "conformance"
+    if last_build:
+        cache.reusable_sites = {language for language in result.corpus.languages
+                                if last_build.untouched(out, f"site/{language}")}
     try:
-        bundle, warnings = write_outputs(result.corpus, root, out, source_revision(root),
+        bundle, warnings = write_outputs(result.corpus, root, out, revision,
                                          conformance_cases(folder) if folder.is_dir() else [],
                                          with_site, on_stage, cache)
     except CompileError as error:
         return BuildResult((*result.diagnostics, *error.diagnostics), None)
     cache.save()
-    return BuildResult((*result.diagnostics, *warnings), bundle, cache.summary())
+    diagnostics = (*result.diagnostics, *warnings)
+    if last_build and inputs:
+        last_build.save(inputs, out, bundle, diagnostics, result.corpus.previous_edition)
+    return BuildResult(diagnostics, bundle, cache.summary())
+
+
+def build_inputs(root: Path, conformance: Path, revision: str | None, with_site: bool) -> str | None:
+    """A key over everything a build reads besides the compiler (see cache.fingerprint): the
+    bytes of each corpus file and conformance case, the corpus's git revision, the folder as
+    diagnostics name it, and whether the site is built. None when a corpus file is missing
+    (that build fails and is never kept)."""
+    parts: list[str | bytes] = [display_path(root), str(revision), "site" if with_site else "no site"]
+    cases = sorted(conformance.glob("*.yaml")) if conformance.is_dir() else []
+    for path in [path for path, _ in discover(root)] + cases:
+        try:
+            parts += [str(path), path.read_bytes()]
+        except OSError:
+            return None
+    return content_key(*parts)
 
 
 def source_revision(root: Path) -> str | None:
@@ -222,8 +251,9 @@ def write_outputs(corpus: model_stage.Corpus, root: Path, out: Path, revision: s
             timed("emit markdown", lambda: site.write_docs(corpus, bundle, staging / "bundle",
                                                            staging / "docs", changes))
             previous = out if cache is not None and cache.folder is not None else None
+            reusable = cache.reusable_sites if cache is not None else set()
             seconds = timed("mkdocs", lambda: site.build_sites(staging / "docs", staging / "site",
-                                                               corpus.languages, previous))
+                                                               corpus.languages, previous, reusable))
             if cache is not None:
                 cache.sites_reused = [lang for lang, took in seconds.items() if took is None]
         for part in ("bundle", "docs", "site"):

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
@@ -422,19 +422,21 @@ def _write_language_job(language: str) -> None:
 # Running MkDocs --------------------------------------------------------------------------------
 
 def build_sites(docs: Path, site: Path, languages: tuple[str, ...],
-                previous: Path | None = None) -> dict[str, float | None]:
+                previous: Path | None = None,
+                reusable: Container[str] = ()) -> dict[str, float | None]:
     """Run one MkDocs build per language, in parallel processes; seconds per language.
 
     `previous` is the output folder of an earlier build (holding docs/ and site/): a language
-    whose MkDocs sources are byte for byte those it had there reuses its built site (None in the
-    result) instead of running MkDocs again. The sources carry the compiler's fingerprint
-    (BUILT_BY), so a new compiler, template or MkDocs version always builds afresh."""
+    in `reusable` (its site there is as that build wrote it) whose MkDocs sources are byte for
+    byte those it had there reuses its built site (None in the result) instead of running
+    MkDocs again. The sources carry the compiler's fingerprint (BUILT_BY), so a new compiler,
+    template or MkDocs version always builds afresh."""
     site.mkdir(parents=True)
     shutil.copy(docs / "index.html", site / "index.html")
     shutil.copytree(docs / "files", site / "files", copy_function=link_or_copy)
 
     def build(language: str) -> float | None:
-        if previous is not None and (previous / "site" / language).is_dir() \
+        if previous is not None and language in reusable \
                 and same_tree(docs / language, previous / "docs" / language):
             shutil.copytree(previous / "site" / language, site / language,
                             copy_function=link_or_copy)

@@ -8,6 +8,8 @@ import marshal
 import shutil
 from pathlib import Path
 
+import pytest
+
 from compiler.cache import fingerprint
 from compiler.pipeline import CACHE_FOLDER, BuildResult, build
 from compiler.site import BUILT_BY
@@ -43,6 +45,11 @@ def edit(path: Path, old: str, new: str) -> None:
 SECTION = Path("terms/sections/10-buying.yaml")
 
 
+def forget_last_build(out: Path) -> None:
+    """Remove the record that lets a build with unchanged inputs keep the last output."""
+    (out / CACHE_FOLDER / "last-build.marshal").unlink()
+
+
 def test_a_rebuild_after_edits_gives_the_same_files_as_a_build_from_scratch(mini: Path) -> None:
     cached, fresh = Path("cached"), Path("fresh")
     build_into(mini, cached)
@@ -71,13 +78,24 @@ def test_only_the_languages_whose_pages_changed_are_built_again(mini: Path) -> N
 def test_a_site_built_by_another_compiler_is_not_reused(mini: Path) -> None:
     out = Path("out")
     build_into(mini, out)
-    for language in ("en", "uk"):
-        (out / "docs" / language / BUILT_BY).write_text("another compiler\n", encoding="utf-8")
-    # Were the sites reused, this page would keep the marker planted in the old one.
+    edit(SECTION, "Цей розділ про придбання", "Цей розділ стосується придбання")  # uk only
+    (out / "docs" / "en" / BUILT_BY).write_text("another compiler\n", encoding="utf-8")
+    assert build_into(mini, out).reused.endswith("sites -")
+    # Control: with the stamp intact, the unchanged en site is reused.
+    edit(SECTION, "стосується", "є")
+    assert build_into(mini, out).reused.endswith("sites en")
+
+
+def test_a_site_edited_since_the_last_build_is_built_again(mini: Path) -> None:
+    out = Path("out")
+    build_into(mini, out)
+    edit(SECTION, "Цей розділ про придбання", "Цей розділ стосується придбання")  # uk only
     page = out / "site/en/buying/index.html"
     page.write_text(page.read_text("utf-8") + "<!-- planted -->", encoding="utf-8")
     assert build_into(mini, out).reused.endswith("sites -")
     assert "planted" not in page.read_text("utf-8")
+    build_into(mini, Path("fresh"), use_cache=False)
+    assert outputs(out) == outputs(Path("fresh"))
 
 
 def test_cache_entries_are_used_only_under_the_fingerprint_of_this_compiler(mini: Path) -> None:
@@ -98,6 +116,7 @@ def test_cache_entries_are_used_only_under_the_fingerprint_of_this_compiler(mini
     # Under any other fingerprint (another version of the code, templates or libraries) they
     # are ignored and the text is rendered again.
     memo.write_bytes(marshal.dumps("0" * 64) + poisoned)
+    forget_last_build(out)  # which the new compiler would not find either
     build_into(mini, out)
     assert "POISON" not in (out / "bundle/mini-terms.json").read_text("utf-8")
     assert "POISON" not in (out / "site/en/buying/index.html").read_text("utf-8")
@@ -124,6 +143,7 @@ def test_a_file_with_errors_is_checked_again_not_taken_from_the_cache(mini: Path
     assert [(d.code, d.span.line if d.span else 0) for d in failed.diagnostics] == [("E201", 18)], \
         failed.diagnostics
     edit(SECTION, "    colour: red\n", "")
+    forget_last_build(out)  # else the output of the first build is kept, the stages not run
     assert build_into(mini, out).reused.startswith("documents 4/4, valid 4/4")
 
 
@@ -157,8 +177,12 @@ def test_build_reports_what_it_reused_and_no_cache_reuses_nothing(mini: Path, ru
     args = ("build", "terms", "--out", "out", "--conformance", str(CONFORMANCE), "-v")
     assert run_terms(*args)[0] == 0
     code, _, err = run_terms(*args)
+    assert code == 0 and "kept out/bundle/mini-terms.json and out/site/ (nothing changed since " \
+        "the last build)" in err, err
+    forget_last_build(Path("out"))
+    code, _, err = run_terms(*args)
     assert code == 0 and "reused from out/.cache: documents 4/4, valid 4/4, rendered 6/6, " \
-        "sites en uk" in err, err
+        "sites -" in err, err  # without the record, a site cannot be known to be untouched
     page = Path("out/site/en/buying/index.html")
     page.write_text(page.read_text("utf-8") + "<!-- planted -->", encoding="utf-8")
     code, _, err = run_terms(*args, "--no-cache")
@@ -175,3 +199,112 @@ def test_a_file_changed_during_the_build_is_not_used_to_place_its_problems(mini:
     SECTION.write_text("\n\n\n" + SECTION.read_text("utf-8"), encoding="utf-8")
     # Positions from the new text would be three lines off: the first line is honest.
     assert (changed.span(("clauses", 1, "parameters")).line, changed.lines) == (1, ())
+
+
+# A build whose inputs did not change keeps the last output -----------------------------------
+
+CASES = Path("cases")
+PURCHASE_CASE = ("decision: purchase\ncases:\n  - name: day 75\n"
+                 "    facts: {program: open, license_date: 2024-03-01, order_date: 2024-05-15}\n"
+                 "    outcome: allowed\n    deciding: [buying.window]\n")
+
+
+def test_a_build_with_no_input_changed_keeps_the_output_and_reports_the_same_warnings(
+        mini: Path) -> None:
+    # An unresolvable previous edition is a warning (W500), which must be reported every time.
+    edit(mini / "corpus.yaml", "edition: ", "previous_edition: no-such-revision\nedition: ")
+    out = Path("out")
+    first = build_into(mini, out)
+    assert [d.code for d in first.diagnostics] == ["W500"] and not first.unchanged
+    written = {path: path.stat().st_mtime_ns for path in out.rglob("*") if path.is_file()}
+    second = build_into(mini, out)
+    assert second.unchanged and second.diagnostics == first.diagnostics
+    assert second.bundle == first.bundle
+    assert {path: path.stat().st_mtime_ns for path in out.rglob("*") if path.is_file()} == written
+
+
+def plant(out: Path) -> None:
+    page = out / "site/en/buying/index.html"
+    page.write_text(page.read_text("utf-8") + "<!-- planted -->", encoding="utf-8")
+
+
+CHANGES = {
+    "a corpus file": lambda out: edit(SECTION, "id: buying\n", "id: buying  # a comment\n"),
+    "a new section file": lambda out: (SECTION.parent / "20-more.yaml").write_text(
+        "id: more\ntitle: {en: More, uk: Більше}\nclauses:\n  - id: more.note\n    text:\n"
+        "      en: {title: Note, body: A note.}\n      uk: {title: Примітка, body: Примітка.}\n",
+        encoding="utf-8"),
+    "a conformance case": lambda out: (CASES / "purchase.yaml").write_text(
+        PURCHASE_CASE.replace("day 75", "day 75 again"), encoding="utf-8"),
+    "a page of the site edited": plant,
+    "a page of the site deleted": lambda out: (out / "site/en/buying/index.html").unlink(),
+    "a file added to the docs": lambda out: (out / "docs/en/docs/extra.md").write_text("# Extra\n"),
+    "the bundle rewritten with the same bytes": lambda out: (out / "bundle/mini-terms.json")
+    .write_bytes((out / "bundle/mini-terms.json").read_bytes()),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_any_change_to_an_input_or_an_output_builds_again(mini: Path, change: str) -> None:
+    CASES.mkdir()
+    (CASES / "purchase.yaml").write_text(PURCHASE_CASE, encoding="utf-8")
+    out = Path("out")
+    build(mini, out, conformance=CASES)
+    assert build(mini, out, conformance=CASES).unchanged  # control: the test can fail
+    CHANGES[change](out)
+    rebuilt = build(mini, out, conformance=CASES)
+    assert rebuilt.bundle is not None and not rebuilt.unchanged
+    build(mini, Path("fresh"), conformance=CASES, use_cache=False)
+    assert outputs(out) == outputs(Path("fresh"))
+
+
+def test_the_site_option_and_another_compiler_build_again(mini: Path) -> None:
+    out = Path("out")
+    build_into(mini, out)
+    assert not build(mini, out, with_site=False, conformance=CONFORMANCE).unchanged
+    build_into(mini, out)
+    assert build_into(mini, out).unchanged  # control
+    record = out / CACHE_FOLDER / "last-build.marshal"
+    stamp, kept = marshal.loads(record.read_bytes())
+    assert stamp == fingerprint()
+    record.write_bytes(marshal.dumps(("0" * 64, kept)))  # as another compiler would find it
+    assert not build_into(mini, out).unchanged
+
+
+def test_a_previous_edition_named_by_a_revision_is_followed(mini: Path) -> None:
+    from tests.test_diff import git
+
+    git(Path("."), "init", "-q")
+    git(Path("."), "add", "terms")
+    git(Path("."), "commit", "-q", "-m", "first edition")
+    git(Path("."), "tag", "previous")
+    edit(mini / "corpus.yaml", "edition: ", "previous_edition: previous\nedition: ")
+    git(Path("."), "commit", "-q", "-am", "second edition")
+    out = Path("out")
+    build_into(mini, out)
+    assert build_into(mini, out).unchanged  # control
+    # The tag moves to another commit (the corpus and HEAD stay as they are): the list of
+    # changes may differ, so the site is built again.
+    main = git(Path("."), "rev-parse", "--abbrev-ref", "HEAD")
+    changes = out / "site/en/changes/index.html"
+    before = changes.read_text("utf-8")
+    git(Path("."), "checkout", "-q", "-b", "other", "HEAD~1")
+    edit(SECTION, "This section is about buying", "This section covers buying")
+    git(Path("."), "commit", "-q", "-am", "another first edition")
+    git(Path("."), "tag", "-f", "previous")
+    git(Path("."), "checkout", "-q", main)
+    assert not build_into(mini, out).unchanged
+    assert "buying.intro" in changes.read_text("utf-8") and "buying.intro" not in before
+
+
+def test_a_previous_edition_named_by_a_path_is_never_kept(mini: Path) -> None:
+    shutil.copytree(mini, "old")
+    edit(mini / "corpus.yaml", "edition: ", "previous_edition: old\nedition: ")
+    out = Path("out")
+    build_into(mini, out)
+    changes = out / "site/en/changes/index.html"
+    assert "buying.intro" not in changes.read_text("utf-8")
+    # A change to the old edition, whose files are not among the build's inputs:
+    edit(Path("old/sections/10-buying.yaml"), "This section is about", "This section covers")
+    assert not build_into(mini, out).unchanged
+    assert "buying.intro" in changes.read_text("utf-8")
