@@ -310,7 +310,8 @@ def revision() -> str:
 
 def print_table(rows: list[tuple[int, int, dict[str, Any]]], show_mkdocs: bool) -> None:
     stages = [s for s in rows[0][2]["timings"] if s != "mkdocs"]
-    head = f"{'clauses x langs':>16}" + "".join(f"{s:>14}" for s in stages) + f"{'compile':>10}"
+    width = {s: max(len(s) + 2, 10) for s in stages}
+    head = f"{'clauses x langs':>16}" + "".join(f"{s:>{width[s]}}" for s in stages) + f"{'compile':>10}"
     head += f"{'mkdocs':>10}{'compile/mkdocs':>16}" if show_mkdocs else ""
     head += f"{'ms/clause':>11}{'RSS MB':>9}"
     print("Wall time in seconds per stage (one fresh process per size):")
@@ -318,7 +319,7 @@ def print_table(rows: list[tuple[int, int, dict[str, Any]]], show_mkdocs: bool) 
     for clauses, languages, result in rows:
         t = result["timings"]
         compile_s = sum(t[s] for s in stages)
-        line = f"{f'{clauses} x {languages}':>16}" + "".join(f"{t[s]:>14.2f}" for s in stages)
+        line = f"{f'{clauses} x {languages}':>16}" + "".join(f"{t[s]:>{width[s]}.2f}" for s in stages)
         line += f"{compile_s:>10.2f}"
         if show_mkdocs:
             mk = t.get("mkdocs")
