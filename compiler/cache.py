@@ -136,8 +136,8 @@ def output_listing(out: Path) -> dict[str, tuple[int, int, int]]:
             for name in names:
                 path = os.path.join(parent, name)
                 stat = os.stat(path)
-                name = os.path.relpath(path, out).replace(os.sep, "/")
-                listing[name] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+                key = os.path.relpath(path, out).replace(os.sep, "/")
+                listing[key] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
     return listing
 
 
@@ -168,8 +168,8 @@ class LastBuild:
             return None
         if record["edition"] is not None:
             spec, commit = record["edition"]
-            if self._edition_commit(spec) != commit:
-                return None
+            if commit is None or self._edition_commit(spec) != commit:
+                return None  # an edition named by path is not among the inputs: never kept
         if record["outputs"] != self._listing(out):
             return None
         return out / record["bundle"], tuple(Diagnostic.from_record(d) for d in record["diagnostics"])
@@ -191,15 +191,10 @@ class LastBuild:
 
     def save(self, inputs: str, out: Path, bundle: Path, diagnostics: Iterable[Diagnostic],
              previous_edition: str | None) -> None:
-        """Record a successful build, unless its previous edition is named by a path: those
-        files are not among the inputs, so such a build is never kept."""
-        edition = None
-        if previous_edition:
-            commit = self._edition_commit(previous_edition)
-            if commit is None:
-                self.path.unlink(missing_ok=True)
-                return
-            edition = (previous_edition, commit)
+        """Record a successful build, with the commit its previous edition resolved to (None
+        for one named by a path)."""
+        edition = (previous_edition, self._edition_commit(previous_edition)) \
+            if previous_edition else None
         record = {"inputs": inputs, "edition": edition, "outputs": output_listing(out),
                   "bundle": str(bundle.relative_to(out)),
                   "diagnostics": [d.to_record() for d in diagnostics]}

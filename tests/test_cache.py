@@ -302,6 +302,9 @@ def test_a_previous_edition_named_by_a_path_is_never_kept(mini: Path) -> None:
     edit(mini / "corpus.yaml", "edition: ", "previous_edition: old\nedition: ")
     out = Path("out")
     build_into(mini, out)
+    again = build_into(mini, out)
+    assert not again.unchanged
+    assert again.reused.endswith("sites en uk")  # the record still serves to reuse the sites
     changes = out / "site/en/changes/index.html"
     assert "buying.intro" not in changes.read_text("utf-8")
     # A change to the old edition, whose files are not among the build's inputs:
