@@ -219,9 +219,12 @@ class BuildCache:
         self.rendered = Memo(folder, "rendered")
         """A text's Markdown -> its HTML and plain text."""
         self.reusable_sites: set[str] = set()
-        """Languages whose site under out/ is as the last build wrote it (see LastBuild)."""
+        """Languages whose MkDocs sources and site under out/ are as the last build wrote them
+        (see LastBuild)."""
         self.sites_reused: list[str] = []
         """Languages whose site was reused because their MkDocs sources did not change."""
+        self.pages_reused: list[tuple[int, int]] = []
+        """(pages reused, pages) of each language whose site MkDocs built again."""
 
     def memos(self) -> tuple[Memo, ...]:
         return self.documents, self.valid, self.rendered
@@ -231,6 +234,10 @@ class BuildCache:
             memo.save()
 
     def summary(self) -> str:
-        """What was reused, e.g. "documents 3/4, valid 3/4, rendered 40/42, sites en"."""
+        """What was reused, e.g. "documents 3/4, valid 3/4, rendered 40/42, pages 45/46, sites
+        en": pages counts the pages of the sites MkDocs built again, sites names the languages
+        whose site was reused whole."""
         parts = [f"{m.path.stem} {m.hits}/{m.hits + m.misses}" for m in self.memos() if m.path]
+        if self.pages_reused:
+            parts.append("pages {}/{}".format(*map(sum, zip(*self.pages_reused, strict=True))))
         return ", ".join([*parts, f"sites {' '.join(self.sites_reused) or '-'}"])

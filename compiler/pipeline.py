@@ -145,7 +145,8 @@ def build(root: Path, out: Path, with_site: bool = True, on_stage: StageHook | N
         return BuildResult(result.diagnostics, None)
     if last_build:
         cache.reusable_sites = {language for language in result.corpus.languages
-                                if last_build.untouched(out, f"site/{language}")}
+                                if last_build.untouched(out, f"docs/{language}")
+                                and last_build.untouched(out, f"site/{language}")}
     try:
         bundle, warnings = write_outputs(result.corpus, root, out, revision,
                                          conformance_cases(folder) if folder.is_dir() else [],
@@ -252,10 +253,12 @@ def write_outputs(corpus: model_stage.Corpus, root: Path, out: Path, revision: s
                                                            staging / "docs", changes))
             previous = out if cache is not None and cache.folder is not None else None
             reusable = cache.reusable_sites if cache is not None else set()
-            seconds = timed("mkdocs", lambda: site.build_sites(staging / "docs", staging / "site",
-                                                               corpus.languages, previous, reusable))
+            builds = timed("mkdocs", lambda: site.build_sites(staging / "docs", staging / "site",
+                                                              corpus.languages, previous, reusable))
             if cache is not None:
-                cache.sites_reused = [lang for lang, took in seconds.items() if took is None]
+                cache.sites_reused = [lang for lang, b in builds.items() if b.pages_reused == b.pages]
+                cache.pages_reused = [(b.pages_reused, b.pages) for lang, b in builds.items()
+                                      if lang not in cache.sites_reused]
         for part in ("bundle", "docs", "site"):
             if (staging / part).exists():
                 swap_in(staging / part, out / part)

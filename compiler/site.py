@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Container, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -421,48 +422,74 @@ def _write_language_job(language: str) -> None:
 
 # Running MkDocs --------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class SiteBuild:
+    """How one language's site was built."""
+
+    seconds: float
+    pages: int
+    """Pages in the language's site."""
+    pages_reused: int
+    """Pages whose HTML came from the last build: all of them when the site was reused whole."""
+
+
 def build_sites(docs: Path, site: Path, languages: tuple[str, ...],
                 previous: Path | None = None,
-                reusable: Container[str] = ()) -> dict[str, float | None]:
-    """Run one MkDocs build per language, in parallel processes; seconds per language.
+                reusable: Container[str] = ()) -> dict[str, SiteBuild]:
+    """Run one MkDocs build per language, in parallel processes.
 
-    `previous` is the output folder of an earlier build (holding docs/ and site/): a language
-    in `reusable` (its site there is as that build wrote it) whose MkDocs sources are byte for
-    byte those it had there reuses its built site (None in the result) instead of running
-    MkDocs again. The sources carry the compiler's fingerprint (BUILT_BY), so a new compiler,
-    template or MkDocs version always builds afresh."""
+    `previous` is the output folder of an earlier build (holding docs/ and site/). A language
+    in `reusable` (its sources and site there are as that build wrote them) reuses what it can:
+    its whole site when its MkDocs sources are byte for byte the same, or its unchanged pages
+    when only the Markdown of some pages changed (see compiler.mkdocs_reuse). The sources carry
+    the compiler's fingerprint (BUILT_BY), so a new compiler, template or MkDocs version always
+    builds afresh."""
     site.mkdir(parents=True)
     shutil.copy(docs / "index.html", site / "index.html")
     shutil.copytree(docs / "files", site / "files", copy_function=link_or_copy)
 
-    def build(language: str) -> float | None:
-        if previous is not None and language in reusable \
-                and same_tree(docs / language, previous / "docs" / language):
-            shutil.copytree(previous / "site" / language, site / language,
-                            copy_function=link_or_copy)
-            return None
+    def build(language: str) -> SiteBuild:
         started = time.perf_counter()
-        command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
-                   "--config-file", str(docs / language / "mkdocs.yml"),
-                   "--site-dir", str((site / language).resolve())]
-        done = subprocess.run(command, capture_output=True, text=True,
-                              env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+        sources = docs / language
+        pages = sum(1 for _ in (sources / "docs").rglob("*.md"))
+        last = previous / "site" / language if previous is not None else None
+        changed = changed_pages(sources, previous / "docs" / language) \
+            if previous is not None and language in reusable else None
+        if last is not None and changed == []:
+            shutil.copytree(last, site / language, copy_function=link_or_copy)
+            return SiteBuild(time.perf_counter() - started, pages, pages)
+        if last is not None and changed is not None:
+            command = ["-m", "compiler.mkdocs_reuse", str(last), *changed]
+        else:
+            command = ["-m", "mkdocs", "build", "--strict", "--quiet"]
+        done = subprocess.run(
+            [sys.executable, *command, "--config-file", str(sources / "mkdocs.yml"),
+             "--site-dir", str((site / language).resolve())],
+            capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
         if done.returncode != 0:
             tail = (done.stderr or done.stdout).strip().splitlines()[-12:]
             raise CompileError([Diagnostic(
                 "E700", f"MkDocs failed to build the '{language}' site", excerpt=tuple(tail))])
-        return time.perf_counter() - started
+        reused = pages - len(changed) if changed is not None else 0
+        return SiteBuild(time.perf_counter() - started, pages, reused)
 
     with ThreadPoolExecutor(max_workers=max(1, min(len(languages), os.cpu_count() or 1))) as pool:
-        seconds = list(pool.map(build, languages))
-    return dict(zip(languages, seconds, strict=True))
+        builds = list(pool.map(build, languages))
+    return dict(zip(languages, builds, strict=True))
 
 
-def same_tree(first: Path, second: Path) -> bool:
-    """Whether two folders hold the same files with the same bytes."""
-    if not second.is_dir():
-        return False
-    names = sorted(str(p.relative_to(first)) for p in first.rglob("*") if p.is_file())
-    if names != sorted(str(p.relative_to(second)) for p in second.rglob("*") if p.is_file()):
-        return False
-    return all((first / name).read_bytes() == (second / name).read_bytes() for name in names)
+def changed_pages(sources: Path, last: Path) -> list[str] | None:
+    """The pages (paths under docs/) whose Markdown differs between one language's MkDocs
+    sources and the last build's, when nothing else differs: the same files, with the same
+    bytes in each file that is not a page (mkdocs.yml with the navigation and page titles, the
+    compiler's stamp, the theme overrides, the assets). None when something else differs."""
+    if not last.is_dir():
+        return None
+    names = sorted(p.relative_to(sources).as_posix() for p in sources.rglob("*") if p.is_file())
+    if names != sorted(p.relative_to(last).as_posix() for p in last.rglob("*") if p.is_file()):
+        return None
+    changed = [name for name in names
+               if (sources / name).read_bytes() != (last / name).read_bytes()]
+    if not all(name.startswith("docs/") and name.endswith(".md") for name in changed):
+        return None
+    return [name.removeprefix("docs/") for name in changed]

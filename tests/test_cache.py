@@ -60,17 +60,21 @@ def test_a_rebuild_after_edits_gives_the_same_files_as_a_build_from_scratch(mini
     build_into(mini, fresh, use_cache=False)
     assert outputs(cached) == outputs(fresh)
     assert "This section covers buying" in (cached / "site/en/buying/index.html").read_text("utf-8")
-    assert "sites -" in rebuilt.reused  # both languages changed, so both were built again
+    # Both languages changed, and each reused its unchanged pages: all but en's section and
+    # glossary, and uk's section, decision and status pages (its section became stale).
+    assert rebuilt.reused.endswith("pages 9/14, sites -"), rebuilt.reused
 
 
 def test_only_the_languages_whose_pages_changed_are_built_again(mini: Path) -> None:
     out = Path("out")
     first = build_into(mini, out)
-    assert first.reused.endswith("sites -")
+    assert first.reused.endswith("pages 0/14, sites -")
     edit(SECTION, "Цей розділ про придбання", "Цей розділ стосується придбання")
     second = build_into(mini, out)
-    # The files the cache gave back, then the uk site built again and the en site reused.
-    assert second.reused == "documents 3/4, valid 3/4, rendered 5/6, sites en", second.reused
+    # The files the cache gave back, then the uk site built again from 6 of its 7 pages (the
+    # one that changed rendered anew) and the en site reused whole.
+    assert second.reused == "documents 3/4, valid 3/4, rendered 5/6, pages 6/7, sites en", \
+        second.reused
     build_into(mini, Path("fresh"), use_cache=False)
     assert outputs(out) == outputs(Path("fresh"))
 
@@ -80,7 +84,8 @@ def test_a_site_built_by_another_compiler_is_not_reused(mini: Path) -> None:
     build_into(mini, out)
     edit(SECTION, "Цей розділ про придбання", "Цей розділ стосується придбання")  # uk only
     (out / "docs" / "en" / BUILT_BY).write_text("another compiler\n", encoding="utf-8")
-    assert build_into(mini, out).reused.endswith("sites -")
+    # Nothing of en is reused (uk reuses its 6 unchanged pages).
+    assert build_into(mini, out).reused.endswith("pages 6/14, sites -")
     # Control: with the stamp intact, the unchanged en site is reused.
     edit(SECTION, "стосується", "є")
     assert build_into(mini, out).reused.endswith("sites en")
@@ -92,7 +97,7 @@ def test_a_site_edited_since_the_last_build_is_built_again(mini: Path) -> None:
     edit(SECTION, "Цей розділ про придбання", "Цей розділ стосується придбання")  # uk only
     page = out / "site/en/buying/index.html"
     page.write_text(page.read_text("utf-8") + "<!-- planted -->", encoding="utf-8")
-    assert build_into(mini, out).reused.endswith("sites -")
+    assert build_into(mini, out).reused.endswith("pages 6/14, sites -")  # 0 of en's pages
     assert "planted" not in page.read_text("utf-8")
     build_into(mini, Path("fresh"), use_cache=False)
     assert outputs(out) == outputs(Path("fresh"))
@@ -130,7 +135,8 @@ def test_a_damaged_cache_is_ignored(mini: Path) -> None:
         memo.write_bytes(b"\x00 not a cache" + memo.read_bytes()[:40])
     shutil.rmtree(out / "site")
     result = build_into(mini, out)
-    assert result.reused == "documents 0/4, valid 0/4, rendered 0/6, sites -", result.reused
+    assert result.reused == "documents 0/4, valid 0/4, rendered 0/6, pages 0/14, sites -", \
+        result.reused
     assert outputs(out) == expected
 
 
@@ -182,7 +188,7 @@ def test_build_reports_what_it_reused_and_no_cache_reuses_nothing(mini: Path, ru
     forget_last_build(Path("out"))
     code, _, err = run_terms(*args)
     assert code == 0 and "reused from out/.cache: documents 4/4, valid 4/4, rendered 6/6, " \
-        "sites -" in err, err  # without the record, a site cannot be known to be untouched
+        "pages 0/14, sites -" in err, err  # without the record, a site cannot be known to be untouched
     page = Path("out/site/en/buying/index.html")
     page.write_text(page.read_text("utf-8") + "<!-- planted -->", encoding="utf-8")
     code, _, err = run_terms(*args, "--no-cache")
@@ -311,3 +317,28 @@ def test_a_previous_edition_named_by_a_path_is_never_kept(mini: Path) -> None:
     edit(Path("old/sections/10-buying.yaml"), "This section is about", "This section covers")
     assert not build_into(mini, out).unchanged
     assert "buying.intro" in changes.read_text("utf-8")
+
+
+def test_a_changed_navigation_builds_every_page_of_that_language_again(mini: Path) -> None:
+    out = Path("out")
+    build_into(mini, out)
+    edit(SECTION, "en: Buying", "en: Ordering")  # a section title: the navigation of en
+    rebuilt = build_into(mini, out)
+    assert rebuilt.reused.endswith("pages 0/7, sites uk"), rebuilt.reused
+    assert "Ordering" in (out / "site/en/glossary/index.html").read_text("utf-8")
+    build_into(mini, Path("fresh"), use_cache=False)
+    assert outputs(out) == outputs(Path("fresh"))
+
+
+def test_sources_edited_since_the_last_build_are_not_trusted(mini: Path) -> None:
+    """Pages are compared with the last build's MkDocs sources; had somebody made those
+    sources what the next build writes, the old site would pass for an up-to-date one."""
+    out, fresh = Path("out"), Path("fresh")
+    build_into(mini, out)
+    edit(SECTION, "Цей розділ про придбання", "Цей розділ стосується придбання")
+    build_into(mini, fresh, use_cache=False)
+    page = "docs/uk/docs/buying.md"
+    shutil.copy(fresh / page, out / page)
+    rebuilt = build_into(mini, out)
+    assert rebuilt.reused.endswith("pages 0/7, sites en"), rebuilt.reused
+    assert outputs(out) == outputs(fresh)

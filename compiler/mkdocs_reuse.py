@@ -1,0 +1,127 @@
+"""One language's MkDocs build that reuses the unchanged pages of the language's last site.
+
+`terms build` runs this in a process of its own for a language whose MkDocs sources differ from
+the last build's only in the Markdown of some pages: mkdocs.yml (which holds the navigation and
+every page's title), the theme overrides, the assets and the list of pages are byte for byte the
+same. A page's HTML depends on nothing else, so an unchanged page's HTML is the one the last
+build wrote. MkDocs' own dirty mode skips those pages; this module decides which pages count as
+modified (by their bytes, not by file times) and puts the search index back together in the
+order a full build writes it. The site is then byte for byte the one a full build writes, which
+tests/test_cache.py checks.
+
+    python -m compiler.mkdocs_reuse LAST_SITE [PAGE ...] --config-file MKDOCS_YML --site-dir DIR
+
+PAGE is a changed page's path under docs/, e.g. part-003.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import sys
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import Abort
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import Files
+
+SEARCH_INDEX = Path("search", "search_index.json")
+
+
+class _NoOptions(Config):  # type: ignore[no-untyped-call]
+    """ReusePages has no options in mkdocs.yml: `terms build` adds it to the configuration."""
+
+
+class ReusePages(BasePlugin[_NoOptions]):  # type: ignore[no-untyped-call]
+    """Marks the changed pages as the only modified files, and merges the search index."""
+
+    def __init__(self, changed: set[str], last_site: Path) -> None:
+        super().__init__()
+        self.changed = changed
+        self.last_site = last_site
+        self.page_urls: list[str] = []
+        self.rebuilt_urls: set[str] = set()
+
+    @event_priority(-100)  # after any plugin that adds files
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        for file in files:
+            modified = file.src_uri in self.changed or not os.path.isfile(file.abs_dest_path)
+            file.is_modified = partial(bool, modified)  # type: ignore[method-assign]
+        return files
+
+    def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> None:
+        # The pages in the order MkDocs builds them, which is the order of the search index.
+        pages = [file.page for file in files.documentation_pages() if file.page is not None]
+        self.page_urls = [page.url for page in pages]
+        self.rebuilt_urls = {page.url for page in pages if page.file.src_uri in self.changed}
+
+    @event_priority(-100)  # after Material's search plugin wrote the index of the rebuilt pages
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        path = Path(config.site_dir) / SEARCH_INDEX
+        rebuilt = json.loads(path.read_text(encoding="utf-8"))
+        last = json.loads((self.last_site / SEARCH_INDEX).read_text(encoding="utf-8"))
+        entries = {"rebuilt": _by_page(rebuilt["docs"]), "last": _by_page(last["docs"])}
+        docs = [entry for url in self.page_urls
+                for entry in entries["rebuilt" if url in self.rebuilt_urls else "last"].get(url, [])]
+        # As Material writes it (material/plugins/search/plugin.py, generate_search_index).
+        path.write_text(json.dumps({"config": rebuilt["config"], "docs": docs},
+                                   separators=(",", ":"), default=str), encoding="utf-8")
+
+
+def _by_page(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Search entries by the URL of their page: "part-001/#clause-a" belongs to "part-001/"."""
+    pages: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        pages.setdefault(entry["location"].partition("#")[0], []).append(entry)
+    return pages
+
+
+class _NotTheDirtyWarning(logging.Filter):
+    """MkDocs warns that a dirty build may leave navigation stale, which strict mode counts as a
+    failure. Here the navigation is unchanged (mkdocs.yml is the same), so the warning does not
+    apply."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("A 'dirty' build")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m compiler.mkdocs_reuse",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("last_site", type=Path, help="the language's site from the last build")
+    parser.add_argument("pages", nargs="*", help="the changed pages, as paths under docs/")
+    parser.add_argument("--config-file", required=True, help="the language's mkdocs.yml")
+    parser.add_argument("--site-dir", type=Path, required=True, help="where to write the site "
+                        "(it must not exist)")
+    args = parser.parse_args(argv)
+    logging.getLogger("mkdocs.commands.build").addFilter(_NotTheDirtyWarning())
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    logging.getLogger("mkdocs").addHandler(handler)
+    # MkDocs reads a relative site_dir from mkdocs.yml's folder; ours is from the caller's.
+    site_dir = args.site_dir.resolve()
+    shutil.copytree(args.last_site, site_dir)
+    config = load_config(config_file=args.config_file, site_dir=str(site_dir), strict=True)
+    config.plugins["terms/reuse-pages"] = ReusePages(set(args.pages), args.last_site)
+    config.plugins.on_startup(command="build", dirty=True)
+    try:
+        build(config, dirty=True)
+    except Abort as error:
+        print(error, file=sys.stderr)
+        return 1
+    finally:
+        config.plugins.on_shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
