@@ -1,17 +1,16 @@
-"""One language's MkDocs build that reuses the unchanged pages of the language's last site.
+"""MkDocs builds of languages that reuse the unchanged pages of each language's last site.
 
-`terms build` runs this in a process of its own for a language whose MkDocs sources differ from
-the last build's only in the Markdown of some pages: mkdocs.yml (which holds the navigation and
+`terms build` runs this, in processes of its own, for the languages whose MkDocs sources differ
+from the last build's only in the Markdown of some pages: mkdocs.yml (which holds the navigation and
 every page's title), the theme overrides, the assets and the list of pages are byte for byte the
 same. A page's HTML depends on nothing else, so an unchanged page's HTML is the one the last
 build wrote. MkDocs' own dirty mode skips those pages; this module decides which pages count as
 modified (by their bytes, not by file times) and puts the search index back together in the
 order a full build writes it. The site is then byte for byte the one a full build writes, which
-tests/test_cache.py checks.
+tests/test_cache.py and tests/test_mkdocs_reuse.py check.
 
-    python -m compiler.mkdocs_reuse LAST_SITE [PAGE ...] --config-file MKDOCS_YML --site-dir DIR
-
-PAGE is a changed page's path under docs/, e.g. part-003.md.
+    echo '[{"config_file": ..., "site_dir": ..., "last_site": ..., "pages": [...]}]' \\
+        | python -m compiler.mkdocs_reuse
 """
 
 from __future__ import annotations
@@ -94,32 +93,44 @@ class _NotTheDirtyWarning(logging.Filter):
         return not record.getMessage().startswith("A 'dirty' build")
 
 
+def build_language(config_file: Path, site_dir: Path, last_site: Path, pages: set[str]) -> None:
+    """Build one language's site into site_dir (which must not exist) from a copy of its last
+    site, rendering only `pages` (paths under docs/). Raises Abort when MkDocs fails."""
+    site_dir = site_dir.resolve()  # MkDocs reads a relative one from mkdocs.yml's folder
+    shutil.copytree(last_site, site_dir)
+    config = load_config(config_file=str(config_file), site_dir=str(site_dir), strict=True)
+    config.plugins["terms/reuse-pages"] = ReusePages(pages, last_site)
+    config.plugins.on_startup(command="build", dirty=True)
+    try:
+        build(config, dirty=True)
+    finally:
+        config.plugins.on_shutdown()
+
+
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m compiler.mkdocs_reuse",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("last_site", type=Path, help="the language's site from the last build")
-    parser.add_argument("pages", nargs="*", help="the changed pages, as paths under docs/")
-    parser.add_argument("--config-file", required=True, help="the language's mkdocs.yml")
-    parser.add_argument("--site-dir", type=Path, required=True, help="where to write the site "
-                        "(it must not exist)")
-    args = parser.parse_args(argv)
+    """Build each site that standard input lists, in turn (one process for several languages
+    saves each one the start-up of Python, MkDocs and Material)."""
+    argparse.ArgumentParser(
+        prog="python -m compiler.mkdocs_reuse", description=__doc__.split("\n\n")[0],
+        epilog="Standard input is a JSON list of sites to build, each an object with "
+        "config_file (the language's mkdocs.yml), site_dir (where to write the site; it must "
+        "not exist), last_site (the language's site from the last build) and pages (the "
+        "changed pages, as paths under docs/). When MkDocs fails, the failed site's "
+        "config_file is printed on standard output, MkDocs' messages on standard error, and "
+        "the exit status is 1.").parse_args(argv)
+    jobs = json.load(sys.stdin)
     logging.getLogger("mkdocs.commands.build").addFilter(_NotTheDirtyWarning())
     handler = logging.StreamHandler()
     handler.setLevel(logging.WARNING)
     logging.getLogger("mkdocs").addHandler(handler)
-    # MkDocs reads a relative site_dir from mkdocs.yml's folder; ours is from the caller's.
-    site_dir = args.site_dir.resolve()
-    shutil.copytree(args.last_site, site_dir)
-    config = load_config(config_file=args.config_file, site_dir=str(site_dir), strict=True)
-    config.plugins["terms/reuse-pages"] = ReusePages(set(args.pages), args.last_site)
-    config.plugins.on_startup(command="build", dirty=True)
-    try:
-        build(config, dirty=True)
-    except Abort as error:
-        print(error, file=sys.stderr)
-        return 1
-    finally:
-        config.plugins.on_shutdown()
+    for job in jobs:
+        try:
+            build_language(Path(job["config_file"]), Path(job["site_dir"]),
+                           Path(job["last_site"]), set(job["pages"]))
+        except Abort as error:
+            print(job["config_file"])
+            print(error, file=sys.stderr)
+            return 1
     return 0
 
 

@@ -7,12 +7,12 @@ Clause prose is the HTML the bundle carries, so the site shows exactly the words
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Container, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -424,9 +424,8 @@ def _write_language_job(language: str) -> None:
 
 @dataclass(frozen=True)
 class SiteBuild:
-    """How one language's site was built."""
+    """How much of one language's site came from the last build."""
 
-    seconds: float
     pages: int
     """Pages in the language's site."""
     pages_reused: int
@@ -436,7 +435,7 @@ class SiteBuild:
 def build_sites(docs: Path, site: Path, languages: tuple[str, ...],
                 previous: Path | None = None,
                 reusable: Container[str] = ()) -> dict[str, SiteBuild]:
-    """Run one MkDocs build per language, in parallel processes.
+    """Build each language's site with MkDocs, in parallel processes.
 
     `previous` is the output folder of an earlier build (holding docs/ and site/). A language
     in `reusable` (its sources and site there are as that build wrote them) reuses what it can:
@@ -447,35 +446,52 @@ def build_sites(docs: Path, site: Path, languages: tuple[str, ...],
     site.mkdir(parents=True)
     shutil.copy(docs / "index.html", site / "index.html")
     shutil.copytree(docs / "files", site / "files", copy_function=link_or_copy)
+    changed = {language: changed_pages(docs / language, previous / "docs" / language)
+               if previous is not None and language in reusable else None
+               for language in languages}
+    for language in [language for language in languages if changed[language] == []]:
+        assert previous is not None
+        shutil.copytree(previous / "site" / language, site / language, copy_function=link_or_copy)
 
-    def build(language: str) -> SiteBuild:
-        started = time.perf_counter()
-        sources = docs / language
-        pages = sum(1 for _ in (sources / "docs").rglob("*.md"))
-        last = previous / "site" / language if previous is not None else None
-        changed = changed_pages(sources, previous / "docs" / language) \
-            if previous is not None and language in reusable else None
-        if last is not None and changed == []:
-            shutil.copytree(last, site / language, copy_function=link_or_copy)
-            return SiteBuild(time.perf_counter() - started, pages, pages)
-        if last is not None and changed is not None:
-            command = ["-m", "compiler.mkdocs_reuse", str(last), *changed]
-        else:
-            command = ["-m", "mkdocs", "build", "--strict", "--quiet"]
-        done = subprocess.run(
-            [sys.executable, *command, "--config-file", str(sources / "mkdocs.yml"),
-             "--site-dir", str((site / language).resolve())],
-            capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
-        if done.returncode != 0:
-            tail = (done.stderr or done.stdout).strip().splitlines()[-12:]
-            raise CompileError([Diagnostic(
-                "E700", f"MkDocs failed to build the '{language}' site", excerpt=tuple(tail))])
-        reused = pages - len(changed) if changed is not None else 0
-        return SiteBuild(time.perf_counter() - started, pages, reused)
+    def mkdocs(language: str) -> None:
+        run_mkdocs([language], ["-m", "mkdocs", "build", "--strict", "--quiet",
+                                "--config-file", str(docs / language / "mkdocs.yml"),
+                                "--site-dir", str((site / language).resolve())])
 
-    with ThreadPoolExecutor(max_workers=max(1, min(len(languages), os.cpu_count() or 1))) as pool:
-        builds = list(pool.map(build, languages))
-    return dict(zip(languages, builds, strict=True))
+    def reuse_pages(batch: list[str]) -> None:
+        assert previous is not None
+        run_mkdocs(batch, ["-m", "compiler.mkdocs_reuse"], json.dumps([
+            {"config_file": str(docs / language / "mkdocs.yml"), "site_dir": str(site / language),
+             "last_site": str(previous / "site" / language), "pages": changed[language]}
+            for language in batch]))
+
+    cores = os.cpu_count() or 1
+    partly = [language for language in languages if changed[language]]
+    # Languages whose pages are reused share a few processes, each saving the start-up.
+    batches = [partly[start::cores] for start in range(min(cores, len(partly)))]
+    with ThreadPoolExecutor(max_workers=cores) as pool:
+        tasks = [pool.submit(mkdocs, lang) for lang in languages if changed[lang] is None]
+        tasks += [pool.submit(reuse_pages, batch) for batch in batches]
+        for task in tasks:
+            task.result()
+    pages = {language: sum(1 for _ in (docs / language / "docs").rglob("*.md"))
+             for language in languages}
+    return {language: SiteBuild(pages[language], 0 if changed[language] is None
+                                else pages[language] - len(changed[language] or []))
+            for language in languages}
+
+
+def run_mkdocs(languages: list[str], arguments: list[str], stdin: str | None = None) -> None:
+    """Run MkDocs (or compiler.mkdocs_reuse) for these languages; a failure is a CompileError
+    naming the language (compiler.mkdocs_reuse prints the mkdocs.yml of the one that failed)."""
+    done = subprocess.run([sys.executable, *arguments], input=stdin, capture_output=True,
+                          text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    if done.returncode != 0:
+        failed = [Path(done.stdout.strip()).parent.name] if done.stdout.strip() else languages
+        tail = (done.stderr or done.stdout).strip().splitlines()[-12:]
+        raise CompileError([Diagnostic(
+            "E700", f"MkDocs failed to build the {', '.join(map(repr, failed))} "
+            f"site{'s' if len(failed) > 1 else ''}", excerpt=tuple(tail))])
 
 
 def changed_pages(sources: Path, last: Path) -> list[str] | None:
