@@ -218,6 +218,8 @@ class BuildCache:
         """A file's kind and bytes -> True when it is valid against its schema."""
         self.rendered = Memo(folder, "rendered")
         """A text's Markdown -> its HTML and plain text."""
+        self.drift_checked = Memo(folder, "drift-checked")
+        """A clause's texts and parameters -> True when the drift checks find nothing in it."""
         self.reusable_sites: set[str] = set()
         """Languages whose MkDocs sources and site under out/ are as the last build wrote them
         (see LastBuild)."""
@@ -227,7 +229,7 @@ class BuildCache:
         """(pages reused, pages) of each language whose site MkDocs built again."""
 
     def memos(self) -> tuple[Memo, ...]:
-        return self.documents, self.valid, self.rendered
+        return self.documents, self.valid, self.drift_checked, self.rendered
 
     def save(self) -> None:
         for memo in self.memos():

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from functools import lru_cache
 
+from compiler.cache import Memo, content_key
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.freshness import source_hash
 from compiler.model import Clause, Corpus
@@ -24,21 +25,45 @@ LIST_ITEM = re.compile(r"(?m)^[ \t]*(?:\d+[.)]|[-*+])[ \t]+\S")
 MARKDOWN_LINK = re.compile(r"\[[^\]\n]*\]\([^)\s]+[^)]*\)")
 
 
-def drift_problems(corpus: Corpus) -> list[Diagnostic]:
+def drift_problems(corpus: Corpus, checked: Memo | None = None) -> list[Diagnostic]:
+    """The drift problems of every clause. `checked` holds the clauses (by content) in which
+    an earlier build found none; they are not checked again."""
     problems: list[Diagnostic] = []
     for clause in corpus.all_clauses():
-        source = clause.text.get(corpus.source_language)
-        for language, text in clause.text.items():
-            problems += hand_typed_numbers(clause, language)
-            if source is None or language == corpus.source_language:
-                continue
-            problems += parity(clause, language, corpus.source_language)
-            if text.translates is not None and text.translates != source_hash(source):
-                problems.append(Diagnostic(
-                    "W420", f"the {language} translation of '{clause.id}' is stale: its source "
-                    f"text changed since it was translated", clause.origin.span("text", language),
-                    hint=f"bring it up to date, then run: terms translated {language} {clause.id}",
-                    severity=Severity.WARNING))
+        key = _checked_key(corpus.source_language, clause) if checked is not None else ""
+        if checked is not None and checked.get(key):
+            continue
+        found = _clause_problems(clause, corpus.source_language)
+        if found:
+            problems += found
+        elif checked is not None:
+            checked.put(key, True)  # only a clean result is kept: problems are found again
+    return problems
+
+
+def _checked_key(source_language: str, clause: Clause) -> str:
+    """Everything the drift checks of a clause read: its texts and its parameters."""
+    return content_key(source_language, *(
+        part for language, text in sorted(clause.text.items())
+        for part in (language, text.title, text.body, str(text.translates))), *(
+        part for name, parameter in sorted(clause.parameters.items())
+        for part in (name, parameter.type, repr(parameter.value))))
+
+
+def _clause_problems(clause: Clause, source_language: str) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    source = clause.text.get(source_language)
+    for language, text in clause.text.items():
+        problems += hand_typed_numbers(clause, language)
+        if source is None or language == source_language:
+            continue
+        problems += parity(clause, language, source_language)
+        if text.translates is not None and text.translates != source_hash(source):
+            problems.append(Diagnostic(
+                "W420", f"the {language} translation of '{clause.id}' is stale: its source "
+                f"text changed since it was translated", clause.origin.span("text", language),
+                hint=f"bring it up to date, then run: terms translated {language} {clause.id}",
+                severity=Severity.WARNING))
     return problems
 
 

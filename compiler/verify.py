@@ -4,6 +4,7 @@ numbers, freshness) and the logic checks (conflicts, dead overrides, gaps in cov
 from __future__ import annotations
 
 from compiler.bundle import decision_json, example_facts
+from compiler.cache import Memo
 from compiler.conflicts import logic_problems
 from compiler.diagnostics import Diagnostic
 from compiler.drift import drift_problems
@@ -17,9 +18,10 @@ def compile_decisions(corpus: Corpus) -> dict[str, CompiledDecision]:
             for d in corpus.decisions.values()}
 
 
-def verify(corpus: Corpus) -> list[Diagnostic]:
-    """Problems found by the examples, drift and logic checks (after a clean link stage)."""
-    return run_examples(corpus) + drift_problems(corpus) + logic_problems(corpus)
+def verify(corpus: Corpus, drift_checked: Memo | None = None) -> list[Diagnostic]:
+    """Problems found by the examples, drift and logic checks (after a clean link stage).
+    `drift_checked`: clauses in which an earlier build found no drift (see drift_problems)."""
+    return run_examples(corpus) + drift_problems(corpus, drift_checked) + logic_problems(corpus)
 
 
 def run_examples(corpus: Corpus) -> list[Diagnostic]:

@@ -73,7 +73,8 @@ def test_only_the_languages_whose_pages_changed_are_built_again(mini: Path) -> N
     second = build_into(mini, out)
     # The files the cache gave back, then the uk site built again from 6 of its 7 pages (the
     # one that changed rendered anew) and the en site reused whole.
-    assert second.reused == "documents 3/4, valid 3/4, rendered 5/6, pages 6/7, sites en", \
+    assert second.reused == "documents 3/4, valid 3/4, drift-checked 2/3, rendered 5/6, " \
+        "pages 6/7, sites en", \
         second.reused
     build_into(mini, Path("fresh"), use_cache=False)
     assert outputs(out) == outputs(Path("fresh"))
@@ -135,7 +136,8 @@ def test_a_damaged_cache_is_ignored(mini: Path) -> None:
         memo.write_bytes(b"\x00 not a cache" + memo.read_bytes()[:40])
     shutil.rmtree(out / "site")
     result = build_into(mini, out)
-    assert result.reused == "documents 0/4, valid 0/4, rendered 0/6, pages 0/14, sites -", \
+    assert result.reused == "documents 0/4, valid 0/4, drift-checked 0/3, rendered 0/6, " \
+        "pages 0/14, sites -", \
         result.reused
     assert outputs(out) == expected
 
@@ -187,8 +189,8 @@ def test_build_reports_what_it_reused_and_no_cache_reuses_nothing(mini: Path, ru
         "the last build)" in err, err
     forget_last_build(Path("out"))
     code, _, err = run_terms(*args)
-    assert code == 0 and "reused from out/.cache: documents 4/4, valid 4/4, rendered 6/6, " \
-        "pages 0/14, sites -" in err, err  # without the record, a site cannot be known to be untouched
+    assert code == 0 and "reused from out/.cache: documents 4/4, valid 4/4, drift-checked 3/3, " \
+        "rendered 6/6, pages 0/14, sites -" in err, err  # without the record, a site cannot be known to be untouched
     page = Path("out/site/en/buying/index.html")
     page.write_text(page.read_text("utf-8") + "<!-- planted -->", encoding="utf-8")
     code, _, err = run_terms(*args, "--no-cache")
@@ -342,3 +344,18 @@ def test_sources_edited_since_the_last_build_are_not_trusted(mini: Path) -> None
     rebuilt = build_into(mini, out)
     assert rebuilt.reused.endswith("pages 0/7, sites en"), rebuilt.reused
     assert outputs(out) == outputs(fresh)
+
+
+def test_a_clause_found_free_of_drift_is_checked_again_when_a_parameter_changes(
+        mini: Path) -> None:
+    """The drift checks read a clause's parameters as well as its texts: a typed date that
+    becomes a parameter's value must be reported, though no text changed."""
+    out = Path("out")
+    edit(SECTION, "From {{ closed_from }}, Select", "From {{ closed_from }} to 2025-06-01, Select")
+    assert build_into(mini, out).reused.startswith("documents 0/4, valid 0/4, drift-checked 0/3")
+    edit(SECTION, "closed_from: 2025-01-01", "closed_from: 2025-06-01")
+    failed = build(mini, out, conformance=CONFORMANCE)
+    assert failed.bundle is None
+    assert [(d.code, d.span.line if d.span else 0, d.span.column if d.span else 0)
+            for d in failed.diagnostics if d.code == "E410"] == [("E410", 52, 37)], \
+        failed.diagnostics
