@@ -487,7 +487,8 @@ def run_mkdocs(languages: list[str], arguments: list[str], stdin: str | None = N
     done = subprocess.run([sys.executable, *arguments], input=stdin, capture_output=True,
                           text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     if done.returncode != 0:
-        failed = [Path(done.stdout.strip()).parent.name] if done.stdout.strip() else languages
+        named = Path(done.stdout.strip()).parent.name  # see compiler.mkdocs_reuse
+        failed = [named] if named in languages else languages
         tail = (done.stderr or done.stdout).strip().splitlines()[-12:]
         raise CompileError([Diagnostic(
             "E700", f"MkDocs failed to build the {', '.join(map(repr, failed))} "
