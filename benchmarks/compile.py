@@ -433,12 +433,13 @@ def main(argv: list[str] | None = None) -> int:
     largest = rows[-1]
     t = largest[2]["timings"]
     compile_s = sum(v for k, v in t.items() if k != "mkdocs")
-    at_scale = largest[0] >= 2000 and largest[1] >= 10
+    # The targets are stated for 2,000 x 10; 10 s is not a target for more languages.
+    at_scale = largest[0] >= 2000 and largest[1] == 10
     print(f"\nTargets at {largest[0]} x {largest[1]}"
           + ("" if at_scale else " (the targets are for 2000 x 10: not judged here)") + ":")
     verdict = ("met" if compile_s <= 10 else "MISSED") if at_scale else "n/a"
-    print(f"  compile (everything but MkDocs) {compile_s:.1f} s; target <= 10 s: {verdict} "
-          f"({compile_s / 10:.1f}x the target)")
+    print(f"  compile (everything but MkDocs) {compile_s:.1f} s; target <= 10 s: {verdict}"
+          + (f" ({compile_s / 10:.1f}x the target)" if at_scale else ""))
     if "mkdocs" in t:
         ratio = compile_s / t["mkdocs"]
         print(f"  compile / MkDocs = {compile_s:.1f} / {t['mkdocs']:.1f} s = {ratio:.0%}; "
