@@ -26,24 +26,32 @@ MARKDOWN_LINK = re.compile(r"\[[^\]\n]*\]\([^)\s]+[^)]*\)")
 
 
 def drift_problems(corpus: Corpus, checked: Memo | None = None) -> list[Diagnostic]:
-    """The drift problems of every clause. `checked` holds the clauses (by content) in which
-    an earlier build found none; they are not checked again."""
+    """The drift problems of every clause. `checked` holds what an earlier build found in each
+    clause (by content, and by the text of its file, which places the problems); those clauses
+    are not checked again."""
     problems: list[Diagnostic] = []
     for clause in corpus.all_clauses():
         key = _checked_key(corpus.source_language, clause) if checked is not None else ""
-        if checked is not None and checked.get(key):
+        known = checked.get(key) if checked is not None else None
+        if known is not None:
+            problems += (Diagnostic.from_record(record) for record in known)
             continue
         found = _clause_problems(clause, corpus.source_language)
-        if found:
-            problems += found
-        elif checked is not None:
-            checked.put(key, True)  # only a clean result is kept: problems are found again
+        problems += found
+        # Problems placed in a file that changed during the build sit at its first line: those
+        # are found again next time.
+        if checked is not None and (not found or clause.origin.document.text):
+            checked.put(key, [problem.to_record() for problem in found])
     return problems
 
 
 def _checked_key(source_language: str, clause: Clause) -> str:
-    """Everything the drift checks of a clause read: its texts and its parameters."""
-    return content_key(source_language, *(
+    """Everything the drift checks of a clause read: its texts and its parameters; and its file,
+    as named and as read, for the positions and excerpts of what they find. A stale translation
+    stays stale until a translator catches up, and placing its warning again would mean
+    reading its whole file again."""
+    document = clause.origin.document
+    return content_key(source_language, document.path, document.digest, *(
         part for language, text in sorted(clause.text.items())
         for part in (language, text.title, text.body, str(text.translates))), *(
         part for name, parameter in sorted(clause.parameters.items())

@@ -71,9 +71,10 @@ def test_only_the_languages_whose_pages_changed_are_built_again(mini: Path) -> N
     assert first.reused.endswith("pages 0/14, sites -")
     edit(SECTION, "Цей розділ про придбання", "Цей розділ стосується придбання")
     second = build_into(mini, out)
-    # The files the cache gave back, then the uk site built again from 6 of its 7 pages (the
-    # one that changed rendered anew) and the en site reused whole.
-    assert second.reused == "documents 3/4, valid 3/4, drift-checked 2/3, rendered 5/6, " \
+    # The files the cache gave back (the drift checks of the edited file's clauses ran again),
+    # then the uk site built again from 6 of its 7 pages (the one that changed rendered anew)
+    # and the en site reused whole.
+    assert second.reused == "documents 3/4, valid 3/4, drift-checked 0/3, rendered 5/6, " \
         "pages 6/7, sites en", \
         second.reused
     build_into(mini, Path("fresh"), use_cache=False)
@@ -359,3 +360,27 @@ def test_a_clause_found_free_of_drift_is_checked_again_when_a_parameter_changes(
     assert [(d.code, d.span.line if d.span else 0, d.span.column if d.span else 0)
             for d in failed.diagnostics if d.code == "E410"] == [("E410", 52, 37)], \
         failed.diagnostics
+
+
+def test_drift_warnings_kept_from_the_last_build_are_where_a_fresh_build_places_them(
+        mini: Path) -> None:
+    """A stale translation's warning is kept with its position while its file is unchanged,
+    and placed again once the file changes (here, lines above it are added)."""
+    out = Path("out")
+    edit(SECTION, "        title: Вступ\n", "        title: Вступ\n        translates: 0123456789ab\n")
+    first = build_into(mini, out)
+    stale = [d.render() for d in first.diagnostics if d.code == "W420"]
+    assert stale and "10-buying.yaml:12:7:" in stale[0], stale
+
+    edit(Path("terms/glossary.yaml"), "Software Assurance", "Software  Assurance")
+    kept = build_into(mini, out)
+    assert "drift-checked 3/3" in kept.reused, kept.reused
+    assert [d.render() for d in kept.diagnostics if d.code == "W420"] == stale
+
+    edit(SECTION, "id: buying\n", "# Two lines added\n# above every clause\nid: buying\n")
+    placed = build_into(mini, out)
+    assert "drift-checked 0/3" in placed.reused, placed.reused
+    moved = [d.render() for d in placed.diagnostics if d.code == "W420"]
+    assert moved and "10-buying.yaml:14:7:" in moved[0], moved
+    fresh = build_into(mini, Path("fresh"), use_cache=False)
+    assert moved == [d.render() for d in fresh.diagnostics if d.code == "W420"]
