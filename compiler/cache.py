@@ -219,7 +219,7 @@ class BuildCache:
         self.rendered = Memo(folder, "rendered")
         """A text's Markdown -> its HTML and plain text."""
         self.drift_checked = Memo(folder, "drift-checked")
-        """A clause's texts and parameters -> True when the drift checks find nothing in it."""
+        """A clause's texts and parameters, and its file -> the drift problems found in it."""
         self.reusable_sites: set[str] = set()
         """Languages whose MkDocs sources and site under out/ are as the last build wrote them
         (see LastBuild)."""
