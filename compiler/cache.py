@@ -98,6 +98,14 @@ class Memo:
     def put(self, key: str, value: Any) -> None:
         self.used[key] = value
 
+    def note(self, found: dict[str, bool]) -> None:
+        """Keys whose results other processes looked up, with whether each was found: kept
+        (with the value True) and counted as get() counts them."""
+        for key, hit in found.items():
+            self.used[key] = True
+            self.hits += hit
+            self.misses += not hit
+
     def save(self) -> None:
         """Write the entries used by this build, atomically (a crash leaves the old file)."""
         if self.path is None:
@@ -220,6 +228,8 @@ class BuildCache:
         """A text's Markdown -> its HTML and plain text."""
         self.drift_checked = Memo(folder, "drift-checked")
         """A clause's texts and parameters, and its file -> the drift problems found in it."""
+        self.section_pages = Memo(folder, "section-pages")
+        """The key of each section page written (see site.section_page_key) -> True."""
         self.reusable_sites: set[str] = set()
         """Languages whose MkDocs sources and site under out/ are as the last build wrote them
         (see LastBuild)."""
@@ -229,7 +239,7 @@ class BuildCache:
         """(pages reused, pages) of each language whose site MkDocs built again."""
 
     def memos(self) -> tuple[Memo, ...]:
-        return self.documents, self.valid, self.drift_checked, self.rendered
+        return self.documents, self.valid, self.drift_checked, self.rendered, self.section_pages
 
     def save(self) -> None:
         for memo in self.memos():

@@ -249,10 +249,14 @@ def write_outputs(corpus: model_stage.Corpus, root: Path, out: Path, revision: s
         if with_site:
             from compiler import site  # Jinja and MkDocs only when a site is built
 
-            timed("emit markdown", lambda: site.write_docs(corpus, bundle, staging / "bundle",
-                                                           staging / "docs", changes))
             previous = out if cache is not None and cache.folder is not None else None
             reusable = cache.reusable_sites if cache is not None else set()
+            last = site.LastSources(out / "docs", frozenset(reusable),
+                                    cache.section_pages.previous) if cache is not None and previous else None
+            pages = timed("emit markdown", lambda: site.write_docs(
+                corpus, bundle, staging / "bundle", staging / "docs", changes, last))
+            if cache is not None:
+                cache.section_pages.note(pages)
             builds = timed("mkdocs", lambda: site.build_sites(staging / "docs", staging / "site",
                                                               corpus.languages, previous, reusable))
             if cache is not None:

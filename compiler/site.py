@@ -26,7 +26,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from compiler.bundle import clause_url
-from compiler.cache import fingerprint
+from compiler.cache import content_key, fingerprint
 from compiler.diagnostics import CompileError, Diagnostic, SourceSpan
 from compiler.load import display_path
 from compiler.model import Clause, Corpus, Decision
@@ -329,8 +329,30 @@ def _answers(corpus: Corpus, behaviour: Any, language: str) -> list[dict[str, st
     return answers
 
 
+@dataclass(frozen=True)
+class LastSources:
+    """The section pages an earlier build wrote, which write_language links instead of
+    rendering them again when their key (section_page_key) is the same."""
+
+    docs: Path
+    """That build's MkDocs sources (build/docs/)."""
+    languages: frozenset[str]
+    """The languages whose sources there are as that build wrote them."""
+    keys: Container[str]
+    """The keys of the section pages that build wrote."""
+
+
+def section_page_key(language: str, path: str, title: str, clauses: list[dict[str, Any]]) -> str:
+    """A section page's file, and everything it is made from besides the compiler (its template
+    and the interface strings, which the cache's fingerprint covers): section.md.j2 is given
+    exactly these, and Jinja's StrictUndefined fails on anything else it reads."""
+    return content_key(language, path, title, repr(clauses))
+
+
 def write_language(corpus: Corpus, language: str, root: Path, bundle: Mapping[str, Any],
-                   changes: Any = None) -> None:
+                   changes: Any = None, last: LastSources | None = None) -> dict[str, bool]:
+    """One language's MkDocs sources under root. Returns the key of each section page, and
+    whether the page came from the last build."""
     docs = root / "docs"
     (docs / "decisions").mkdir(parents=True)
     s = ui(language)
@@ -352,10 +374,26 @@ def write_language(corpus: Corpus, language: str, root: Path, bundle: Mapping[st
         "changes.md": render("pages/changes.md.j2", **common, previous=corpus.previous_edition,
                              changes=changes_context(corpus, changes, language)),
     }
+    # A section page's clause contexts take a third of its time and its template the rest: a
+    # page whose key the last build wrote is linked from there instead of rendered.
+    last_pages, last_keys = (last.docs / language / "docs", last.keys) \
+        if last is not None and language in last.languages else (None, ())
+    keys: dict[str, bool] = {}
     for section in corpus.sections:
-        pages[f"{section.id}.md"] = render(
-            "pages/section.md.j2", **common, section=section,
-            clauses=[clause_context(corpus, c, language, bundle) for c in section.clauses])
+        path = f"{section.id}.md"
+        title = section.title[language]
+        clauses = [clause_context(corpus, c, language, bundle) for c in section.clauses]
+        key = section_page_key(language, path, title, clauses)
+        keys[key] = False
+        if last_pages is not None and key in last_keys:
+            try:
+                link_or_copy(str(last_pages / path), str(docs / path))
+                keys[key] = True
+                continue
+            except OSError:
+                pass
+        pages[path] = render("pages/section.md.j2", lang=language, s=s, title=title,
+                             clauses=clauses)
     for decision in corpus.decisions.values():
         pages[f"decisions/{decision.id}.md"] = render(
             "pages/decision.md.j2", **common, **decision_context(corpus, decision, language))
@@ -367,23 +405,27 @@ def write_language(corpus: Corpus, language: str, root: Path, bundle: Mapping[st
     (root / BUILT_BY).write_text(fingerprint() + "\n", encoding="utf-8")
     shutil.copytree(TEMPLATES / "overrides", root / "overrides")
     shutil.copytree(TEMPLATES / "assets", docs / "assets")
+    return keys
 
 
 def write_docs(corpus: Corpus, bundle: Mapping[str, Any], bundle_dir: Path, out: Path,
-               changes: Any = None) -> None:
+               changes: Any = None, last: LastSources | None = None) -> dict[str, bool]:
     """MkDocs sources for every language under out/<lang>/, the root page, and out/files/ (the
     bundle_dir's files and the schemas, published once for all languages). `bundle` is the bundle
     as written to bundle_dir; `changes` (from compiler.diff.compare) fills each language's
-    "What changed" page."""
+    "What changed" page; `last` has the section pages of the last build. Returns the key of each
+    section page, and whether it came from the last build."""
     # Each language's pages are independent: in forked workers when there are several, which
     # see the corpus and bundle already in memory (_JOB) instead of being sent them.
     global _JOB
+    keys: dict[str, bool] = {}
     workers = worker_count(len(corpus.languages), worth_from=2)
     if workers:
-        _JOB = corpus, bundle, out, changes
+        _JOB = corpus, bundle, out, changes, last
         try:
             with forked_pool(workers) as pool:
-                list(pool.map(_write_language_job, corpus.languages))
+                for written in pool.map(_write_language_job, corpus.languages):
+                    keys.update(written)
         except POOL_FAILURES:
             shutil.rmtree(out, ignore_errors=True)  # what a dead worker may have half-written
             workers = 0
@@ -391,7 +433,7 @@ def write_docs(corpus: Corpus, bundle: Mapping[str, Any], bundle_dir: Path, out:
             _JOB = None
     if not workers:
         for language in corpus.languages:
-            write_language(corpus, language, out / language, bundle, changes)
+            keys.update(write_language(corpus, language, out / language, bundle, changes, last))
     shutil.copytree(bundle_dir, out / "files", copy_function=link_or_copy)
     shutil.copytree(SCHEMAS, out / "files" / "schemas")
     (out / "index.html").write_text(render(
@@ -399,6 +441,7 @@ def write_docs(corpus: Corpus, bundle: Mapping[str, Any], bundle_dir: Path, out:
         source_language=corpus.source_language,
         languages=[{"code": lang, "name": ui(lang)["language_name"], "title": corpus.title[lang]}
                    for lang in corpus.languages]), encoding="utf-8")
+    return keys
 
 
 def link_or_copy(source: str, target: str) -> None:
@@ -410,14 +453,14 @@ def link_or_copy(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
-_JOB: tuple[Corpus, Mapping[str, Any], Path, Any] | None = None
-"""What write_docs' forked workers write: (corpus, bundle, out, changes)."""
+_JOB: tuple[Corpus, Mapping[str, Any], Path, Any, LastSources | None] | None = None
+"""What write_docs' forked workers write: (corpus, bundle, out, changes, last)."""
 
 
-def _write_language_job(language: str) -> None:
+def _write_language_job(language: str) -> dict[str, bool]:
     assert _JOB is not None
-    corpus, bundle, out, changes = _JOB
-    write_language(corpus, language, out / language, bundle, changes)
+    corpus, bundle, out, changes, last = _JOB
+    return write_language(corpus, language, out / language, bundle, changes, last)
 
 
 # Running MkDocs --------------------------------------------------------------------------------

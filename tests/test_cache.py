@@ -72,11 +72,41 @@ def test_only_the_languages_whose_pages_changed_are_built_again(mini: Path) -> N
     edit(SECTION, "Цей розділ про придбання", "Цей розділ стосується придбання")
     second = build_into(mini, out)
     # The files the cache gave back (the drift checks of the edited file's clauses ran again),
-    # then the uk site built again from 6 of its 7 pages (the one that changed rendered anew)
-    # and the en site reused whole.
+    # en's section page linked from the last build, then the uk site built again from 6 of its
+    # 7 pages (the one that changed rendered anew) and the en site reused whole.
     assert second.reused == "documents 3/4, valid 3/4, drift-checked 0/3, rendered 5/6, " \
-        "pages 6/7, sites en", \
+        "section-pages 1/2, pages 6/7, sites en", \
         second.reused
+    build_into(mini, Path("fresh"), use_cache=False)
+    assert outputs(out) == outputs(Path("fresh"))
+
+
+def test_a_section_page_is_written_again_when_only_other_files_change_what_it_shows(
+        mini: Path) -> None:
+    """A section page shows outcome labels and enum values (decisions.yaml) and the glossary's
+    definitions as link titles: changing those in English alone changes the English page."""
+    out = Path("out")
+    build_into(mini, out)
+    edit(Path("terms/decisions.yaml"), "allowed: {en: allowed,", "allowed: {en: permitted,")
+    edit(Path("terms/decisions.yaml"), "select: {en: Select,", "select: {en: Select plan,")
+    edit(Path("terms/glossary.yaml"), "A maintenance offering.", "A maintenance plan.")
+    rebuilt = build_into(mini, out)
+    assert "section-pages 1/2," in rebuilt.reused, rebuilt.reused  # uk's, unchanged
+    page = (out / "docs/en/docs/buying.md").read_text("utf-8")
+    assert "permitted" in page and "Select plan" in page and "A maintenance plan." in page
+    build_into(mini, Path("fresh"), use_cache=False)
+    assert outputs(out) == outputs(Path("fresh"))
+
+
+def test_a_section_page_edited_since_the_last_build_is_written_again(mini: Path) -> None:
+    out = Path("out")
+    build_into(mini, out)
+    page = out / "docs/en/docs/buying.md"
+    page.write_text(page.read_text("utf-8") + "<!-- planted -->", encoding="utf-8")
+    edit(Path("terms/glossary.yaml"), "Право використовувати продукт.", "Право користування.")
+    rebuilt = build_into(mini, out)
+    assert "section-pages 0/2," in rebuilt.reused, rebuilt.reused  # uk's shows the definition
+    assert "planted" not in page.read_text("utf-8")
     build_into(mini, Path("fresh"), use_cache=False)
     assert outputs(out) == outputs(Path("fresh"))
 
@@ -138,7 +168,7 @@ def test_a_damaged_cache_is_ignored(mini: Path) -> None:
     shutil.rmtree(out / "site")
     result = build_into(mini, out)
     assert result.reused == "documents 0/4, valid 0/4, drift-checked 0/3, rendered 0/6, " \
-        "pages 0/14, sites -", \
+        "section-pages 0/2, pages 0/14, sites -", \
         result.reused
     assert outputs(out) == expected
 
@@ -191,7 +221,7 @@ def test_build_reports_what_it_reused_and_no_cache_reuses_nothing(mini: Path, ru
     forget_last_build(Path("out"))
     code, _, err = run_terms(*args)
     assert code == 0 and "reused from out/.cache: documents 4/4, valid 4/4, drift-checked 3/3, " \
-        "rendered 6/6, pages 0/14, sites -" in err, err  # without the record, a site cannot be known to be untouched
+        "rendered 6/6, section-pages 0/2, pages 0/14, sites -" in err, err  # without the record, a site cannot be known to be untouched
     page = Path("out/site/en/buying/index.html")
     page.write_text(page.read_text("utf-8") + "<!-- planted -->", encoding="utf-8")
     code, _, err = run_terms(*args, "--no-cache")
