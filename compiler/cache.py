@@ -228,6 +228,9 @@ class BuildCache:
         """A text's Markdown -> its HTML and plain text."""
         self.drift_checked = Memo(folder, "drift-checked")
         """A clause's texts and parameters, and its file -> the drift problems found in it."""
+        self.decisions_checked = Memo(folder, "decisions-checked")
+        """A decision's spec and its clauses' examples -> True when the examples and the logic
+        checks find nothing in it."""
         self.section_pages = Memo(folder, "section-pages")
         """The key of each section page written (see site.section_page_key) -> True."""
         self.reusable_sites: set[str] = set()
@@ -239,7 +242,8 @@ class BuildCache:
         """(pages reused, pages) of each language whose site MkDocs built again."""
 
     def memos(self) -> tuple[Memo, ...]:
-        return self.documents, self.valid, self.drift_checked, self.rendered, self.section_pages
+        return (self.documents, self.valid, self.drift_checked, self.decisions_checked,
+                self.rendered, self.section_pages)
 
     def save(self) -> None:
         for memo in self.memos():

@@ -17,7 +17,6 @@ from typing import Any
 
 import z3
 
-from compiler.bundle import decision_json
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.evaluate import from_ordinal, to_ordinal
 from compiler.model import Corpus, Decision
@@ -171,13 +170,10 @@ def _windows_overlap(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     return start <= end
 
 
-def logic_problems(corpus: Corpus) -> list[Diagnostic]:
-    problems: list[Diagnostic] = []
-    for decision in corpus.decisions.values():
-        spec = decision_json(corpus, decision)
-        if spec["rules"]:
-            problems += _decision_problems(corpus, decision, spec)
-    return problems
+def logic_problems(corpus: Corpus, decision: Decision, spec: Mapping[str, Any]) -> list[Diagnostic]:
+    """The logic problems of one decision; `spec` is its decision_json. The problems depend on
+    nothing else but decision.as_of and decision.default; the corpus only places them."""
+    return list(_decision_problems(corpus, decision, spec)) if spec["rules"] else []
 
 
 def _decision_problems(corpus: Corpus, decision: Decision,

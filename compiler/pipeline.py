@@ -64,7 +64,8 @@ def _link(state: _State) -> list[Diagnostic]:
 
 def _verify(state: _State) -> list[Diagnostic]:
     assert state.corpus is not None
-    return verify_stage.verify(state.corpus, state.cache.drift_checked)
+    return verify_stage.verify(state.corpus, state.cache.drift_checked,
+                               state.cache.decisions_checked)
 
 
 # The whole processing order, in one place. A stage runs only when the ones before it found no

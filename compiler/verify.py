@@ -3,47 +3,78 @@ numbers, freshness) and the logic checks (conflicts, dead overrides, gaps in cov
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from typing import Any
+
 from compiler.bundle import decision_json, example_facts
-from compiler.cache import Memo
+from compiler.cache import Memo, content_key
 from compiler.conflicts import logic_problems
 from compiler.diagnostics import Diagnostic
 from compiler.drift import drift_problems
 from compiler.evaluate import CompiledDecision, FactError
 from compiler.explain import explain
-from compiler.model import Corpus
+from compiler.model import Clause, Corpus, Decision, Example
 
 
-def compile_decisions(corpus: Corpus) -> dict[str, CompiledDecision]:
-    return {d.id: CompiledDecision(d.id, decision_json(corpus, d))
-            for d in corpus.decisions.values()}
-
-
-def verify(corpus: Corpus, drift_checked: Memo | None = None) -> list[Diagnostic]:
+def verify(corpus: Corpus, drift_checked: Memo | None = None,
+           decisions_checked: Memo | None = None) -> list[Diagnostic]:
     """Problems found by the examples, drift and logic checks (after a clean link stage).
-    `drift_checked`: clauses in which an earlier build found no drift (see drift_problems)."""
-    return run_examples(corpus) + drift_problems(corpus, drift_checked) + logic_problems(corpus)
-
-
-def run_examples(corpus: Corpus) -> list[Diagnostic]:
-    compiled = compile_decisions(corpus)
-    problems = []
+    `drift_checked`: what the drift checks found in each clause in an earlier build (see
+    drift_problems); `decisions_checked`: the decisions in which an earlier build's examples
+    and logic checks found nothing, which are not checked again."""
+    example_problems: list[Diagnostic] = []
+    logic: list[Diagnostic] = []
+    examples: dict[str, list[tuple[Clause, Example]]] = {d: [] for d in corpus.decisions}
     for clause in corpus.all_clauses():
-        if clause.rule is None or clause.rule.decision not in compiled:
+        if clause.rule is not None and clause.rule.decision in examples:
+            examples[clause.rule.decision] += ((clause, example) for example in clause.examples)
+    for decision in corpus.decisions.values():
+        spec = decision_json(corpus, decision)
+        key = _decision_key(corpus, decision, spec, examples[decision.id]) \
+            if decisions_checked is not None else ""
+        if decisions_checked is not None and decisions_checked.get(key):
             continue
-        decision = compiled[clause.rule.decision]
-        for example in clause.examples:
-            facts = example_facts(corpus.decisions[decision.id], example.facts)
-            # Decisions dated by the caller run their examples as of the edition date.
-            as_of = example.as_of or (None if decision.as_of_fact else corpus.edition_date)
-            try:
-                answer = decision.decide(facts, as_of)
-            except FactError as error:
-                problems.append(Diagnostic("E361", f"example cannot run: {error}",
-                                           example.origin.span()))
-                continue
-            if answer.outcome != example.outcome:
-                reasons = [r.message for r in explain(decision, answer)]
-                problems.append(Diagnostic(
-                    "E360", f"example expects '{example.outcome}' but the rules give "
-                    f"'{answer.outcome}'", example.origin.span(), excerpt=tuple(reasons)))
+        found = (run_examples(corpus, decision, spec, examples[decision.id]),
+                 logic_problems(corpus, decision, spec))
+        example_problems += found[0]
+        logic += found[1]
+        if decisions_checked is not None and not any(found):
+            decisions_checked.put(key, True)  # only a clean result: problems are found again
+    return example_problems + drift_problems(corpus, drift_checked) + logic
+
+
+def _decision_key(corpus: Corpus, decision: Decision, spec: Mapping[str, Any],
+                  examples: list[tuple[Clause, Example]]) -> str:
+    """Everything the examples and logic checks of a decision read: its spec (facts, enum
+    values and rules, as tools get them), its clauses' examples with the facts they start from
+    (example_base), and the edition date they run at when the decision has no date fact."""
+    return content_key(decision.id, str(decision.as_of), decision.default,
+                       str(corpus.edition_date), json.dumps(spec, sort_keys=True, default=str),
+                       repr(sorted(decision.example_base.items())),
+                       repr([(clause.id, example.facts, example.as_of, example.outcome)
+                             for clause, example in examples]))
+
+
+def run_examples(corpus: Corpus, decision: Decision, spec: Mapping[str, Any],
+                 examples: list[tuple[Clause, Example]]) -> list[Diagnostic]:
+    """Run the worked examples of one decision's clauses against the decision (compiled from
+    spec, its decision_json, as tools compile it)."""
+    compiled = CompiledDecision(decision.id, spec)
+    problems = []
+    for _, example in examples:
+        facts = example_facts(decision, example.facts)
+        # Decisions dated by the caller run their examples as of the edition date.
+        as_of = example.as_of or (None if compiled.as_of_fact else corpus.edition_date)
+        try:
+            answer = compiled.decide(facts, as_of)
+        except FactError as error:
+            problems.append(Diagnostic("E361", f"example cannot run: {error}",
+                                       example.origin.span()))
+            continue
+        if answer.outcome != example.outcome:
+            reasons = [r.message for r in explain(compiled, answer)]
+            problems.append(Diagnostic(
+                "E360", f"example expects '{example.outcome}' but the rules give "
+                f"'{answer.outcome}'", example.origin.span(), excerpt=tuple(reasons)))
     return problems

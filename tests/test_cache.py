@@ -74,8 +74,8 @@ def test_only_the_languages_whose_pages_changed_are_built_again(mini: Path) -> N
     # The files the cache gave back (the drift checks of the edited file's clauses ran again),
     # en's section page linked from the last build, then the uk site built again from 6 of its
     # 7 pages (the one that changed rendered anew) and the en site reused whole.
-    assert second.reused == "documents 3/4, valid 3/4, drift-checked 0/3, rendered 5/6, " \
-        "section-pages 1/2, pages 6/7, sites en", \
+    assert second.reused == "documents 3/4, valid 3/4, drift-checked 0/3, decisions-checked " \
+        "1/1, rendered 5/6, section-pages 1/2, pages 6/7, sites en", \
         second.reused
     build_into(mini, Path("fresh"), use_cache=False)
     assert outputs(out) == outputs(Path("fresh"))
@@ -167,8 +167,8 @@ def test_a_damaged_cache_is_ignored(mini: Path) -> None:
         memo.write_bytes(b"\x00 not a cache" + memo.read_bytes()[:40])
     shutil.rmtree(out / "site")
     result = build_into(mini, out)
-    assert result.reused == "documents 0/4, valid 0/4, drift-checked 0/3, rendered 0/6, " \
-        "section-pages 0/2, pages 0/14, sites -", \
+    assert result.reused == "documents 0/4, valid 0/4, drift-checked 0/3, decisions-checked " \
+        "0/1, rendered 0/6, section-pages 0/2, pages 0/14, sites -", \
         result.reused
     assert outputs(out) == expected
 
@@ -221,7 +221,7 @@ def test_build_reports_what_it_reused_and_no_cache_reuses_nothing(mini: Path, ru
     forget_last_build(Path("out"))
     code, _, err = run_terms(*args)
     assert code == 0 and "reused from out/.cache: documents 4/4, valid 4/4, drift-checked 3/3, " \
-        "rendered 6/6, section-pages 0/2, pages 0/14, sites -" in err, err  # without the record, a site cannot be known to be untouched
+        "decisions-checked 1/1, rendered 6/6, section-pages 0/2, pages 0/14, sites -" in err, err  # without the record, a site cannot be known to be untouched
     page = Path("out/site/en/buying/index.html")
     page.write_text(page.read_text("utf-8") + "<!-- planted -->", encoding="utf-8")
     code, _, err = run_terms(*args, "--no-cache")
@@ -414,3 +414,29 @@ def test_drift_warnings_kept_from_the_last_build_are_where_a_fresh_build_places_
     assert moved and "10-buying.yaml:14:7:" in moved[0], moved
     fresh = build_into(mini, Path("fresh"), use_cache=False)
     assert moved == [d.render() for d in fresh.diagnostics if d.code == "W420"]
+
+
+def test_a_decision_found_free_of_problems_is_checked_again_when_its_example_base_changes(
+        mini: Path) -> None:
+    """The examples start from the decision's example_base, which tools never see (it is not
+    in the bundle's decision): a change there must still run the examples again."""
+    out = Path("out")
+    assert "decisions-checked 0/1" in build_into(mini, out).reused
+    edit(Path("terms/decisions.yaml"), "license_date: 2024-03-01, order_date",
+         "license_date: 2024-03-02, order_date")
+    failed = build(mini, out, conformance=CONFORMANCE)
+    fresh = build(mini, Path("fresh"), conformance=CONFORMANCE, use_cache=False)
+    assert failed.bundle is None
+    assert [d.render() for d in failed.diagnostics] == [d.render() for d in fresh.diagnostics]
+    assert [d.code for d in failed.diagnostics] == ["E360"], failed.diagnostics
+
+
+def test_a_decision_found_free_of_problems_is_checked_again_when_a_rule_changes(
+        mini: Path) -> None:
+    out = Path("out")
+    build_into(mini, out)
+    edit(SECTION, "window_days: 90", "window_days: 89")  # "Day 90" is no longer allowed
+    failed = build(mini, out, conformance=CONFORMANCE)
+    assert failed.bundle is None
+    assert [(d.code, d.span.line if d.span else 0) for d in failed.diagnostics] == [("E360", 36)], \
+        failed.diagnostics
