@@ -76,9 +76,10 @@ class Memo:
         if self.path is not None and self.path.is_file():
             try:
                 with self.path.open("rb") as stream:
-                    if marshal.load(stream) == fingerprint():
-                        while stream.peek(1):
-                            key, value = marshal.load(stream)
+                    blobs = _blobs(stream)
+                    if marshal.loads(next(blobs)) == fingerprint():
+                        for blob in blobs:
+                            key, value = marshal.loads(blob)
                             self.previous[key] = value
             except Exception:  # any damage to the cache means: start empty
                 self.previous = {}
@@ -113,9 +114,26 @@ class Memo:
         with atomic_file(self.path) as stream:
             # The stamp, then one entry at a time: one blob of them all would be the build's
             # peak of memory (hundreds of MB of rendered text at 35 languages).
-            marshal.dump(fingerprint(), stream)
+            _write_blob(stream, marshal.dumps(fingerprint()))
             for entry in self.used.items():
-                marshal.dump(entry, stream)
+                _write_blob(stream, marshal.dumps(entry))
+
+
+def _write_blob(stream: BinaryIO, blob: bytes) -> None:
+    stream.write(len(blob).to_bytes(8, "little"))
+    stream.write(blob)
+
+
+def _blobs(stream: BinaryIO) -> Iterator[bytes]:
+    """The length-prefixed blobs of a memo file. (marshal.load reading a file itself asks the
+    file for each string it holds, which took twice as long as marshal.loads.)"""
+    left = os.fstat(stream.fileno()).st_size
+    while header := stream.read(8):
+        size = int.from_bytes(header, "little")
+        left -= 8 + size
+        if len(header) < 8 or left < 0:  # damaged: do not even try to read that much
+            raise EOFError("the file ends inside an entry")
+        yield stream.read(size)
 
 
 @contextmanager

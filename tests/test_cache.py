@@ -7,6 +7,7 @@ import gzip
 import marshal
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,6 +44,21 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 SECTION = Path("terms/sections/10-buying.yaml")
+
+
+def memo_values(path: Path) -> list[Any]:
+    """The values in a memo file: the compiler's fingerprint, then (key, value) entries, each
+    marshalled and preceded by its length in 8 bytes."""
+    data, values, at = path.read_bytes(), [], 0
+    while at < len(data):
+        size = int.from_bytes(data[at:at + 8], "little")
+        values.append(marshal.loads(data[at + 8:at + 8 + size]))
+        at += 8 + size
+    return values
+
+
+def memo_bytes(*values: Any) -> bytes:
+    return b"".join(len(blob).to_bytes(8, "little") + blob for blob in map(marshal.dumps, values))
 
 
 def forget_last_build(out: Path) -> None:
@@ -139,20 +155,19 @@ def test_cache_entries_are_used_only_under_the_fingerprint_of_this_compiler(mini
     out = Path("out")
     build_into(mini, out)
     memo = out / CACHE_FOLDER / "rendered.marshal"
-    with memo.open("rb") as stream:
-        stamp, keys = marshal.load(stream), [marshal.load(stream)[0] for _ in range(6)]
-    assert stamp == fingerprint()
-    poisoned = b"".join(marshal.dumps((key, ("<p>POISON</p>\n", "POISON"))) for key in keys)
+    stamp, *entries = memo_values(memo)
+    assert stamp == fingerprint() and len(entries) == 6
+    poisoned = [(key, ("<p>POISON</p>\n", "POISON")) for key, _ in entries]
     shutil.rmtree(out / "site")  # so the sites are built again from the bundle's HTML
 
     # Control: under this compiler's fingerprint the entries are trusted (so the test can fail).
-    memo.write_bytes(marshal.dumps(stamp) + poisoned)
+    memo.write_bytes(memo_bytes(stamp, *poisoned))
     build_into(mini, out)
     assert "POISON" in (out / "bundle/mini-terms.json").read_text("utf-8")
 
     # Under any other fingerprint (another version of the code, templates or libraries) they
     # are ignored and the text is rendered again.
-    memo.write_bytes(marshal.dumps("0" * 64) + poisoned)
+    memo.write_bytes(memo_bytes("0" * 64, *poisoned))
     forget_last_build(out)  # which the new compiler would not find either
     build_into(mini, out)
     assert "POISON" not in (out / "bundle/mini-terms.json").read_text("utf-8")
@@ -210,6 +225,9 @@ def test_a_memo_saves_and_reads_back_its_entries(tmp_path: Path) -> None:
     again = Memo(tmp_path, "rendered")
     assert {key: again.get(key) for key in entries} == entries and again.hits == 2500
     assert again.get("key-2500") is None and again.misses == 1
+    path = tmp_path / "rendered.marshal"
+    path.write_bytes(path.read_bytes()[:-3])  # a file cut short is not read at all
+    assert Memo(tmp_path, "rendered").previous == {}
 
 
 def test_build_reports_what_it_reused_and_no_cache_reuses_nothing(mini: Path, run_terms) -> None:  # type: ignore[no-untyped-def]
