@@ -252,8 +252,8 @@ def write_outputs(corpus: model_stage.Corpus, root: Path, out: Path, revision: s
 
             previous = out if cache is not None and cache.folder is not None else None
             reusable = cache.reusable_sites if cache is not None else set()
-            last = site.LastSources(out / "docs", frozenset(reusable),
-                                    cache.section_pages.previous) if cache is not None and previous else None
+            last = site.LastSources(out / "docs", frozenset(reusable), cache.section_pages.previous) \
+                if cache is not None and previous is not None else None
             pages = timed("emit markdown", lambda: site.write_docs(
                 corpus, bundle, staging / "bundle", staging / "docs", changes, last))
             if cache is not None:

@@ -35,11 +35,11 @@ def verify(corpus: Corpus, drift_checked: Memo | None = None,
             if decisions_checked is not None else ""
         if decisions_checked is not None and decisions_checked.get(key):
             continue
-        found = (run_examples(corpus, decision, spec, examples[decision.id]),
-                 logic_problems(corpus, decision, spec))
-        example_problems += found[0]
-        logic += found[1]
-        if decisions_checked is not None and not any(found):
+        in_examples = run_examples(corpus, decision, spec, examples[decision.id])
+        in_logic = logic_problems(corpus, decision, spec)
+        example_problems += in_examples
+        logic += in_logic
+        if decisions_checked is not None and not in_examples and not in_logic:
             decisions_checked.put(key, True)  # only a clean result: problems are found again
     return example_problems + drift_problems(corpus, drift_checked) + logic
 
