@@ -436,8 +436,8 @@ def test_drift_warnings_kept_from_the_last_build_are_where_a_fresh_build_places_
 
 def test_a_decision_found_free_of_problems_is_checked_again_when_its_example_base_changes(
         mini: Path) -> None:
-    """The examples start from the decision's example_base, which tools never see (it is not
-    in the bundle's decision): a change there must still run the examples again."""
+    """The examples start from the decision's example_base, which is not part of the decision
+    as tools get it (decision_json): a change there must still run the examples again."""
     out = Path("out")
     assert "decisions-checked 0/1" in build_into(mini, out).reused
     edit(Path("terms/decisions.yaml"), "license_date: 2024-03-01, order_date",
