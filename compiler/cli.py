@@ -73,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="folder of conformance cases to export "
                             "(default: tests/conformance beside the corpus folder)")
     build.add_argument("--no-site", action="store_true",
-                       help="write the bundle only, without the MkDocs site")
+                       help="write the bundle only, without the MkDocs site (an earlier "
+                            "build's docs/ and site/ are removed: they would not match it)")
     build.add_argument("--no-cache", action="store_true",
                        help="compute everything again: do not reuse the results of earlier builds "
                             "kept in OUT/.cache/ (found by content hash, so never stale) or the "

@@ -267,6 +267,8 @@ def write_outputs(corpus: model_stage.Corpus, root: Path, out: Path, revision: s
         for part in ("bundle", "docs", "site"):
             if (staging / part).exists():
                 swap_in(staging / part, out / part)
+            elif (out / part).exists():  # an earlier build's site would not match this bundle
+                shutil.rmtree(out / part)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return out / "bundle" / name, warnings

@@ -458,3 +458,17 @@ def test_a_decision_found_free_of_problems_is_checked_again_when_a_rule_changes(
     assert failed.bundle is None
     assert [(d.code, d.span.line if d.span else 0) for d in failed.diagnostics] == [("E360", 36)], \
         failed.diagnostics
+
+
+def test_a_bundle_only_build_removes_the_site_of_an_earlier_build(mini: Path) -> None:
+    """A site beside a newer bundle would show other rules and texts than tools read."""
+    out = Path("out")
+    build_into(mini, out)
+    assert (out / "site/en/buying/index.html").is_file()  # control
+    edit(SECTION, "This section is about buying", "This section covers buying")
+    assert build(mini, out, with_site=False, conformance=CONFORMANCE).bundle is not None
+    assert "This section covers buying" in (out / "bundle/mini-terms.json").read_text("utf-8")
+    assert not (out / "site").exists() and not (out / "docs").exists()
+    build_into(mini, out)
+    build_into(mini, Path("fresh"), use_cache=False)
+    assert outputs(out) == outputs(Path("fresh"))
