@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,6 +129,22 @@ class BuildResult:
     """No input changed since the last build, whose output was kept as it is."""
 
 
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Python's cyclic garbage collector, run less often. A build allocates millions of objects
+    that live until it ends and makes little cyclic garbage, yet at the default thresholds the
+    collector scanned the whole growing heap five times in a build at 2,000 x 10 (about 0.3 s of
+    6 s, with the same peak memory). Young objects are still collected, and the thresholds are
+    put back afterwards."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+@_fewer_collections()
 def build(root: Path, out: Path, with_site: bool = True, on_stage: StageHook | None = None,
           conformance: Path | None = None, use_cache: bool = True) -> BuildResult:
     """Compile the corpus, then write the bundle (and the site) into out/, atomically.

@@ -472,3 +472,13 @@ def test_a_bundle_only_build_removes_the_site_of_an_earlier_build(mini: Path) ->
     build_into(mini, out)
     build_into(mini, Path("fresh"), use_cache=False)
     assert outputs(out) == outputs(Path("fresh"))
+
+
+def test_a_build_puts_the_garbage_collector_s_thresholds_back(mini: Path) -> None:
+    """A build collects garbage less often while it runs (see pipeline._fewer_collections);
+    a long-running process such as `terms serve` gets its own settings back."""
+    import gc
+
+    before = gc.get_threshold()
+    build_into(mini, Path("out"))
+    assert gc.get_threshold() == before != (100_000, 50, 100)
