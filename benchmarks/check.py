@@ -478,7 +478,7 @@ def fact_sets(decision: str, count: int, seed: int = 7) -> list[dict[str, Any]]:
 def terms_command() -> list[str]:
     """The `terms` script of this interpreter (not a pyenv shim, which adds its own start-up)."""
     script = Path(sys.executable).parent / "terms"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "compiler.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "terms_compiler.cli"]
 
 
 def build_shipped_bundle(folder: Path) -> Path:
@@ -606,7 +606,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from compile import machine, revision
 
-    from compiler.checker import Bundle
+    from terms_compiler.check.bundle import Bundle
 
     print(f"machine: {machine()}")
     print(f"compiler at commit {revision()}")
@@ -722,7 +722,7 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             raise SystemExit("--profile needs pyinstrument: pip install pyinstrument") from None
 
-        from compiler.cli import main as cli_main
+        from terms_compiler.cli import main as cli_main
 
         path = work / "sa-purchase.jsonl"
         profiler = Profiler(interval=0.0005)

@@ -17,7 +17,7 @@ the clause before it, some clauses have effective dates), sa-renewal (keyed by
 all `denied`). No two rules of a decision with different outcomes can both apply unless one
 overrides the other.
 
-The corpus is checked with compiler.pipeline.compile_corpus unless --no-check; any error is
+The corpus is checked with terms_compiler.pipeline.compile_corpus unless --no-check; any error is
 printed and the script exits 1.
 """
 
@@ -389,7 +389,7 @@ def block(text: str, indent: str) -> str:
 
 
 def source_hash(title: str, body: str) -> str:
-    """compiler.freshness.source_hash, on the texts as the loader will read them."""
+    """terms_compiler.freshness.source_hash, on the texts as the loader will read them."""
     return hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()[:12]
 
 
@@ -455,7 +455,7 @@ def generate(out: Path, clauses: int, languages: int, seed: int = 1) -> dict[str
         raise SystemExit(f"--languages must be 1 to {len(LANGUAGES)}")
     import yaml
 
-    from compiler.load import load_file
+    from terms_compiler.load import load_file
 
     langs = LANGUAGES[:languages]
     rng = random.Random(seed)
@@ -524,8 +524,8 @@ def generate(out: Path, clauses: int, languages: int, seed: int = 1) -> dict[str
 
 def check(out: Path) -> float:
     """Compile the corpus with our own pipeline; exit 1 with the diagnostics on any error."""
-    from compiler.diagnostics import render_text
-    from compiler.pipeline import compile_corpus
+    from terms_compiler.diagnostics import render_text
+    from terms_compiler.pipeline import compile_corpus
 
     started = time.perf_counter()
     result = compile_corpus(out)

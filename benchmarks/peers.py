@@ -387,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     from check import HANDWRITTEN, build_shipped_bundle, fact_sets
     from compile import machine, revision
 
-    from compiler.checker import Bundle
+    from terms_compiler.check.bundle import Bundle
 
     print(f"machine: {machine()}")
     print(f"compiler at commit {revision()}")

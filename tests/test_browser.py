@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.cli import main
+from terms_compiler.cli import main
 from tests.conftest import ROOT
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")

@@ -12,8 +12,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from compiler.bundle import canonical_json, write_canonical_json
-from compiler.cli import main
+from terms_compiler.emit.bundle import canonical_json, write_canonical_json
+from terms_compiler.cli import main
 from tests.conftest import MINI_CORPUS, ROOT, SHIPPED_CORPUS
 
 BUNDLE_SCHEMA = json.loads((ROOT / "schemas" / "bundle.schema.json").read_text(encoding="utf-8"))
@@ -108,9 +108,9 @@ def test_a_failed_build_leaves_the_previous_output_untouched(mini: Path, tmp_pat
 
 
 def test_texts_parsed_in_worker_processes_give_the_same_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
-    from compiler import bundle as bundle_module
-    from compiler import workers
-    from compiler.pipeline import compile_corpus
+    from terms_compiler.emit import bundle as bundle_module
+    from terms_compiler import workers
+    from terms_compiler.pipeline import compile_corpus
 
     result = compile_corpus(SHIPPED_CORPUS)
     assert result.corpus is not None

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from compiler.cache import fingerprint
-from compiler.pipeline import CACHE_FOLDER, BuildResult, build
-from compiler.site import BUILT_BY
+from terms_compiler.cache import fingerprint
+from terms_compiler.pipeline import CACHE_FOLDER, BuildResult, build
+from terms_compiler.emit.site import BUILT_BY
 
 CONFORMANCE = Path("no-conformance")  # the mini corpus has none; keep the builds small
 
@@ -203,7 +203,7 @@ def test_a_file_with_errors_is_checked_again_not_taken_from_the_cache(mini: Path
 
 def test_files_without_problems_are_read_once(mini: Path) -> None:
     """Positions are found again only for a file with a problem to report (see load.Document)."""
-    from compiler.pipeline import compile_corpus
+    from terms_compiler.pipeline import compile_corpus
 
     result = compile_corpus(mini)
     assert result.ok and result.corpus is not None and not result.diagnostics
@@ -215,7 +215,7 @@ def test_files_without_problems_are_read_once(mini: Path) -> None:
 
 
 def test_a_memo_saves_and_reads_back_its_entries(tmp_path: Path) -> None:
-    from compiler.cache import Memo
+    from terms_compiler.cache import Memo
 
     memo = Memo(tmp_path, "rendered")
     entries = {f"key-{n}": (f"<p>{n}</p>\n", str(n)) for n in range(2500)}
@@ -248,7 +248,7 @@ def test_build_reports_what_it_reused_and_no_cache_reuses_nothing(mini: Path, ru
 
 
 def test_a_file_changed_during_the_build_is_not_used_to_place_its_problems(mini: Path) -> None:
-    from compiler.load import load_file
+    from terms_compiler.load import load_file
 
     document = load_file(SECTION, "section")
     assert document.span(("clauses", 1, "parameters")).line == 18  # read again, as loaded

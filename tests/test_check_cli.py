@@ -198,7 +198,7 @@ def test_a_conflict_exits_3(run_terms, bundle_copy: Path, tmp_path: Path) -> Non
     ["check", "--bundle", "a.json", "--bundle", "b.json", "--decision", "d", "f.json"],
 ])
 def test_a_plain_check_call_is_read_as_argparse_reads_it(arguments: list[str]) -> None:
-    from compiler.cli import _plain_check_arguments, build_parser
+    from terms_compiler.cli import _plain_check_arguments, build_parser
 
     plain = _plain_check_arguments(arguments)
     assert plain is not None
@@ -217,7 +217,7 @@ def test_a_plain_check_call_is_read_as_argparse_reads_it(arguments: list[str]) -
     ["validate", "terms"],
 ])
 def test_any_other_call_is_left_to_argparse(arguments: list[str]) -> None:
-    from compiler.cli import _plain_check_arguments
+    from terms_compiler.cli import _plain_check_arguments
 
     assert _plain_check_arguments(arguments) is None
 
@@ -267,7 +267,7 @@ def test_small_and_large_bundles_are_hashed_alike() -> None:
     """Bundles under SMALL_BUNDLE bytes are hashed without hashlib (a faster start)."""
     import hashlib
 
-    from compiler.checker import SMALL_BUNDLE, _sha256
+    from terms_compiler.check.bundle import SMALL_BUNDLE, _sha256
 
     for size in (0, 1000, SMALL_BUNDLE - 1, SMALL_BUNDLE + 1):
         data = bytes(index % 251 for index in range(size))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from compiler.condition.parser import ParseError, parse
-from compiler.condition.typecheck import ConditionError, Scope, typecheck
+from terms_compiler.condition.parser import ParseError, parse
+from terms_compiler.condition.typecheck import ConditionError, Scope, typecheck
 
 SCOPE = Scope(
     decision="sa-purchase",

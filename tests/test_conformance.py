@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from compiler.checker import Bundle
-from compiler.load import load_file
+from terms_compiler.check.bundle import Bundle
+from terms_compiler.load import load_file
 
 CONFORMANCE = Path(__file__).resolve().parent / "conformance"
 MIN_CASES = 60

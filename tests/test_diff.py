@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from compiler.cli import main
-from compiler.diff import (
+from terms_compiler.cli import main
+from terms_compiler.editions import (
     Edition,
     changes_summary,
     compare,
@@ -26,7 +26,7 @@ from compiler.diff import (
     render,
     tokens,
 )
-from compiler.pipeline import compile_corpus
+from terms_compiler.pipeline import compile_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 OLD = ROOT / "tests" / "fixtures" / "diff" / "old"

@@ -178,7 +178,7 @@ def test_the_conflict_search_skips_only_pairs_kept_apart_by_a_pinned_fact() -> N
     import itertools
     import random
 
-    from compiler.conflicts import _candidate_pairs, _may_overlap
+    from terms_compiler.verify.conflicts import _candidate_pairs, _may_overlap
 
     chance = random.Random(7)
     for _ in range(200):

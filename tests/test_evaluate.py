@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from compiler.evaluate import CompiledDecision, FactError, RuleError, to_python
-from compiler.explain import explain, explain_interpreted
-from compiler.explain_compiler import compile_explainer
+from terms_compiler.check.evaluate import CompiledDecision, FactError, RuleError, to_python
+from terms_compiler.check.explain import explain, explain_interpreted
+from terms_compiler.check.explain_compiler import compile_explainer
 
 FACT_PROGRAM = {"op": "fact", "name": "program", "type": "enum:program"}
 FACT_DAY = {"op": "fact", "name": "day", "type": "date"}

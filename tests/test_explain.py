@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from compiler.checker import Bundle
-from compiler.evaluate import CompiledDecision, FactError, from_ordinal, to_ordinal
-from compiler.explain import LANGUAGES, explain, explain_interpreted, explain_json
-from compiler.explain_compiler import compile_explainer
+from terms_compiler.check.bundle import Bundle
+from terms_compiler.check.evaluate import CompiledDecision, FactError, from_ordinal, to_ordinal
+from terms_compiler.check.explain import LANGUAGES, explain, explain_interpreted, explain_json
+from terms_compiler.check.explain_compiler import compile_explainer
 from tests.test_conformance import CASES
 
 VARIATIONS_PER_CASE = 25

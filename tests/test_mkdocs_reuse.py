@@ -1,4 +1,4 @@
-"""compiler.mkdocs_reuse on a small MkDocs project: a site built from the last site's unchanged
+"""terms_compiler.emit.mkdocs_reuse on a small MkDocs project: a site built from the last site's unchanged
 pages is the site a full build writes, and MkDocs' complaints still fail the build."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from compiler.diagnostics import CompileError
+from terms_compiler.diagnostics import CompileError
 
 PAGES = ("index.md", "alpha.md", "beta.md", "gamma.md")
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
@@ -40,7 +40,7 @@ def mkdocs(config: Path, site_dir: Path) -> None:
 
 
 def job_list(*jobs: tuple[Path, Path, Path, list[str]]) -> str:
-    """The standard input of compiler.mkdocs_reuse: (mkdocs.yml, site_dir, last_site, changed
+    """The standard input of terms_compiler.emit.mkdocs_reuse: (mkdocs.yml, site_dir, last_site, changed
     pages) per site."""
     return json.dumps([{"config_file": str(config), "site_dir": str(site_dir),
                         "last_site": str(last), "pages": pages}
@@ -48,7 +48,7 @@ def job_list(*jobs: tuple[Path, Path, Path, list[str]]) -> str:
 
 
 def reuse(*jobs: tuple[Path, Path, Path, list[str]]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "compiler.mkdocs_reuse"], input=job_list(*jobs),
+    return subprocess.run([sys.executable, "-m", "terms_compiler.emit.mkdocs_reuse"], input=job_list(*jobs),
                           capture_output=True, text=True, env=ENV)
 
 
@@ -96,12 +96,12 @@ def test_a_warning_about_a_changed_page_fails_the_build_and_names_its_language(
         in done.stderr, done.stderr
     assert done.stdout == f"{tmp_path / 'uk' / 'mkdocs.yml'}\n"
     # As `terms build` reports it.
-    from compiler.site import run_mkdocs
+    from terms_compiler.emit.site import run_mkdocs
 
     for name in ("en", "uk"):
         shutil.rmtree(tmp_path / f"site-{name}")
     with pytest.raises(CompileError) as error:
-        run_mkdocs(["en", "uk"], ["-m", "compiler.mkdocs_reuse"], job_list(*jobs))
+        run_mkdocs(["en", "uk"], ["-m", "terms_compiler.emit.mkdocs_reuse"], job_list(*jobs))
     [problem] = error.value.diagnostics
     assert problem.message == "MkDocs failed to build the 'uk' site"
     assert problem.excerpt[-1] == "Aborted with 1 warnings in strict mode!"

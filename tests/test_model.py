@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from compiler import model
-from compiler.pipeline import compile_corpus
+from terms_compiler import model
+from terms_compiler.pipeline import compile_corpus
 from tests.conftest import MINI_CORPUS, ROOT
 
 

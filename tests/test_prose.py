@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from markdown_it import MarkdownIt
 
-from compiler.prose import markdown, to_html, to_html_and_plain_text, to_plain_text
+from terms_compiler.prose import markdown, to_html, to_html_and_plain_text, to_plain_text
 
 CASES: list[tuple[str, str, str, str]] = [
     # (name, Markdown, HTML, plain text)

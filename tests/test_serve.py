@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.serve import RELOAD_PATH, Preview
+from terms_compiler.serve import RELOAD_PATH, Preview
 
 
 @pytest.fixture

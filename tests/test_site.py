@@ -11,9 +11,9 @@ from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
 
-from compiler.bundle import build_bundle, canonical_json
-from compiler.pipeline import compile_corpus
-from compiler.site import write_docs
+from terms_compiler.emit.bundle import build_bundle, canonical_json
+from terms_compiler.pipeline import compile_corpus
+from terms_compiler.emit.site import write_docs
 from tests.conftest import MINI_CORPUS
 
 
@@ -155,8 +155,8 @@ def test_status_page_counts_each_language_and_lists_only_the_clauses_to_update(
 
 def test_a_template_error_in_a_language_worker_is_reported_at_its_template_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from compiler import site
-    from compiler.diagnostics import CompileError
+    from terms_compiler.emit import site
+    from terms_compiler.diagnostics import CompileError
 
     result = compile_corpus(MINI_CORPUS)
     assert result.corpus is not None

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from compiler import validate
-from compiler.diagnostics import CompileError
-from compiler.load import Document, load_corpus_files, load_file
+from terms_compiler import validate
+from terms_compiler.diagnostics import CompileError
+from terms_compiler.load import Document, load_corpus_files, load_file
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini"

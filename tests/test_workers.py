@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler import load, workers
+from terms_compiler import load, workers
 from tests.conftest import SHIPPED_CORPUS
 
 

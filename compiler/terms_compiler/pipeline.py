@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compiler import link as link_stage
-from compiler import model as model_stage
-from compiler import verify as verify_stage
-from compiler.bundle import build_bundle, canonical_json, digest_line, write_canonical_json
-from compiler.cache import BuildCache, LastBuild, content_key
-from compiler.diagnostics import CompileError, Diagnostic, Severity, SourceSpan, has_errors
-from compiler.load import Document, discover, display_path, load_corpus_files, load_file
-from compiler.validate import validate_document
+from terms_compiler import link as link_stage
+from terms_compiler import model as model_stage
+from terms_compiler import verify as verify_stage
+from terms_compiler.emit.bundle import build_bundle, canonical_json, digest_line, write_canonical_json
+from terms_compiler.cache import BuildCache, LastBuild, content_key
+from terms_compiler.diagnostics import CompileError, Diagnostic, Severity, SourceSpan, has_errors
+from terms_compiler.load import Document, discover, display_path, load_corpus_files, load_file
+from terms_compiler.validate import validate_document
 
 StageHook = Callable[[str, float], None]
 CACHE_FOLDER = ".cache"
@@ -150,7 +150,7 @@ def build(root: Path, out: Path, with_site: bool = True, on_stage: StageHook | N
     """Compile the corpus, then write the bundle (and the site) into out/, atomically.
     Conformance cases come from `conformance`, default tests/conformance beside the corpus.
     With `use_cache`, results of earlier builds under out/.cache/ are reused where their
-    inputs are unchanged (see compiler.cache), and unchanged languages skip MkDocs; when no
+    inputs are unchanged (see terms_compiler.cache), and unchanged languages skip MkDocs; when no
     input changed at all and the output is as the last build left it, it is kept as it is."""
     folder = conformance or root.resolve().parent / "tests" / "conformance"
     revision = source_revision(root)
@@ -223,7 +223,7 @@ def changes_since_previous(corpus: model_stage.Corpus, root: Path, bundle: dict[
     it cannot be read: a warning then, not a failed build, e.g. in a shallow clone)."""
     if not corpus.previous_edition:
         return None, []
-    from compiler.diff import DiffError, compare, edition_from_corpus, load_edition
+    from terms_compiler.editions import DiffError, compare, edition_from_corpus, load_edition
 
     try:
         old = load_edition(corpus.previous_edition, root)
@@ -260,13 +260,13 @@ def write_outputs(corpus: model_stage.Corpus, root: Path, out: Path, revision: s
         changes, warnings = timed("diff previous edition", lambda: changes_since_previous(
             corpus, root, bundle, conformance))
         if changes is not None:
-            from compiler.diff import changes_summary
+            from terms_compiler.editions import changes_summary
 
             bundle["changes"] = {"previous_edition": corpus.previous_edition,
                                  **changes_summary(changes)}
         timed("write bundle", lambda: _write_bundle(bundle, staging / "bundle", name, conformance))
         if with_site:
-            from compiler import site  # Jinja and MkDocs only when a site is built
+            from terms_compiler.emit import site  # Jinja and MkDocs only when a site is built
 
             previous = out if cache is not None and cache.folder is not None else None
             reusable = cache.reusable_sites if cache is not None else set()

@@ -17,9 +17,9 @@ from typing import Any
 
 import z3
 
-from compiler.diagnostics import Diagnostic, Severity
-from compiler.evaluate import from_ordinal, to_ordinal
-from compiler.model import Corpus, Decision
+from terms_compiler.diagnostics import Diagnostic, Severity
+from terms_compiler.check.evaluate import from_ordinal, to_ordinal
+from terms_compiler.model import Corpus, Decision
 
 # Dates in models are kept within a readable range.
 EARLIEST, LATEST = to_ordinal("1990-01-01"), to_ordinal("2100-12-31")

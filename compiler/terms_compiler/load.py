@@ -13,9 +13,9 @@ import yaml
 from yaml._yaml import CParser  # libyaml's parser (types-PyYAML does not export it)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from compiler.cache import Memo, content_key
-from compiler.diagnostics import CompileError, Diagnostic, SourceSpan, caret_excerpt
-from compiler.workers import POOL_FAILURES, forked_pool, worker_count
+from terms_compiler.cache import Memo, content_key
+from terms_compiler.diagnostics import CompileError, Diagnostic, SourceSpan, caret_excerpt
+from terms_compiler.workers import POOL_FAILURES, forked_pool, worker_count
 
 JsonPath = tuple[str | int, ...]
 
@@ -286,7 +286,7 @@ PARALLEL_FILES = 8  # fewer files are read in this process
 
 def _load_all(files: list[tuple[Path, str]], memo: Memo | None) -> list[Document | CompileError]:
     """Each file loaded, or the error that stopped it, in order. With no earlier build to reuse,
-    files are read in forked workers (see compiler.workers), their data sent back as marshal."""
+    files are read in forked workers (see terms_compiler.workers), their data sent back as marshal."""
     workers = worker_count(len(files), PARALLEL_FILES) if memo is None or not memo.previous else 0
     if workers:
         try:

@@ -25,17 +25,18 @@ import yaml
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-from compiler.bundle import clause_url
-from compiler.cache import content_key, fingerprint
-from compiler.diagnostics import CompileError, Diagnostic, SourceSpan
-from compiler.load import display_path
-from compiler.model import Clause, Corpus, Decision
-from compiler.prose import format_value, to_html
-from compiler.rule_words import rule_in_words
-from compiler.workers import POOL_FAILURES, forked_pool, worker_count
+from terms_compiler.emit.bundle import clause_url
+from terms_compiler.cache import content_key, fingerprint
+from terms_compiler.diagnostics import CompileError, Diagnostic, SourceSpan
+from terms_compiler.load import display_path
+from terms_compiler.model import Clause, Corpus, Decision
+from terms_compiler.prose import format_value, to_html
+from terms_compiler.resources import schemas_folder, site_folder
+from terms_compiler.emit.rule_words import rule_in_words
+from terms_compiler.workers import POOL_FAILURES, forked_pool, worker_count
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "site"
-SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+TEMPLATES = site_folder()
+SCHEMAS = schemas_folder()
 # lunr has no Ukrainian stemmer; its Russian one covers the whole Cyrillic block, so Ukrainian
 # words are indexed and found (stemmed the Russian way, identically for pages and queries).
 SEARCH_LANGUAGES = {"en": ["en"], "uk": ["ru"], "ru": ["ru"], "zh": ["zh"]}
@@ -258,7 +259,7 @@ def changes_context(corpus: Corpus, changes: Any, language: str) -> dict[str, An
     words, and the situations whose answer changed, told in sentences."""
     if changes is None:
         return None
-    from compiler.diff import redline_text
+    from terms_compiler.editions import redline_text
 
     s = ui(language)
     inline = MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
@@ -412,7 +413,7 @@ def write_docs(corpus: Corpus, bundle: Mapping[str, Any], bundle_dir: Path, out:
                changes: Any = None, last: LastSources | None = None) -> dict[str, bool]:
     """MkDocs sources for every language under out/<lang>/, the root page, and out/files/ (the
     bundle_dir's files and the schemas, published once for all languages). `bundle` is the bundle
-    as written to bundle_dir; `changes` (from compiler.diff.compare) fills each language's
+    as written to bundle_dir; `changes` (from terms_compiler.editions.compare) fills each language's
     "What changed" page; `last` has the section pages of the last build. Returns the key of each
     section page, and whether it came from the last build."""
     # Each language's pages are independent: in forked workers when there are several, which
@@ -483,7 +484,7 @@ def build_sites(docs: Path, site: Path, languages: tuple[str, ...],
     `previous` is the output folder of an earlier build (holding docs/ and site/). A language
     in `reusable` (its sources and site there are as that build wrote them) reuses what it can:
     its whole site when its MkDocs sources are byte for byte the same, or its unchanged pages
-    when only the Markdown of some pages changed (see compiler.mkdocs_reuse). The sources carry
+    when only the Markdown of some pages changed (see terms_compiler.emit.mkdocs_reuse). The sources carry
     the compiler's fingerprint (BUILT_BY), so a new compiler, template or MkDocs version always
     builds afresh."""
     site.mkdir(parents=True)
@@ -503,7 +504,7 @@ def build_sites(docs: Path, site: Path, languages: tuple[str, ...],
 
     def reuse_pages(batch: list[str]) -> None:
         assert previous is not None
-        run_mkdocs(batch, ["-m", "compiler.mkdocs_reuse"], json.dumps([
+        run_mkdocs(batch, ["-m", "terms_compiler.emit.mkdocs_reuse"], json.dumps([
             {"config_file": str(docs / language / "mkdocs.yml"), "site_dir": str(site / language),
              "last_site": str(previous / "site" / language), "pages": changed[language]}
             for language in batch]))
@@ -525,12 +526,12 @@ def build_sites(docs: Path, site: Path, languages: tuple[str, ...],
 
 
 def run_mkdocs(languages: list[str], arguments: list[str], stdin: str | None = None) -> None:
-    """Run MkDocs (or compiler.mkdocs_reuse) for these languages; a failure is a CompileError
-    naming the language (compiler.mkdocs_reuse prints the mkdocs.yml of the one that failed)."""
+    """Run MkDocs (or terms_compiler.emit.mkdocs_reuse) for these languages; a failure is a CompileError
+    naming the language (terms_compiler.emit.mkdocs_reuse prints the mkdocs.yml of the one that failed)."""
     done = subprocess.run([sys.executable, *arguments], input=stdin, capture_output=True,
                           text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     if done.returncode != 0:
-        named = Path(done.stdout.strip()).parent.name  # see compiler.mkdocs_reuse
+        named = Path(done.stdout.strip()).parent.name  # see terms_compiler.emit.mkdocs_reuse
         failed = [named] if named in languages else languages
         tail = (done.stderr or done.stdout).strip().splitlines()[-12:]
         raise CompileError([Diagnostic(

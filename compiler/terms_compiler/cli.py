@@ -156,7 +156,7 @@ def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _version() -> str:
-    from compiler import __version__
+    from terms_compiler import __version__
 
     return __version__
 
@@ -179,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 # validate and build --------------------------------------------------------------------------
 
 def _print_diagnostics(diagnostics: Sequence[Any], fmt: str, stream: TextIO) -> None:
-    from compiler.diagnostics import render_json, render_text
+    from terms_compiler.diagnostics import render_json, render_text
 
     if fmt == "json":
         print(render_json(diagnostics), file=stream)
@@ -194,7 +194,7 @@ def _summary(diagnostics: Sequence[Any]) -> str:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from compiler.pipeline import compile_corpus
+    from terms_compiler.pipeline import compile_corpus
 
     result = compile_corpus(args.path)
     _print_diagnostics(result.diagnostics, args.format, sys.stdout)
@@ -204,7 +204,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from compiler.pipeline import build
+    from terms_compiler.pipeline import build
 
     def progress(stage: str, seconds: float) -> None:
         if not args.quiet:
@@ -230,7 +230,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from compiler.serve import Preview
+    from terms_compiler.serve import Preview
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -245,19 +245,19 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from compiler.status import run_status
+    from terms_compiler.status import run_status
 
     return run_status(args)
 
 
 def _translated(args: argparse.Namespace) -> int:
-    from compiler.status import run_translated
+    from terms_compiler.status import run_translated
 
     return run_translated(args)
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from compiler.diff import run_diff
+    from terms_compiler.editions import run_diff
 
     return run_diff(args)
 
@@ -303,7 +303,7 @@ def _plain_check_arguments(arguments: list[str]) -> SimpleNamespace | None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from compiler.checker import Bundle, BundleError, UnknownDecision
+    from terms_compiler.check.bundle import Bundle, BundleError, UnknownDecision
 
     try:
         bundle = Bundle.load(args.bundle, args.digest)
@@ -340,7 +340,7 @@ def _read_facts(stream: TextIO, name: str) -> Any:
 
 
 def _check_one(bundle: Any, args: argparse.Namespace, stream: TextIO) -> int:
-    from compiler.evaluate import CONFLICT, FactError
+    from terms_compiler.check.evaluate import CONFLICT, FactError
 
     try:
         facts = _read_facts(stream, args.facts)
@@ -360,8 +360,8 @@ def _check_one(bundle: Any, args: argparse.Namespace, stream: TextIO) -> int:
 
 
 def _check_lines(bundle: Any, args: argparse.Namespace, stream: TextIO) -> int:
-    from compiler.evaluate import CONFLICT, FactError
-    from compiler.explain import explain_json
+    from terms_compiler.check.evaluate import CONFLICT, FactError
+    from terms_compiler.check.explain import explain_json
 
     decision = bundle.decision(args.decision)
     decide, as_of, language, as_json = decision.decide, args.as_of, args.lang, args.format == "json"

@@ -7,14 +7,14 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from compiler.bundle import decision_json, example_facts
-from compiler.cache import Memo, content_key
-from compiler.conflicts import logic_problems
-from compiler.diagnostics import Diagnostic
-from compiler.drift import drift_problems
-from compiler.evaluate import CompiledDecision, FactError
-from compiler.explain import explain
-from compiler.model import Clause, Corpus, Decision, Example
+from terms_compiler.emit.bundle import decision_json, example_facts
+from terms_compiler.cache import Memo, content_key
+from terms_compiler.verify.conflicts import logic_problems
+from terms_compiler.diagnostics import Diagnostic
+from terms_compiler.verify.drift import drift_problems
+from terms_compiler.check.evaluate import CompiledDecision, FactError
+from terms_compiler.check.explain import explain
+from terms_compiler.model import Clause, Corpus, Decision, Example
 
 
 def verify(corpus: Corpus, drift_checked: Memo | None = None,

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from compiler.evaluate import (
+from terms_compiler.check.evaluate import (
     CONFLICT,
     Answer,
     CompiledDecision,
@@ -157,7 +157,7 @@ def _rule_reasons(decision: CompiledDecision, answer: Answer, language: str,
         return [reason.to_json() for reason in reasons] if as_json else reasons
     explainer = decision.explainers[key]
     if explainer is None:
-        from compiler.explain_compiler import compile_explainer
+        from terms_compiler.check.explain_compiler import compile_explainer
 
         explainer = decision.explainers[key] = compile_explainer(decision, *key)
     return explainer(answer)

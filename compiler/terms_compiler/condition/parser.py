@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from compiler.condition.lexer import LexError, Token, tokenize
-from compiler.condition.nodes import (
+from terms_compiler.condition.lexer import LexError, Token, tokenize
+from terms_compiler.condition.nodes import (
     Arithmetic,
     BoolOp,
     Call,

@@ -10,18 +10,18 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from compiler import __version__
-from compiler.cache import Memo
-from compiler.freshness import translation_status
-from compiler.model import Clause, Corpus, Decision, Fact
-from compiler.prose import (
+from terms_compiler import __version__
+from terms_compiler.cache import Memo
+from terms_compiler.freshness import translation_status
+from terms_compiler.model import Clause, Corpus, Decision, Fact
+from terms_compiler.prose import (
     format_value,
     resolve_links,
     substitute,
     to_html_and_plain_text,
     to_plain_text,
 )
-from compiler.workers import POOL_FAILURES, forked_pool, worker_count
+from terms_compiler.workers import POOL_FAILURES, forked_pool, worker_count
 
 FORMAT = "terms-bundle"
 FORMAT_VERSION = "1.0"

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from compiler.evaluate import node_type
-from compiler.model import Corpus, Decision
-from compiler.prose import format_value
+from terms_compiler.check.evaluate import node_type
+from terms_compiler.model import Corpus, Decision
+from terms_compiler.prose import format_value
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from compiler.evaluate import (
+from terms_compiler.check.evaluate import (
     CACHE_LIMIT,
     FAR_FUTURE,
     FAR_PAST,
@@ -26,7 +26,7 @@ from compiler.evaluate import (
     node_type,
     to_python,
 )
-from compiler.explain import NEGATION, PHRASES, Reason, operator_words, show_value, window_words
+from terms_compiler.check.explain import NEGATION, PHRASES, Reason, operator_words, show_value, window_words
 
 
 def compile_explainer(decision: CompiledDecision, language: str,

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compiler.evaluate import Answer, CompiledDecision, FactError, RuleError, node_type
+from terms_compiler.check.evaluate import Answer, CompiledDecision, FactError, RuleError, node_type
 
 EXIT_OK, EXIT_USAGE = 0, 2
 FORMATS = ("text", "markdown", "json")
@@ -98,10 +98,10 @@ class Edition:
 def edition_from_corpus(corpus: Any, conformance: Iterable[Mapping[str, Any]] = (),
                         label: str = "", kind: str = "corpus", revision: str | None = None,
                         bundle: Mapping[str, Any] | None = None) -> Edition:
-    """An edition from a linked, verified corpus (compiler.model.Corpus) and its conformance
-    cases (as compiler.pipeline.conformance_cases returns them). Pass the bundle when it is
+    """An edition from a linked, verified corpus (terms_compiler.model.Corpus) and its conformance
+    cases (as terms_compiler.pipeline.conformance_cases returns them). Pass the bundle when it is
     already built (build_bundle(corpus, revision)), to save building it again."""
-    from compiler.bundle import build_bundle, example_facts
+    from terms_compiler.emit.bundle import build_bundle, example_facts
 
     fact_sets = [_case_fact_set(case) for case in conformance]
     for clause in corpus.all_clauses():
@@ -164,7 +164,7 @@ def revision_identity(spec: str, corpus_folder: Path) -> str | None:
 
 
 def _load_bundle(path: Path, label: str) -> Edition:
-    from compiler.checker import Bundle, BundleError
+    from terms_compiler.check.bundle import Bundle, BundleError
 
     try:
         data = Bundle.load(path).data
@@ -184,7 +184,7 @@ def _load_bundle(path: Path, label: str) -> Edition:
 
 def _load_folder(folder: Path, label: str, kind: str, revision: str | None = None,
                  shown: Callable[[str], str] | None = None) -> Edition:
-    from compiler.pipeline import compile_corpus, conformance_cases
+    from terms_compiler.pipeline import compile_corpus, conformance_cases
 
     result = compile_corpus(folder)
     if not result.ok or result.corpus is None:
@@ -1689,7 +1689,7 @@ def run_diff(args: argparse.Namespace) -> int:
             editions.append(load_edition(spec, Path(args.path)))
         except DiffError as error:
             if error.diagnostics:
-                from compiler.diagnostics import render_text
+                from terms_compiler.diagnostics import render_text
 
                 print(render_text(error.diagnostics), file=sys.stderr)
             print(f"terms diff: {error}", file=sys.stderr)

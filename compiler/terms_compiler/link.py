@@ -7,12 +7,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from compiler.condition.parser import ParseError, parse
-from compiler.condition.typecheck import ConditionError, Scope, typecheck
-from compiler.diagnostics import Diagnostic, SourceSpan
-from compiler.evaluate import CONFLICT, parse_date
-from compiler.model import Clause, Corpus, Decision, Origin, Rule
-from compiler.prose import (
+from terms_compiler.condition.parser import ParseError, parse
+from terms_compiler.condition.typecheck import ConditionError, Scope, typecheck
+from terms_compiler.diagnostics import Diagnostic, SourceSpan
+from terms_compiler.check.evaluate import CONFLICT, parse_date
+from terms_compiler.model import Clause, Corpus, Decision, Origin, Rule
+from terms_compiler.prose import (
     EXTERNAL_SCHEMES,
     INTERNAL_SCHEMES,
     find_links,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from compiler.model import Clause, ClauseText
+from terms_compiler.model import Clause, ClauseText
 
 
 def source_hash(text: ClauseText) -> str:

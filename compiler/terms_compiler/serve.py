@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from compiler.diagnostics import Diagnostic, render_text
-from compiler.pipeline import build
-from compiler.site import TEMPLATES
+from terms_compiler.diagnostics import Diagnostic, render_text
+from terms_compiler.pipeline import build
+from terms_compiler.resources import site_folder
 
 RELOAD_PATH = "/__terms__/version"
 # Polls the build version and reloads the page when a rebuild finished (success or failure).
@@ -38,7 +38,7 @@ class Preview:
         self.corpus = corpus
         self.out = out
         self.log = log
-        self.watched = (corpus, TEMPLATES)
+        self.watched = (corpus, site_folder())
         self.state = BuildState(0, (), 0.0)
         self.fingerprint: tuple[tuple[str, float, int], ...] = ()
 

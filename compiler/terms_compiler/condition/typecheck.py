@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from compiler.condition.nodes import (
+from terms_compiler.condition.nodes import (
     Arithmetic,
     Call,
     Compare,

@@ -1,6 +1,6 @@
 """Check: load a bundle, verify it, and answer decisions. The Python API for tools.
 
-    from compiler.checker import Bundle
+    from terms_compiler.check.bundle import Bundle
     bundle = Bundle.load("build/bundle/product-terms-sa.json")
     answer = bundle.decide("sa-purchase", {...facts...})
     answer.outcome, answer.deciding, bundle.explain(answer, "uk")
@@ -16,8 +16,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from compiler.evaluate import Answer, CompiledDecision, FactError, RuleError
-from compiler.explain import Reason, explain, explain_json
+from terms_compiler.check.evaluate import Answer, CompiledDecision, FactError, RuleError
+from terms_compiler.check.explain import Reason, explain, explain_json
 
 SUPPORTED_MAJOR = 1
 REQUIRED_KEYS = ("format", "format_version", "corpus", "languages", "decisions", "clauses")

@@ -19,10 +19,11 @@ import jsonschema
 import jsonschema_rs
 from referencing import Registry, Resource
 
-from compiler.diagnostics import Diagnostic
-from compiler.load import Document
+from terms_compiler.diagnostics import Diagnostic
+from terms_compiler.load import Document
+from terms_compiler.resources import schemas_folder
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMA_DIR = schemas_folder()
 SCHEMA_FILES = {"corpus": "corpus.schema.json", "decisions": "decisions.schema.json",
                 "glossary": "glossary.schema.json", "section": "section.schema.json"}
 

@@ -10,11 +10,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from compiler.diagnostics import CompileError, Diagnostic, has_errors, render_text
-from compiler.freshness import source_hash, translation_status
-from compiler.load import load_corpus_files
-from compiler.model import Clause, Corpus, build
-from compiler.validate import validate_document
+from terms_compiler.diagnostics import CompileError, Diagnostic, has_errors, render_text
+from terms_compiler.freshness import source_hash, translation_status
+from terms_compiler.load import load_corpus_files
+from terms_compiler.model import Clause, Corpus, build
+from terms_compiler.validate import validate_document
 
 STATES = ("current", "stale", "unrecorded", "missing")
 

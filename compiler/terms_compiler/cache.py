@@ -24,11 +24,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from compiler.diagnostics import Diagnostic
+from terms_compiler.diagnostics import Diagnostic
+from terms_compiler.resources import schemas_folder, site_folder
 
-PACKAGE = Path(__file__).resolve().parent.parent
-# What shapes the output besides the corpus: our code, templates and schemas ...
-SOURCES = ("compiler", "site", "schemas")
+# What shapes the output besides the corpus: our code, templates and schemas (see fingerprint) ...
 # ... and these libraries (a new version may render, validate or lay out differently).
 LIBRARIES = ("pyyaml", "jsonschema", "markdown-it-py", "markdown-it-pyrs", "fastjsonschema",
              "jsonschema-rs", "jinja2", "mkdocs", "mkdocs-material", "z3-solver")
@@ -36,7 +35,7 @@ LIBRARIES = ("pyyaml", "jsonschema", "markdown-it-py", "markdown-it-pyrs", "fast
 
 @cache
 def fingerprint() -> str:
-    """SHA-256 of the compiler: every file of compiler/, site/ and schemas/, and the versions of
+    """SHA-256 of the compiler: every file of the package, its site/ and schemas/, and the versions of
     Python and of the libraries that shape the output."""
     from importlib import metadata  # only when a build uses its cache
 
@@ -47,10 +46,11 @@ def fingerprint() -> str:
         except metadata.PackageNotFoundError:
             version = "-"
         digest.update(f"\0{library}={version}".encode())
-    for folder in SOURCES:
-        for path in sorted((PACKAGE / folder).rglob("*")):
+    package = Path(__file__).parent
+    for folder in (package, site_folder(), schemas_folder()):  # the data folders are links
+        for path in sorted(folder.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(f"\0{path.relative_to(PACKAGE)}\0".encode())
+                digest.update(f"\0{folder.name}/{path.relative_to(folder)}\0".encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -228,7 +228,7 @@ class LastBuild:
             marshal.dump((fingerprint(), record), stream)
 
     def _edition_commit(self, spec: str) -> str | None:
-        from compiler.diff import revision_identity
+        from terms_compiler.editions import revision_identity
 
         return revision_identity(spec, self.corpus)
 

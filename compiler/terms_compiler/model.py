@@ -8,8 +8,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from compiler.diagnostics import Diagnostic, SourceSpan
-from compiler.load import Document, JsonPath
+from terms_compiler.diagnostics import Diagnostic, SourceSpan
+from terms_compiler.load import Document, JsonPath
 
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 Localized = Mapping[str, str]

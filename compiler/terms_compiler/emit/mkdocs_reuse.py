@@ -10,7 +10,7 @@ order a full build writes it. The site is then byte for byte the one a full buil
 tests/test_cache.py and tests/test_mkdocs_reuse.py check.
 
     echo '[{"config_file": ..., "site_dir": ..., "last_site": ..., "pages": [...]}]' \\
-        | python -m compiler.mkdocs_reuse
+        | python -m terms_compiler.emit.mkdocs_reuse
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ def main(argv: list[str]) -> int:
     """Build each site that standard input lists, in turn (one process for several languages
     saves each one the start-up of Python, MkDocs and Material)."""
     argparse.ArgumentParser(
-        prog="python -m compiler.mkdocs_reuse", description=__doc__.split("\n\n")[0],
+        prog="python -m terms_compiler.emit.mkdocs_reuse", description=__doc__.split("\n\n")[0],
         epilog="Standard input is a JSON list of sites to build, each an object with "
         "config_file (the language's mkdocs.yml), site_dir (where to write the site; it must "
         "not exist), last_site (the language's site from the last build) and pages (the "

@@ -8,11 +8,11 @@ from collections import Counter
 from collections.abc import Iterator
 from functools import lru_cache
 
-from compiler.cache import Memo, content_key
-from compiler.diagnostics import Diagnostic, Severity
-from compiler.freshness import source_hash
-from compiler.model import Clause, Corpus
-from compiler.prose import PLACEHOLDER, find_links, find_placeholders
+from terms_compiler.cache import Memo, content_key
+from terms_compiler.diagnostics import Diagnostic, Severity
+from terms_compiler.freshness import source_hash
+from terms_compiler.model import Clause, Corpus
+from terms_compiler.prose import PLACEHOLDER, find_links, find_placeholders
 
 ISO_DATE_IN_TEXT = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-])")
 NUMBER_IN_TEXT = re.compile(r"(?<![\d.,])\d+(?![\d])")
