@@ -39,8 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # reasons. Only the standard library; this part of the file is what `--handwritten` runs.
 
 _fromiso = dt.date.fromisoformat
-PROGRAMS = frozenset(("open-license", "open-value", "enterprise-agreement", "eap", "select",
-                      "select-plus", "mpsa"))
+PROGRAMS = frozenset(
+    ("open-license", "open-value", "enterprise-agreement", "eap", "select", "select-plus", "mpsa")
+)
 CHANNELS = frozenset(("volume-licensing", "oem", "retail", "transfer"))
 POOLS = frozenset(("applications", "systems", "servers"))
 
@@ -79,26 +80,70 @@ def _check_facts(facts: Any, types: Mapping[str, Any], required: frozenset[str])
         raise BadFacts("; ".join(problems))
 
 
-PURCHASE_TYPES = {"program": PROGRAMS, "channel": CHANNELS, "pool": POOLS, "product": str,
-                  "enterprise_product": bool, "latest_version": bool, "license_date": dt.date,
-                  "order_date": dt.date, "transferor_had_sa": bool, "transitioned_online": bool,
-                  "at_anniversary_or_renewal": bool, "reattach_quantity": int,
-                  "covered_at_transition": int}
-PURCHASE_REQUIRED = frozenset(("program", "channel", "pool", "product", "enterprise_product",
-                               "latest_version", "license_date", "order_date"))
-PURCHASE_DEFAULTS = {"transferor_had_sa": False, "transitioned_online": False,
-                     "at_anniversary_or_renewal": False, "reattach_quantity": 0,
-                     "covered_at_transition": 0}
-RENEWAL_TYPES = {"program": PROGRAMS, "previous_program": PROGRAMS, "same_agreement": bool,
-                 "sa_end_date": dt.date, "order_date": dt.date, "new_agreement_start": dt.date,
-                 "agreement_year": int, "perpetual_license": bool,
-                 "enterprise_product_from_org_wide": bool, "ea_enrollment_year": int,
-                 "eap_deferred_skus": bool}
-RENEWAL_REQUIRED = frozenset(("program", "previous_program", "same_agreement", "sa_end_date",
-                              "order_date", "new_agreement_start", "agreement_year",
-                              "perpetual_license"))
-RENEWAL_DEFAULTS = {"enterprise_product_from_org_wide": False, "ea_enrollment_year": 0,
-                    "eap_deferred_skus": False}
+PURCHASE_TYPES = {
+    "program": PROGRAMS,
+    "channel": CHANNELS,
+    "pool": POOLS,
+    "product": str,
+    "enterprise_product": bool,
+    "latest_version": bool,
+    "license_date": dt.date,
+    "order_date": dt.date,
+    "transferor_had_sa": bool,
+    "transitioned_online": bool,
+    "at_anniversary_or_renewal": bool,
+    "reattach_quantity": int,
+    "covered_at_transition": int,
+}
+PURCHASE_REQUIRED = frozenset(
+    (
+        "program",
+        "channel",
+        "pool",
+        "product",
+        "enterprise_product",
+        "latest_version",
+        "license_date",
+        "order_date",
+    )
+)
+PURCHASE_DEFAULTS = {
+    "transferor_had_sa": False,
+    "transitioned_online": False,
+    "at_anniversary_or_renewal": False,
+    "reattach_quantity": 0,
+    "covered_at_transition": 0,
+}
+RENEWAL_TYPES = {
+    "program": PROGRAMS,
+    "previous_program": PROGRAMS,
+    "same_agreement": bool,
+    "sa_end_date": dt.date,
+    "order_date": dt.date,
+    "new_agreement_start": dt.date,
+    "agreement_year": int,
+    "perpetual_license": bool,
+    "enterprise_product_from_org_wide": bool,
+    "ea_enrollment_year": int,
+    "eap_deferred_skus": bool,
+}
+RENEWAL_REQUIRED = frozenset(
+    (
+        "program",
+        "previous_program",
+        "same_agreement",
+        "sa_end_date",
+        "order_date",
+        "new_agreement_start",
+        "agreement_year",
+        "perpetual_license",
+    )
+)
+RENEWAL_DEFAULTS = {
+    "enterprise_product_from_org_wide": False,
+    "ea_enrollment_year": 0,
+    "eap_deferred_skus": False,
+}
 
 # Rule order, outcomes and overrides, as in the YAML.
 PURCHASE_RULES = (
@@ -107,10 +152,16 @@ PURCHASE_RULES = (
     ("sa-purchase.transfer", "allowed", ("sa-purchase.latest-version",)),
     ("sa-purchase.oem-retail", "allowed", ()),
     ("sa-purchase.oem-retail-applications", "denied", ()),
-    ("sa-purchase.oem-retail-enterprise-products", "denied",
-     ("sa-purchase.oem-retail", "sa-purchase.oem-office", "sa-purchase.oem-sql-server-2017")),
-    ("sa-purchase.oem-office", "allowed",
-     ("sa-purchase.oem-retail-applications", "sa-purchase.latest-version")),
+    (
+        "sa-purchase.oem-retail-enterprise-products",
+        "denied",
+        ("sa-purchase.oem-retail", "sa-purchase.oem-office", "sa-purchase.oem-sql-server-2017"),
+    ),
+    (
+        "sa-purchase.oem-office",
+        "allowed",
+        ("sa-purchase.oem-retail-applications", "sa-purchase.latest-version"),
+    ),
     ("sa-purchase.oem-sql-server-2017", "allowed", ("sa-purchase.latest-version",)),
     ("sa-purchase.ea-reattach", "allowed", ("sa-purchase.latest-version",)),
 )
@@ -118,17 +169,24 @@ RENEWAL_RULES = (
     ("sa-renewal.same-agreement", "allowed", ()),
     ("sa-renewal.open-license", "allowed", ()),
     ("sa-renewal.enterprise-agreement", "denied", ("sa-renewal.same-agreement",)),
-    ("sa-renewal.eap-buyout", "denied", ("sa-renewal.same-agreement", "sa-renewal.separate-agreement",
-                                         "sa-renewal.legacy-continuity")),
+    (
+        "sa-renewal.eap-buyout",
+        "denied",
+        ("sa-renewal.same-agreement", "sa-renewal.separate-agreement", "sa-renewal.legacy-continuity"),
+    ),
     ("sa-renewal.separate-agreement", "allowed", ()),
-    ("sa-renewal.enterprise-products", "denied", ("sa-renewal.separate-agreement",
-                                                  "sa-renewal.legacy-continuity")),
+    (
+        "sa-renewal.enterprise-products",
+        "denied",
+        ("sa-renewal.separate-agreement", "sa-renewal.legacy-continuity"),
+    ),
     ("sa-renewal.legacy-continuity", "allowed", ()),
 )
 
 
-def _prepare(facts: Any, types: Mapping[str, Any], required: frozenset[str],
-             defaults: Mapping[str, Any]) -> dict[str, Any]:
+def _prepare(
+    facts: Any, types: Mapping[str, Any], required: frozenset[str], defaults: Mapping[str, Any]
+) -> dict[str, Any]:
     _check_facts(facts, types, required)
     return {**defaults, **facts}
 
@@ -142,19 +200,26 @@ def purchase_applies(f: Mapping[str, Any]) -> tuple[bool, ...]:
         channel == "volume-licensing" and days == 0,
         not f["latest_version"],
         channel == "transfer" and f["transferor_had_sa"] and 0 <= days <= 30,
-        oem_or_retail and pool == "servers" and program in ("open-license", "mpsa", "select",
-                                                            "select-plus", "open-value",
-                                                            "enterprise-agreement")
+        oem_or_retail
+        and pool == "servers"
+        and program in ("open-license", "mpsa", "select", "select-plus", "open-value", "enterprise-agreement")
         and 0 <= days <= 90,
         oem_or_retail and pool == "applications",
         oem_or_retail and program in ("open-value", "enterprise-agreement") and f["enterprise_product"],
-        channel == "oem" and pool == "applications"
+        channel == "oem"
+        and pool == "applications"
         and product in ("office-professional-2016", "office-professional-2019")
-        and program in ("open-license", "select", "select-plus", "open-value") and 0 <= days <= 90,
-        channel == "oem" and pool == "servers" and product == "sql-server-2017"
-        and f["license_date"] < "2020-03-31" and 0 <= days <= 90,
-        program == "enterprise-agreement" and channel == "volume-licensing"
-        and f["transitioned_online"] and f["at_anniversary_or_renewal"]
+        and program in ("open-license", "select", "select-plus", "open-value")
+        and 0 <= days <= 90,
+        channel == "oem"
+        and pool == "servers"
+        and product == "sql-server-2017"
+        and f["license_date"] < "2020-03-31"
+        and 0 <= days <= 90,
+        program == "enterprise-agreement"
+        and channel == "volume-licensing"
+        and f["transitioned_online"]
+        and f["at_anniversary_or_renewal"]
         and 0 < f["reattach_quantity"] <= f["covered_at_transition"],
     )
 
@@ -169,17 +234,24 @@ def renewal_applies(f: Mapping[str, Any]) -> tuple[bool, ...]:
         same and program == "open-license" and previous == "open-license" and late <= 90,
         same and program == "enterprise-agreement" and f["ea_enrollment_year"] < 2011,
         (program == "eap" or previous == "eap") and f["eap_deferred_skus"],
-        not same and f["perpetual_license"] and gap <= 1
+        not same
+        and f["perpetual_license"]
+        and gap <= 1
         and (late <= 0 or (program == "open-license" and late <= 90)),
-        not same and program != previous and f["enterprise_product_from_org_wide"]
+        not same
+        and program != previous
+        and f["enterprise_product_from_org_wide"]
         and program not in ("mpsa", "enterprise-agreement", "open-value"),
-        not same and f["perpetual_license"] and f["agreement_year"] <= 2008
+        not same
+        and f["perpetual_license"]
+        and f["agreement_year"] <= 2008
         and ((program != "open-license" and late <= 30) or (program == "open-license" and late <= 90)),
     )
 
 
-def _combine(rules: tuple[tuple[str, str, tuple[str, ...]], ...], applies: tuple[bool, ...],
-             default: str) -> tuple[str, list[str], list[str]]:
+def _combine(
+    rules: tuple[tuple[str, str, tuple[str, ...]], ...], applies: tuple[bool, ...], default: str
+) -> tuple[str, list[str], list[str]]:
     applicable = [rule for rule, yes in zip(rules, applies, strict=True) if yes]
     beaten = {target for _, _, overrides in applicable for target in overrides}
     deciding = [rule for rule in applicable if rule[0] not in beaten]
@@ -191,18 +263,29 @@ def _combine(rules: tuple[tuple[str, str, tuple[str, ...]], ...], applies: tuple
 def purchase_decide(facts: Any) -> dict[str, Any]:
     f = _prepare(facts, PURCHASE_TYPES, PURCHASE_REQUIRED, PURCHASE_DEFAULTS)
     outcome, deciding, overridden = _combine(PURCHASE_RULES, purchase_applies(f), "denied")
-    return {"decision": "sa-purchase", "outcome": outcome, "as_of": f["order_date"],
-            "deciding": deciding, "overridden": overridden}
+    return {
+        "decision": "sa-purchase",
+        "outcome": outcome,
+        "as_of": f["order_date"],
+        "deciding": deciding,
+        "overridden": overridden,
+    }
 
 
 def renewal_decide(facts: Any) -> dict[str, Any]:
     f = _prepare(facts, RENEWAL_TYPES, RENEWAL_REQUIRED, RENEWAL_DEFAULTS)
     outcome, deciding, overridden = _combine(RENEWAL_RULES, renewal_applies(f), "denied")
-    return {"decision": "sa-renewal", "outcome": outcome, "as_of": f["order_date"],
-            "deciding": deciding, "overridden": overridden}
+    return {
+        "decision": "sa-renewal",
+        "outcome": outcome,
+        "as_of": f["order_date"],
+        "deciding": deciding,
+        "overridden": overridden,
+    }
 
 
 # Reasons: for a rule that does not apply, its first condition that fails, in the checker's words.
+
 
 def _b(value: bool) -> str:
     return "true" if value else "false"
@@ -240,107 +323,192 @@ def _purchase_failures(f: Mapping[str, Any]) -> Iterator[str | None]:
     ch, pool, prog, prod = f["channel"], f["pool"], f["program"], f["product"]
     oem_retail = None if ch in ("oem", "retail") else _not_one_of("channel", ch, "oem, retail")
     # with-license
-    yield (_needs("channel", ch, "volume-licensing") if ch != "volume-licensing" else
-           _needs("order_date", f["order_date"], f"{f['license_date']} (license_date)")
-           if f["order_date"] != f["license_date"] else None)
+    yield (
+        _needs("channel", ch, "volume-licensing")
+        if ch != "volume-licensing"
+        else _needs("order_date", f["order_date"], f"{f['license_date']} (license_date)")
+        if f["order_date"] != f["license_date"]
+        else None
+    )
     # latest-version
     yield "latest_version is true" if f["latest_version"] else None
     # transfer
-    yield (_needs("channel", ch, "transfer") if ch != "transfer" else
-           "transferor_had_sa is false" if not f["transferor_had_sa"] else
-           _window(f, "license_date", "order_date", 30, "window_days"))
+    yield (
+        _needs("channel", ch, "transfer")
+        if ch != "transfer"
+        else "transferor_had_sa is false"
+        if not f["transferor_had_sa"]
+        else _window(f, "license_date", "order_date", 30, "window_days")
+    )
     # oem-retail
-    yield (oem_retail or (_needs("pool", pool, "servers") if pool != "servers" else
-           _not_one_of("program", prog, "open-license, mpsa, select, select-plus, open-value, "
-                                        "enterprise-agreement")
-           if prog not in ("open-license", "mpsa", "select", "select-plus", "open-value",
-                           "enterprise-agreement") else
-           _window(f, "license_date", "order_date", 90, "window_days")))
+    yield (
+        oem_retail
+        or (
+            _needs("pool", pool, "servers")
+            if pool != "servers"
+            else _not_one_of(
+                "program", prog, "open-license, mpsa, select, select-plus, open-value, enterprise-agreement"
+            )
+            if prog
+            not in ("open-license", "mpsa", "select", "select-plus", "open-value", "enterprise-agreement")
+            else _window(f, "license_date", "order_date", 90, "window_days")
+        )
+    )
     # oem-retail-applications
     yield oem_retail or (_needs("pool", pool, "applications") if pool != "applications" else None)
     # oem-retail-enterprise-products
-    yield (oem_retail or (_not_one_of("program", prog, "open-value, enterprise-agreement")
-                          if prog not in ("open-value", "enterprise-agreement") else
-                          "enterprise_product is false" if not f["enterprise_product"] else None))
+    yield (
+        oem_retail
+        or (
+            _not_one_of("program", prog, "open-value, enterprise-agreement")
+            if prog not in ("open-value", "enterprise-agreement")
+            else "enterprise_product is false"
+            if not f["enterprise_product"]
+            else None
+        )
+    )
     # oem-office
-    yield (_needs("channel", ch, "oem") if ch != "oem" else
-           _needs("pool", pool, "applications") if pool != "applications" else
-           _not_one_of("product", prod, "office-professional-2016, office-professional-2019")
-           if prod not in ("office-professional-2016", "office-professional-2019") else
-           _not_one_of("program", prog, "open-license, select, select-plus, open-value")
-           if prog not in ("open-license", "select", "select-plus", "open-value") else
-           _window(f, "license_date", "order_date", 90, "window_days"))
+    yield (
+        _needs("channel", ch, "oem")
+        if ch != "oem"
+        else _needs("pool", pool, "applications")
+        if pool != "applications"
+        else _not_one_of("product", prod, "office-professional-2016, office-professional-2019")
+        if prod not in ("office-professional-2016", "office-professional-2019")
+        else _not_one_of("program", prog, "open-license, select, select-plus, open-value")
+        if prog not in ("open-license", "select", "select-plus", "open-value")
+        else _window(f, "license_date", "order_date", 90, "window_days")
+    )
     # oem-sql-server-2017
-    yield (_needs("channel", ch, "oem") if ch != "oem" else
-           _needs("pool", pool, "servers") if pool != "servers" else
-           _needs("product", prod, "sql-server-2017") if prod != "sql-server-2017" else
-           _needs("license_date", f["license_date"], "before 2020-03-31 (cutoff_date)")
-           if not f["license_date"] < "2020-03-31" else
-           _window(f, "license_date", "order_date", 90, "window_days"))
+    yield (
+        _needs("channel", ch, "oem")
+        if ch != "oem"
+        else _needs("pool", pool, "servers")
+        if pool != "servers"
+        else _needs("product", prod, "sql-server-2017")
+        if prod != "sql-server-2017"
+        else _needs("license_date", f["license_date"], "before 2020-03-31 (cutoff_date)")
+        if not f["license_date"] < "2020-03-31"
+        else _window(f, "license_date", "order_date", 90, "window_days")
+    )
     # ea-reattach
     q, covered = f["reattach_quantity"], f["covered_at_transition"]
-    yield (_needs("program", prog, "enterprise-agreement") if prog != "enterprise-agreement" else
-           _needs("channel", ch, "volume-licensing") if ch != "volume-licensing" else
-           "transitioned_online is false" if not f["transitioned_online"] else
-           "at_anniversary_or_renewal is false" if not f["at_anniversary_or_renewal"] else
-           _needs("reattach_quantity", q, "more than 0") if not q > 0 else
-           _needs("reattach_quantity", q, f"at most {covered} (covered_at_transition)")
-           if not q <= covered else None)
+    yield (
+        _needs("program", prog, "enterprise-agreement")
+        if prog != "enterprise-agreement"
+        else _needs("channel", ch, "volume-licensing")
+        if ch != "volume-licensing"
+        else "transitioned_online is false"
+        if not f["transitioned_online"]
+        else "at_anniversary_or_renewal is false"
+        if not f["at_anniversary_or_renewal"]
+        else _needs("reattach_quantity", q, "more than 0")
+        if not q > 0
+        else _needs("reattach_quantity", q, f"at most {covered} (covered_at_transition)")
+        if not q <= covered
+        else None
+    )
 
 
 def _renewal_failures(f: Mapping[str, Any]) -> Iterator[str | None]:
     prog, prev, same = f["program"], f["previous_program"], f["same_agreement"]
     end, order = f["sa_end_date"], f["order_date"]
     late = _days(f, "sa_end_date", "order_date")
-    on_time = (_needs("order_date", order, f"on or before {end} (sa_end_date)")
-               if late > 0 else None)
+    on_time = _needs("order_date", order, f"on or before {end} (sa_end_date)") if late > 0 else None
     # same-agreement
-    yield ("same_agreement is false" if not same else
-           _needs("program", prog, f"{prev} (previous_program)") if prog != prev else on_time)
+    yield (
+        "same_agreement is false"
+        if not same
+        else _needs("program", prog, f"{prev} (previous_program)")
+        if prog != prev
+        else on_time
+    )
     # open-license
-    yield ("same_agreement is false" if not same else
-           _needs("program", prog, "open-license") if prog != "open-license" else
-           _needs("previous_program", prev, "open-license") if prev != "open-license" else
-           _upto(f, "sa_end_date", "order_date", 90, "grace_days"))
+    yield (
+        "same_agreement is false"
+        if not same
+        else _needs("program", prog, "open-license")
+        if prog != "open-license"
+        else _needs("previous_program", prev, "open-license")
+        if prev != "open-license"
+        else _upto(f, "sa_end_date", "order_date", 90, "grace_days")
+    )
     # enterprise-agreement
     year = f["ea_enrollment_year"]
-    yield ("same_agreement is false" if not same else
-           _needs("program", prog, "enterprise-agreement") if prog != "enterprise-agreement" else
-           _needs("ea_enrollment_year", year, "less than 2011 (min_enrollment_year)")
-           if not year < 2011 else None)
+    yield (
+        "same_agreement is false"
+        if not same
+        else _needs("program", prog, "enterprise-agreement")
+        if prog != "enterprise-agreement"
+        else _needs("ea_enrollment_year", year, "less than 2011 (min_enrollment_year)")
+        if not year < 2011
+        else None
+    )
     # eap-buyout
-    yield ("none of the alternatives holds: " + _needs("program", prog, "eap") + "; or "
-           + _needs("previous_program", prev, "eap") if prog != "eap" and prev != "eap" else
-           "eap_deferred_skus is false" if not f["eap_deferred_skus"] else None)
+    yield (
+        "none of the alternatives holds: "
+        + _needs("program", prog, "eap")
+        + "; or "
+        + _needs("previous_program", prev, "eap")
+        if prog != "eap" and prev != "eap"
+        else "eap_deferred_skus is false"
+        if not f["eap_deferred_skus"]
+        else None
+    )
     # separate-agreement
-    ol_late = (_needs("program", prog, "open-license") if prog != "open-license" else
-               _upto(f, "sa_end_date", "order_date", 90, "open_license_days"))
-    yield ("same_agreement is true" if same else
-           "perpetual_license is false" if not f["perpetual_license"] else
-           _upto(f, "sa_end_date", "new_agreement_start", 1, "max_start_gap_days") or
-           (f"none of the alternatives holds: {on_time}; or {ol_late}"
-            if on_time and ol_late else None))
+    ol_late = (
+        _needs("program", prog, "open-license")
+        if prog != "open-license"
+        else _upto(f, "sa_end_date", "order_date", 90, "open_license_days")
+    )
+    yield (
+        "same_agreement is true"
+        if same
+        else "perpetual_license is false"
+        if not f["perpetual_license"]
+        else _upto(f, "sa_end_date", "new_agreement_start", 1, "max_start_gap_days")
+        or (f"none of the alternatives holds: {on_time}; or {ol_late}" if on_time and ol_late else None)
+    )
     # enterprise-products
-    yield ("same_agreement is true" if same else
-           _needs("program", prog, f"anything but {prev} (previous_program)") if prog == prev else
-           "enterprise_product_from_org_wide is false" if not f["enterprise_product_from_org_wide"]
-           else f"program is {prog}, which is excluded (mpsa, enterprise-agreement, open-value)"
-           if prog in ("mpsa", "enterprise-agreement", "open-value") else None)
+    yield (
+        "same_agreement is true"
+        if same
+        else _needs("program", prog, f"anything but {prev} (previous_program)")
+        if prog == prev
+        else "enterprise_product_from_org_wide is false"
+        if not f["enterprise_product_from_org_wide"]
+        else f"program is {prog}, which is excluded (mpsa, enterprise-agreement, open-value)"
+        if prog in ("mpsa", "enterprise-agreement", "open-value")
+        else None
+    )
     # legacy-continuity
     agreement = f["agreement_year"]
-    first = (_needs("program", prog, "anything but open-license") if prog == "open-license" else
-             _upto(f, "sa_end_date", "order_date", 30, "grace_days"))
-    second = (_needs("program", prog, "open-license") if prog != "open-license" else
-              _upto(f, "sa_end_date", "order_date", 90, "open_license_grace_days"))
-    yield ("same_agreement is true" if same else
-           "perpetual_license is false" if not f["perpetual_license"] else
-           _needs("agreement_year", agreement, "at most 2008 (legacy_year)")
-           if agreement > 2008 else
-           f"none of the alternatives holds: {first}; or {second}" if first and second else None)
+    first = (
+        _needs("program", prog, "anything but open-license")
+        if prog == "open-license"
+        else _upto(f, "sa_end_date", "order_date", 30, "grace_days")
+    )
+    second = (
+        _needs("program", prog, "open-license")
+        if prog != "open-license"
+        else _upto(f, "sa_end_date", "order_date", 90, "open_license_grace_days")
+    )
+    yield (
+        "same_agreement is true"
+        if same
+        else "perpetual_license is false"
+        if not f["perpetual_license"]
+        else _needs("agreement_year", agreement, "at most 2008 (legacy_year)")
+        if agreement > 2008
+        else f"none of the alternatives holds: {first}; or {second}"
+        if first and second
+        else None
+    )
 
 
-def _explained(decision: str, rules: tuple[tuple[str, str, tuple[str, ...]], ...],
-               failures: list[str | None], as_of: str) -> dict[str, Any]:
+def _explained(
+    decision: str, rules: tuple[tuple[str, str, tuple[str, ...]], ...], failures: list[str | None], as_of: str
+) -> dict[str, Any]:
     applicable = [rule for rule, failure in zip(rules, failures, strict=True) if failure is None]
     applied = {c for c, _, _ in applicable}
     beaten = {target for _, _, overrides in applicable for target in overrides}
@@ -356,18 +524,34 @@ def _explained(decision: str, rules: tuple[tuple[str, str, tuple[str, ...]], ...
             status, message = "overridden", f"{clause} applies but is overridden by {by}"
         else:
             status, message = "deciding", f"{clause} applies: {rule_outcome}"
-        reasons.append({"clause": clause, "status": status, "outcome": rule_outcome,
-                        "message": message})
+        reasons.append({"clause": clause, "status": status, "outcome": rule_outcome, "message": message})
     if outcome == "conflict":
-        reasons.append({"clause": "", "status": "conflict", "outcome": "conflict",
-                        "message": f"conflict: {', '.join(c for c, _, _ in deciding)} apply with "
-                                   "different outcomes and none overrides the others"})
+        reasons.append(
+            {
+                "clause": "",
+                "status": "conflict",
+                "outcome": "conflict",
+                "message": f"conflict: {', '.join(c for c, _, _ in deciding)} apply with "
+                "different outcomes and none overrides the others",
+            }
+        )
     elif not deciding:
-        reasons.append({"clause": "", "status": "default", "outcome": outcome,
-                        "message": f"no rule applies, so the answer is the default: {outcome}"})
-    return {"decision": decision, "outcome": outcome, "as_of": as_of,
-            "deciding": [c for c, _, _ in deciding],
-            "overridden": [c for c, _, _ in applicable if c in beaten], "reasons": reasons}
+        reasons.append(
+            {
+                "clause": "",
+                "status": "default",
+                "outcome": outcome,
+                "message": f"no rule applies, so the answer is the default: {outcome}",
+            }
+        )
+    return {
+        "decision": decision,
+        "outcome": outcome,
+        "as_of": as_of,
+        "deciding": [c for c, _, _ in deciding],
+        "overridden": [c for c, _, _ in applicable if c in beaten],
+        "reasons": reasons,
+    }
 
 
 def purchase_explained(facts: Any) -> dict[str, Any]:
@@ -381,9 +565,13 @@ def renewal_explained(facts: Any) -> dict[str, Any]:
 
 
 HANDWRITTEN: dict[str, Callable[[Any], dict[str, Any]]] = {
-    "sa-purchase": purchase_decide, "sa-renewal": renewal_decide}
+    "sa-purchase": purchase_decide,
+    "sa-renewal": renewal_decide,
+}
 HANDWRITTEN_EXPLAINED: dict[str, Callable[[Any], dict[str, Any]]] = {
-    "sa-purchase": purchase_explained, "sa-renewal": renewal_explained}
+    "sa-purchase": purchase_explained,
+    "sa-renewal": renewal_explained,
+}
 
 
 def handwritten_batch(decision: str, stream: TextIO, out: TextIO) -> int:
@@ -405,8 +593,15 @@ def handwritten_batch(decision: str, stream: TextIO, out: TextIO) -> int:
 
 # Fact sets ------------------------------------------------------------------------------------
 
-PRODUCTS = ("office-standard-2021", "office-professional-2016", "office-professional-2019",
-            "sql-server-2017", "windows-server-2022", "visio-standard-2021", "windows-11-pro")
+PRODUCTS = (
+    "office-standard-2021",
+    "office-professional-2016",
+    "office-professional-2019",
+    "sql-server-2017",
+    "windows-server-2022",
+    "visio-standard-2021",
+    "windows-11-pro",
+)
 
 
 def _date(rng: Any, start: str, end: str) -> str:
@@ -475,6 +670,7 @@ def fact_sets(decision: str, count: int, seed: int = 7) -> list[dict[str, Any]]:
 
 # The benchmark --------------------------------------------------------------------------------
 
+
 def terms_command() -> list[str]:
     """The `terms` script of this interpreter (not a pyenv shim, which adds its own start-up)."""
     script = Path(sys.executable).parent / "terms"
@@ -485,8 +681,12 @@ def build_shipped_bundle(folder: Path) -> Path:
     """`terms build --no-site` of the shipped corpus into folder; the bundle's path."""
     import subprocess
 
-    done = subprocess.run([*terms_command(), "build", "terms", "--out", str(folder), "--no-site",
-                           "-q"], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [*terms_command(), "build", "terms", "--out", str(folder), "--no-site", "-q"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise SystemExit(f"terms build failed:\n{done.stdout}\n{done.stderr}")
     bundles = [p for p in (folder / "bundle").glob("*.json") if p.name != "conformance.json"]
@@ -501,14 +701,18 @@ def agree(bundle: Any, decision: str, facts: list[dict[str, Any]]) -> dict[str, 
         answer = bundle.decide(decision, fact_set)
         ours = answer.to_json()
         theirs = decide(fact_set)
-        record = {**answer.to_json(),  # what terms check --format json writes per line
-                  "reasons": [r.to_json() for r in bundle.explain(answer, "en")]}
+        record = {
+            **answer.to_json(),  # what terms check --format json writes per line
+            "reasons": [r.to_json() for r in bundle.explain(answer, "en")],
+        }
         by_hand = explained(fact_set)
         if ours != theirs or json.dumps(record) != json.dumps(by_hand):
-            raise SystemExit(f"the hand-written {decision} disagrees with the bundle on fact set "
-                             f"{index}: {json.dumps(fact_set)}\nbundle: {json.dumps(record)}\n"
-                             f"by hand: {json.dumps(by_hand)}\nHas terms/ changed? Update the "
-                             "hand-written rules in benchmarks/check.py.")
+            raise SystemExit(
+                f"the hand-written {decision} disagrees with the bundle on fact set "
+                f"{index}: {json.dumps(fact_set)}\nbundle: {json.dumps(record)}\n"
+                f"by hand: {json.dumps(by_hand)}\nHas terms/ changed? Update the "
+                "hand-written rules in benchmarks/check.py."
+            )
         for clause in (*answer.deciding, *answer.overridden):
             coverage[clause] = coverage.get(clause, 0) + 1
         coverage[answer.outcome] = coverage.get(answer.outcome, 0) + 1
@@ -553,8 +757,9 @@ def run_cli(command: list[str], stdin: Path | None = None) -> None:
     import subprocess
 
     with open(stdin or "/dev/null", "rb") as source:
-        done = subprocess.run(command, stdin=source, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, cwd=ROOT, env=ENV)
+        done = subprocess.run(
+            command, stdin=source, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, env=ENV
+        )
     if done.returncode not in (0,):
         raise SystemExit(f"{' '.join(command)} exited {done.returncode}: {done.stderr.decode()[-2000:]}")
 
@@ -563,8 +768,9 @@ def import_profile(command: list[str]) -> tuple[int, list[tuple[str, float]]]:
     """Modules a command imports, and the top-level ones by cumulative import time (ms)."""
     import subprocess
 
-    done = subprocess.run([sys.executable, "-X", "importtime", *command], capture_output=True,
-                          text=True, cwd=ROOT, env=ENV)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", *command], capture_output=True, text=True, cwd=ROOT, env=ENV
+    )
     count, top = 0, []
     for line in done.stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
@@ -587,15 +793,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=20_000, help="API calls per decision")
     parser.add_argument("--agree", type=int, default=2_000, help="fact sets checked for agreement")
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure; the best is kept")
-    parser.add_argument("--single-runs", type=int, default=20,
-                        help="runs of the one-call comparison (default 20)")
-    parser.add_argument("--profile", type=Path, default=None,
-                        help="write a pyinstrument text profile of the sa-purchase CLI batch here")
-    parser.add_argument("--large-bundle", default=None, metavar="CLAUSESxLANGUAGES",
-                        help="also time one terms check call on the bundle of a synthetic corpus "
-                             "of this size (e.g. 2000x10; generated and built first)")
-    parser.add_argument("--handwritten", nargs=2, metavar=("DECISION", "FILE"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--single-runs", type=int, default=20, help="runs of the one-call comparison (default 20)"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="write a pyinstrument text profile of the sa-purchase CLI batch here",
+    )
+    parser.add_argument(
+        "--large-bundle",
+        default=None,
+        metavar="CLAUSESxLANGUAGES",
+        help="also time one terms check call on the bundle of a synthetic corpus "
+        "of this size (e.g. 2000x10; generated and built first)",
+    )
+    parser.add_argument("--handwritten", nargs=2, metavar=("DECISION", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.handwritten:
         decision, path = args.handwritten
@@ -605,7 +819,6 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from compile import machine, revision
-
     from terms_compiler.check.bundle import Bundle
 
     print(f"machine: {machine()}")
@@ -614,18 +827,21 @@ def main(argv: list[str] | None = None) -> int:
     set_bytecode_cache(work / "pycache")
     bundle_path = build_shipped_bundle(work / "build")
     bundle = Bundle.load(bundle_path)
-    print(f"bundle: shipped corpus, {bundle_path.stat().st_size / 1e3:.0f} kB, "
-          f"built into {bundle_path.parent}")
+    print(
+        f"bundle: shipped corpus, {bundle_path.stat().st_size / 1e3:.0f} kB, built into {bundle_path.parent}"
+    )
     ratios: dict[str, float] = {}
 
     print(f"\nAgreement with the hand-written rules on {args.agree} generated fact sets per decision:")
     for decision in ("sa-purchase", "sa-renewal"):
         coverage = agree(bundle, decision, fact_sets(decision, args.agree, seed=11))
         rules = [c for c in coverage if "." in c]
-        print(f"  {decision}: identical answers and records; "
-              + ", ".join(f"{k} {v}" for k, v in sorted(coverage.items()) if "." not in k)
-              + f"; {len(rules)} of {len(bundle.decision(decision).rules)} rules applied "
-              f"(min {min(coverage[c] for c in rules)} times)")
+        print(
+            f"  {decision}: identical answers and records; "
+            + ", ".join(f"{k} {v}" for k, v in sorted(coverage.items()) if "." not in k)
+            + f"; {len(rules)} of {len(bundle.decision(decision).rules)} rules applied "
+            f"(min {min(coverage[c] for c in rules)} times)"
+        )
 
     print(f"\nPython API, single calls ({args.calls} fact sets, best of {args.repeat}):")
     for decision in ("sa-purchase", "sa-renewal"):
@@ -633,67 +849,91 @@ def main(argv: list[str] | None = None) -> int:
         compiled = bundle.decision(decision)
         by_hand = HANDWRITTEN[decision]
         ours, direct, hand = race(
-            args.repeat, lambda d=decision, fs=facts: [bundle.decide(d, f) for f in fs],
+            args.repeat,
+            lambda d=decision, fs=facts: [bundle.decide(d, f) for f in fs],
             lambda c=compiled, fs=facts: [c.decide(f) for f in fs],
-            lambda h=by_hand, fs=facts: [h(f) for f in fs])
+            lambda h=by_hand, fs=facts: [h(f) for f in fs],
+        )
         n = len(facts)
         ratios[f"api {decision}"] = ours / hand
-        print(f"  {decision}: Bundle.decide {n / ours:>9,.0f}/s ({ours / n * 1e6:5.1f} us), "
-              f"CompiledDecision.decide {n / direct:>9,.0f}/s, hand-written {n / hand:>9,.0f}/s "
-              f"({hand / n * 1e6:5.1f} us); ours / hand-written = {ours / hand:.2f}x")
+        print(
+            f"  {decision}: Bundle.decide {n / ours:>9,.0f}/s ({ours / n * 1e6:5.1f} us), "
+            f"CompiledDecision.decide {n / direct:>9,.0f}/s, hand-written {n / hand:>9,.0f}/s "
+            f"({hand / n * 1e6:5.1f} us); ours / hand-written = {ours / hand:.2f}x"
+        )
 
-    print(f"\n`terms check --format json` on a {args.lines:,}-line JSON Lines file, to /dev/null "
-          f"(best of {args.repeat}):")
+    print(
+        f"\n`terms check --format json` on a {args.lines:,}-line JSON Lines file, to /dev/null "
+        f"(best of {args.repeat}):"
+    )
     for decision in ("sa-purchase", "sa-renewal"):
         path = work / f"{decision}.jsonl"
         with path.open("w", encoding="utf-8") as stream:
             for fact_set in fact_sets(decision, args.lines, seed=23):
                 stream.write(json.dumps(fact_set) + "\n")
-        cli = [*terms_command(), "check", "--bundle", str(bundle_path), "--decision", decision,
-               "--format", "json", str(path)]
-        hand_cmd = [sys.executable, str(Path(__file__).resolve()), "--handwritten", decision,
-                    str(path)]
+        cli = [
+            *terms_command(),
+            "check",
+            "--bundle",
+            str(bundle_path),
+            "--decision",
+            decision,
+            "--format",
+            "json",
+            str(path),
+        ]
+        hand_cmd = [sys.executable, str(Path(__file__).resolve()), "--handwritten", decision, str(path)]
         # Same bytes out: compare the first 2,000 lines of each.
         sample = work / f"{decision}-sample.jsonl"
-        sample.write_text("".join(path.read_text(encoding="utf-8").splitlines(True)[:2000]),
-                          encoding="utf-8")
+        sample.write_text("".join(path.read_text(encoding="utf-8").splitlines(True)[:2000]), encoding="utf-8")
         a = subprocess.run([*cli[:-1], str(sample)], capture_output=True, cwd=ROOT, env=ENV).stdout
-        b = subprocess.run([*hand_cmd[:-1], str(sample)], capture_output=True, cwd=ROOT,
-                           env=ENV).stdout
+        b = subprocess.run([*hand_cmd[:-1], str(sample)], capture_output=True, cwd=ROOT, env=ENV).stdout
         same = "identical output" if a == b else "OUTPUT DIFFERS"
         ours, hand = race(args.repeat, lambda c=cli: run_cli(c), lambda c=hand_cmd: run_cli(c))
         ratios[f"cli {decision}"] = ours / hand
-        print(f"  {decision}: terms check {args.lines / ours:>8,.0f} lines/s ({ours:.2f} s), "
-              f"hand-written {args.lines / hand:>8,.0f} lines/s ({hand:.2f} s); "
-              f"ratio {ours / hand:.2f}x (target <= 2x: {'met' if ours / hand <= 2 else 'MISSED'}); "
-              f"{same} on 2,000 lines")
+        print(
+            f"  {decision}: terms check {args.lines / ours:>8,.0f} lines/s ({ours:.2f} s), "
+            f"hand-written {args.lines / hand:>8,.0f} lines/s ({hand:.2f} s); "
+            f"ratio {ours / hand:.2f}x (target <= 2x: {'met' if ours / hand <= 2 else 'MISSED'}); "
+            f"{same} on 2,000 lines"
+        )
 
     print(f"\nOne `terms check` call (one JSON fact set, text output), best of {args.single_runs}:")
     one = work / "one.json"
     one.write_text(json.dumps(fact_sets("sa-purchase", 1)[0]), encoding="utf-8")
-    single = [*terms_command(), "check", "--bundle", str(bundle_path), "--decision",
-              "sa-purchase", str(one)]
+    single = [*terms_command(), "check", "--bundle", str(bundle_path), "--decision", "sa-purchase", str(one)]
     bare = [sys.executable, "-c", "import json"]
     run_cli(single)  # warm the file cache and write the bytecode cache
     ours, base = race(args.single_runs, lambda: run_cli(single), lambda: run_cli(bare))
     ratios["single"] = ours / base
-    print(f"  terms check {ours * 1000:.0f} ms, python -c \"import json\" {base * 1000:.0f} ms; "
-          f"ratio {ours / base:.2f}x (target <= 1.5x: {'met' if ours / base <= 1.5 else 'MISSED'})"
-          " [with .pyc files, as installed]")
+    print(
+        f'  terms check {ours * 1000:.0f} ms, python -c "import json" {base * 1000:.0f} ms; '
+        f"ratio {ours / base:.2f}x (target <= 1.5x: {'met' if ours / base <= 1.5 else 'MISSED'})"
+        " [with .pyc files, as installed]"
+    )
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         set_bytecode_cache(None)
         cold, cold_base = race(args.single_runs, lambda: run_cli(single), lambda: run_cli(bare))
         set_bytecode_cache(work / "pycache")
-        print(f"  as this environment runs it (PYTHONDONTWRITEBYTECODE is set, so the compiler's "
-              f"modules are compiled from source at every start): terms check {cold * 1000:.0f} ms, "
-              f"bare {cold_base * 1000:.0f} ms, {cold / cold_base:.2f}x")
+        print(
+            f"  as this environment runs it (PYTHONDONTWRITEBYTECODE is set, so the compiler's "
+            f"modules are compiled from source at every start): terms check {cold * 1000:.0f} ms, "
+            f"bare {cold_base * 1000:.0f} ms, {cold / cold_base:.2f}x"
+        )
     command = terms_command()
-    count, top = import_profile([*(command[1:] if command[0] == sys.executable else command),
-                                 *single[len(command):]])
-    heavy = [name for name, _ in top if name.split(".")[0] in
-             ("yaml", "jsonschema", "jinja2", "markdown_it", "mkdocs", "z3", "referencing")]
-    print(f"  modules imported by terms check: {count}; slowest top-level imports (ms): "
-          + ", ".join(f"{name} {ms:.1f}" for name, ms in top[:8]))
+    count, top = import_profile(
+        [*(command[1:] if command[0] == sys.executable else command), *single[len(command) :]]
+    )
+    heavy = [
+        name
+        for name, _ in top
+        if name.split(".")[0]
+        in ("yaml", "jsonschema", "jinja2", "markdown_it", "mkdocs", "z3", "referencing")
+    ]
+    print(
+        f"  modules imported by terms check: {count}; slowest top-level imports (ms): "
+        + ", ".join(f"{name} {ms:.1f}" for name, ms in top[:8])
+    )
     print(f"  heavy packages on the check path: {', '.join(heavy) if heavy else 'none'}")
 
     if args.large_bundle:
@@ -701,20 +941,33 @@ def main(argv: list[str] | None = None) -> int:
 
         clauses, languages = (int(x) for x in args.large_bundle.lower().split("x"))
         generate(work / "large", clauses, languages)
-        build = subprocess.run([*terms_command(), "build", str(work / "large"), "--out",
-                                str(work / "large-build"), "--no-site", "-q"], cwd=work,
-                               capture_output=True, text=True)
+        build = subprocess.run(
+            [
+                *terms_command(),
+                "build",
+                str(work / "large"),
+                "--out",
+                str(work / "large-build"),
+                "--no-site",
+                "-q",
+            ],
+            cwd=work,
+            capture_output=True,
+            text=True,
+        )
         if build.returncode != 0:
             raise SystemExit(f"terms build of the synthetic corpus failed: {build.stderr[-2000:]}")
-        large = next(p for p in (work / "large-build" / "bundle").glob("*.json")
-                     if p.name != "conformance.json")
-        command = [*terms_command(), "check", "--bundle", str(large), "--decision",
-                   "sa-purchase", str(one)]
+        large = next(
+            p for p in (work / "large-build" / "bundle").glob("*.json") if p.name != "conformance.json"
+        )
+        command = [*terms_command(), "check", "--bundle", str(large), "--decision", "sa-purchase", str(one)]
         run_cli(command)
         seconds = best_of(max(3, args.single_runs // 4), lambda: run_cli(command))
-        print(f"\nOne `terms check` call on the bundle of a synthetic {clauses} x {languages} "
-              f"corpus ({large.stat().st_size / 1e6:.0f} MB): {seconds * 1000:.0f} ms, "
-              f"{seconds / base:.1f}x python -c \"import json\"")
+        print(
+            f"\nOne `terms check` call on the bundle of a synthetic {clauses} x {languages} "
+            f"corpus ({large.stat().st_size / 1e6:.0f} MB): {seconds * 1000:.0f} ms, "
+            f'{seconds / base:.1f}x python -c "import json"'
+        )
 
     if args.profile:
         try:
@@ -731,8 +984,18 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout = sink
             profiler.start()
             started = time.perf_counter()
-            cli_main(["check", "--bundle", str(bundle_path), "--decision", "sa-purchase",
-                      "--format", "json", str(path)])
+            cli_main(
+                [
+                    "check",
+                    "--bundle",
+                    str(bundle_path),
+                    "--decision",
+                    "sa-purchase",
+                    "--format",
+                    "json",
+                    str(path),
+                ]
+            )
             seconds = time.perf_counter() - started
             profiler.stop()
             sys.stdout = saved
@@ -740,11 +1003,15 @@ def main(argv: list[str] | None = None) -> int:
         from compile import profile_text
 
         args.profile.write_text(profile_text(profiler), encoding="utf-8")
-        print(f"\nwrote the profile of the sa-purchase batch ({seconds:.1f} s under the profiler) "
-              f"to {args.profile}")
+        print(
+            f"\nwrote the profile of the sa-purchase batch ({seconds:.1f} s under the profiler) "
+            f"to {args.profile}"
+        )
 
-    print("\nRatios (ours / hand-written; one call: ours / bare Python): " + ", ".join(
-        f"{k} {v:.2f}x" for k, v in ratios.items()))
+    print(
+        "\nRatios (ours / hand-written; one call: ours / bare Python): "
+        + ", ".join(f"{k} {v:.2f}x" for k, v in ratios.items())
+    )
     import shutil
 
     shutil.rmtree(work, ignore_errors=True)

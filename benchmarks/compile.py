@@ -45,8 +45,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
-
 # The worker: one compile in this process ------------------------------------------------------
+
 
 def profile_text(profiler: Any, top: int = 30) -> str:
     """The functions with the most time of their own (C calls they make included), then the
@@ -63,12 +63,17 @@ def profile_text(profiler: Any, top: int = 30) -> str:
 
     walk(root)
     total = root.time or 1.0
-    lines = [f"== Own time by function (top {top} of {total:.1f} s profiled) ==",
-             f"{'seconds':>8} {'share':>6}  function"]
+    lines = [
+        f"== Own time by function (top {top} of {total:.1f} s profiled) ==",
+        f"{'seconds':>8} {'share':>6}  function",
+    ]
     for where, seconds in sorted(own.items(), key=lambda item: -item[1])[:top]:
         lines.append(f"{seconds:8.2f} {seconds / total:6.1%}  {where}")
-    return ("\n".join(lines) + "\n\n== Call tree ==\n"
-            + profiler.output_text(unicode=True, color=False, show_all=False))
+    return (
+        "\n".join(lines)
+        + "\n\n== Call tree ==\n"
+        + profiler.output_text(unicode=True, color=False, show_all=False)
+    )
 
 
 def worker(corpus_dir: Path, out: Path, mkdocs: bool, trace: bool, profile: Path | None) -> dict[str, Any]:
@@ -119,13 +124,20 @@ def worker(corpus_dir: Path, out: Path, mkdocs: bool, trace: bool, profile: Path
         raise SystemExit(render_text(errors[:20]) + f"\nbuild failed: {len(errors)} errors")
     compile_seconds = sum(seconds for name, seconds in timings.items() if name != "mkdocs")
     bundle_bytes = sum(p.stat().st_size for p in (out / "bundle").iterdir())
-    docs_bytes = sum(p.stat().st_size for p in (out / "docs").rglob("*") if p.is_file()) \
-        if (out / "docs").exists() else 0
+    docs_bytes = (
+        sum(p.stat().st_size for p in (out / "docs").rglob("*") if p.is_file())
+        if (out / "docs").exists()
+        else 0
+    )
     return {
-        "timings": timings, "tracemalloc_peak_mb": peaks, "compile_seconds": compile_seconds,
+        "timings": timings,
+        "tracemalloc_peak_mb": peaks,
+        "compile_seconds": compile_seconds,
         "maxrss_self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "mkdocs_rss_largest_mb": sampler.largest / 1024, "mkdocs_rss_total_mb": sampler.total / 1024,
-        "bundle_mb": bundle_bytes / 1e6, "docs_mb": docs_bytes / 1e6,
+        "mkdocs_rss_largest_mb": sampler.largest / 1024,
+        "mkdocs_rss_total_mb": sampler.total / 1024,
+        "bundle_mb": bundle_bytes / 1e6,
+        "docs_mb": docs_bytes / 1e6,
     }
 
 
@@ -170,8 +182,9 @@ class ChildMemory:
             self.total = max(self.total, total)
 
 
-def run_worker(corpus_dir: Path, out: Path, mkdocs: bool, trace: bool,
-               profile: Path | None = None) -> dict[str, Any]:
+def run_worker(
+    corpus_dir: Path, out: Path, mkdocs: bool, trace: bool, profile: Path | None = None
+) -> dict[str, Any]:
     """One build in a fresh process; its figures, plus the peak PSS of its whole process tree
     (the build, its forked workers and the MkDocs processes), sampled from here every 100 ms."""
     command = [sys.executable, __file__, "--worker", str(corpus_dir), "--work", str(out)]
@@ -224,6 +237,7 @@ def _pss_kb(pid: int) -> int:
 
 # Rebuild after one clause changes --------------------------------------------------------------
 
+
 def terms_command() -> list[str]:
     """The `terms` script of this interpreter (not a pyenv shim, which adds its own start-up)."""
     script = Path(sys.executable).parent / "terms"
@@ -252,7 +266,7 @@ def edit_one_clause(corpus_dir: Path, serial: int, language: str = "en") -> str:
     text = path.read_text(encoding="utf-8")
     match = re.search(rf"      {language}:\n        title: .*\n        body: \|\n          (\S+)", text)
     assert match is not None
-    new = text[:match.start(1)] + f"Edited{serial}" + text[match.end(1):]
+    new = text[: match.start(1)] + f"Edited{serial}" + text[match.end(1) :]
     path.write_text(new, encoding="utf-8")
     return path.name
 
@@ -266,8 +280,7 @@ def rebuild(corpus_dir: Path, work: Path, site: bool) -> dict[str, float]:
     times["nothing changed"] = timed_build(corpus_dir, out, site)
     edit_one_clause(corpus_dir, 1 if site else 2)
     times["one clause, source language"] = timed_build(corpus_dir, out, site)
-    listed = re.search(r"^languages: \[(.*)\]", (corpus_dir / "corpus.yaml").read_text("utf-8"),
-                       re.MULTILINE)
+    listed = re.search(r"^languages: \[(.*)\]", (corpus_dir / "corpus.yaml").read_text("utf-8"), re.MULTILINE)
     assert listed is not None
     edit_one_clause(corpus_dir, 3 if site else 4, listed.group(1).split(",")[-1].strip())
     times["one clause, one translation"] = timed_build(corpus_dir, out, site)
@@ -275,6 +288,7 @@ def rebuild(corpus_dir: Path, work: Path, site: bool) -> dict[str, float]:
 
 
 # Report ---------------------------------------------------------------------------------------
+
 
 def machine() -> str:
     cpu = "unknown CPU"
@@ -291,18 +305,26 @@ def machine() -> str:
         mem = f", {kb / 1024 / 1024:.0f} GB RAM"
     except (OSError, ValueError, IndexError):
         pass
-    return (f"{os.cpu_count()} CPUs ({cpu}){mem}, Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}")
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}){mem}, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
 
 
 def revision() -> str:
     """The commit the figures are taken at (read-only git), with +dirty when compiler/ or
     schemas/ or site/ have uncommitted changes."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                                capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "compiler", "schemas", "site"],
-                               cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "compiler", "schemas", "site"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return commit + ("+dirty" if dirty else "")
@@ -334,8 +356,10 @@ def linearity(rows: list[tuple[int, int, dict[str, Any]]]) -> None:
         return
     (c0, _, r0), (c1, _, r1) = rows[0], rows[-1]
     factor = c1 / c0
-    print(f"\nGrowth from {c0} to {c1} clauses (x{factor:.0f}); linear is x{factor:.0f}, "
-          "quadratic would be x" + f"{factor ** 2:.0f}:")
+    print(
+        f"\nGrowth from {c0} to {c1} clauses (x{factor:.0f}); linear is x{factor:.0f}, "
+        "quadratic would be x" + f"{factor**2:.0f}:"
+    )
     stages = [s for s in r0["timings"]]
     for stage in stages:
         a, b = r0["timings"][stage], r1["timings"].get(stage)
@@ -344,39 +368,70 @@ def linearity(rows: list[tuple[int, int, dict[str, Any]]]) -> None:
         ratio = b / a
         verdict = "linear" if ratio <= factor * 1.35 else "SUPERLINEAR"
         print(f"  {stage:<14} {a:8.2f} s -> {b:8.2f} s   x{ratio:5.1f}   {verdict}")
-    print("  per-clause compile time (ms): " + ", ".join(
-        f"{c}: {sum(v for k, v in r['timings'].items() if k != 'mkdocs') / c * 1000:.2f}"
-        for c, _, r in rows))
+    print(
+        "  per-clause compile time (ms): "
+        + ", ".join(
+            f"{c}: {sum(v for k, v in r['timings'].items() if k != 'mkdocs') / c * 1000:.2f}"
+            for c, _, r in rows
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="250,500,1000,2000",
-                        help="clause counts, comma-separated (default 250,500,1000,2000)")
+    parser.add_argument(
+        "--sizes",
+        default="250,500,1000,2000",
+        help="clause counts, comma-separated (default 250,500,1000,2000)",
+    )
     parser.add_argument("--languages", type=int, default=10, help="languages (default 10)")
-    parser.add_argument("--memory-size", default="2000x35",
-                        help="CLAUSESxLANGUAGES of the memory run (default 2000x35)")
+    parser.add_argument(
+        "--memory-size", default="2000x35", help="CLAUSESxLANGUAGES of the memory run (default 2000x35)"
+    )
     parser.add_argument("--no-memory-run", action="store_true", help="skip the memory run")
-    parser.add_argument("--memory-mkdocs", action="store_true",
-                        help="run MkDocs in the memory run too (slow at 35 languages)")
+    parser.add_argument(
+        "--memory-mkdocs", action="store_true", help="run MkDocs in the memory run too (slow at 35 languages)"
+    )
     parser.add_argument("--no-mkdocs", action="store_true", help="do not run MkDocs at all")
-    parser.add_argument("--no-trace", action="store_true",
-                        help="skip the tracemalloc run (per-stage Python peaks) of the largest size")
-    parser.add_argument("--trace-all", action="store_true",
-                        help="a tracemalloc run at every size (slow: tracing doubles the time)")
-    parser.add_argument("--memory-trace", action="store_true",
-                        help="a tracemalloc run of the memory run's corpus too (slow)")
-    parser.add_argument("--quick", action="store_true",
-                        help="sizes 100,200,400 x 4, memory run 400x10, no traces: a smoke test")
+    parser.add_argument(
+        "--no-trace",
+        action="store_true",
+        help="skip the tracemalloc run (per-stage Python peaks) of the largest size",
+    )
+    parser.add_argument(
+        "--trace-all",
+        action="store_true",
+        help="a tracemalloc run at every size (slow: tracing doubles the time)",
+    )
+    parser.add_argument(
+        "--memory-trace", action="store_true", help="a tracemalloc run of the memory run's corpus too (slow)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="sizes 100,200,400 x 4, memory run 400x10, no traces: a smoke test",
+    )
     parser.add_argument("--no-rebuild", action="store_true", help="skip the rebuild measurement")
-    parser.add_argument("--rebuild-no-site", action="store_true",
-                        help="measure the rebuild with --no-site too (the bundle alone)")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/bench-compile"),
-                        help="scratch folder (default /tmp/bench-compile)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the scratch folder (corpora and outputs) at the end")
-    parser.add_argument("--profile", type=Path, default=None,
-                        help="write a pyinstrument text profile of the largest compile here")
+    parser.add_argument(
+        "--rebuild-no-site",
+        action="store_true",
+        help="measure the rebuild with --no-site too (the bundle alone)",
+    )
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=Path("/tmp/bench-compile"),
+        help="scratch folder (default /tmp/bench-compile)",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the scratch folder (corpora and outputs) at the end"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="write a pyinstrument text profile of the largest compile here",
+    )
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--worker-mkdocs", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--worker-trace", action="store_true", help=argparse.SUPPRESS)
@@ -401,31 +456,46 @@ def main(argv: list[str] | None = None) -> int:
     for clauses in sizes:
         corpus_dir = args.work / f"corpus-{clauses}x{args.languages}"
         counts = generate(corpus_dir, clauses, args.languages)
-        print(f"\n{clauses} x {args.languages}: {counts['bytes'] / 1e6:.1f} MB of YAML, "
-              f"{counts['rules']} rules, {counts['examples']} examples", flush=True)
+        print(
+            f"\n{clauses} x {args.languages}: {counts['bytes'] / 1e6:.1f} MB of YAML, "
+            f"{counts['rules']} rules, {counts['examples']} examples",
+            flush=True,
+        )
         result = run_worker(corpus_dir, args.work / "out", not args.no_mkdocs, False)
         rows.append((clauses, args.languages, result))
         t = result["timings"]
         print("  " + ", ".join(f"{k} {v:.2f} s" for k, v in t.items()), flush=True)
-        print(f"  bundle {result['bundle_mb']:.1f} MB, docs {result['docs_mb']:.1f} MB, "
-              f"peak RSS compile {result['maxrss_self_mb']:.0f} MB, "
-              f"peak PSS of the process tree {result['tree_pss_mb']:.0f} MB, "
-              f"MkDocs processes (sampled RSS): largest {result['mkdocs_rss_largest_mb']:.0f} MB, "
-              f"all at once {result['mkdocs_rss_total_mb']:.0f} MB", flush=True)
+        print(
+            f"  bundle {result['bundle_mb']:.1f} MB, docs {result['docs_mb']:.1f} MB, "
+            f"peak RSS compile {result['maxrss_self_mb']:.0f} MB, "
+            f"peak PSS of the process tree {result['tree_pss_mb']:.0f} MB, "
+            f"MkDocs processes (sampled RSS): largest {result['mkdocs_rss_largest_mb']:.0f} MB, "
+            f"all at once {result['mkdocs_rss_total_mb']:.0f} MB",
+            flush=True,
+        )
         if args.trace_all or (not args.no_trace and clauses == max(sizes)):
             # With the site, so emit markdown is traced too (the MkDocs wait after it is not).
             traced = run_worker(corpus_dir, args.work / "out", not args.no_mkdocs, True)
             traces.append((clauses, args.languages, traced))
-            print("  tracemalloc peak per stage (MB): " + ", ".join(
-                f"{k} {v:.0f}" for k, v in traced["tracemalloc_peak_mb"].items()), flush=True)
+            print(
+                "  tracemalloc peak per stage (MB): "
+                + ", ".join(f"{k} {v:.0f}" for k, v in traced["tracemalloc_peak_mb"].items()),
+                flush=True,
+            )
 
     if args.profile:
         clauses = max(sizes)
-        run_worker(args.work / f"corpus-{clauses}x{args.languages}", args.work / "out",
-                   not args.no_mkdocs, False,
-                   args.profile.resolve())
-        print(f"\nwrote the profile of the {clauses} x {args.languages} compile (a separate, "
-              f"untimed run) to {args.profile}")
+        run_worker(
+            args.work / f"corpus-{clauses}x{args.languages}",
+            args.work / "out",
+            not args.no_mkdocs,
+            False,
+            args.profile.resolve(),
+        )
+        print(
+            f"\nwrote the profile of the {clauses} x {args.languages} compile (a separate, "
+            f"untimed run) to {args.profile}"
+        )
 
     print()
     print_table(rows, not args.no_mkdocs)
@@ -435,66 +505,90 @@ def main(argv: list[str] | None = None) -> int:
     compile_s = sum(v for k, v in t.items() if k != "mkdocs")
     # The targets are stated for 2,000 x 10; 10 s is not a target for more languages.
     at_scale = largest[0] >= 2000 and largest[1] == 10
-    print(f"\nTargets at {largest[0]} x {largest[1]}"
-          + ("" if at_scale else " (the targets are for 2000 x 10: not judged here)") + ":")
+    print(
+        f"\nTargets at {largest[0]} x {largest[1]}"
+        + ("" if at_scale else " (the targets are for 2000 x 10: not judged here)")
+        + ":"
+    )
     verdict = ("met" if compile_s <= 10 else "MISSED") if at_scale else "n/a"
-    print(f"  compile (everything but MkDocs) {compile_s:.1f} s; target <= 10 s: {verdict}"
-          + (f" ({compile_s / 10:.1f}x the target)" if at_scale else ""))
+    print(
+        f"  compile (everything but MkDocs) {compile_s:.1f} s; target <= 10 s: {verdict}"
+        + (f" ({compile_s / 10:.1f}x the target)" if at_scale else "")
+    )
     if "mkdocs" in t:
         ratio = compile_s / t["mkdocs"]
-        print(f"  compile / MkDocs = {compile_s:.1f} / {t['mkdocs']:.1f} s = {ratio:.0%}; "
-              f"target <= 25%: {'met' if ratio <= 0.25 else 'MISSED'}")
+        print(
+            f"  compile / MkDocs = {compile_s:.1f} / {t['mkdocs']:.1f} s = {ratio:.0%}; "
+            f"target <= 25%: {'met' if ratio <= 0.25 else 'MISSED'}"
+        )
 
     if not args.no_memory_run:
         clauses, languages = (int(x) for x in args.memory_size.lower().split("x"))
         corpus_dir = args.work / f"corpus-{clauses}x{languages}"
         counts = generate(corpus_dir, clauses, languages)
         print(f"\nMemory run {clauses} x {languages}: {counts['bytes'] / 1e6:.1f} MB of YAML", flush=True)
-        result = run_worker(corpus_dir, args.work / "out", args.memory_mkdocs and not args.no_mkdocs,
-                            False)
+        result = run_worker(corpus_dir, args.work / "out", args.memory_mkdocs and not args.no_mkdocs, False)
         t = result["timings"]
         compile_s = sum(v for k, v in t.items() if k != "mkdocs")
         print("  " + ", ".join(f"{k} {v:.2f} s" for k, v in t.items()) + f"; compile {compile_s:.1f} s")
         rss = result["maxrss_self_mb"]
-        verdict = ("met" if rss < 1024 else "MISSED") if clauses >= 2000 and languages >= 35 \
+        verdict = (
+            ("met" if rss < 1024 else "MISSED")
+            if clauses >= 2000 and languages >= 35
             else "n/a (the target is for 2000 x 35)"
-        print(f"  peak RSS of the compiling process (ru_maxrss, RUSAGE_SELF): {rss:.0f} MB; "
-              f"target < 1024 MB: {verdict}")
+        )
+        print(
+            f"  peak RSS of the compiling process (ru_maxrss, RUSAGE_SELF): {rss:.0f} MB; "
+            f"target < 1024 MB: {verdict}"
+        )
         tree = result["tree_pss_mb"]
-        print(f"  peak PSS of the whole process tree (the build, its forked workers"
-              f"{' and MkDocs' if args.memory_mkdocs and not args.no_mkdocs else ''}, sampled): "
-              f"{tree:.0f} MB; below 1024 MB: {'yes' if tree < 1024 else 'NO'}")
+        print(
+            f"  peak PSS of the whole process tree (the build, its forked workers"
+            f"{' and MkDocs' if args.memory_mkdocs and not args.no_mkdocs else ''}, sampled): "
+            f"{tree:.0f} MB; below 1024 MB: {'yes' if tree < 1024 else 'NO'}"
+        )
         if result["mkdocs_rss_largest_mb"]:
-            print(f"  MkDocs processes (sampled RSS): largest {result['mkdocs_rss_largest_mb']:.0f} MB, "
-                  f"all at once {result['mkdocs_rss_total_mb']:.0f} MB")
+            print(
+                f"  MkDocs processes (sampled RSS): largest {result['mkdocs_rss_largest_mb']:.0f} MB, "
+                f"all at once {result['mkdocs_rss_total_mb']:.0f} MB"
+            )
         if args.memory_trace:
             traced = run_worker(corpus_dir, args.work / "out", False, True)
-            print("  tracemalloc peak per stage (MB, Python allocations only): " + ", ".join(
-                f"{k} {v:.0f}" for k, v in traced["tracemalloc_peak_mb"].items()))
+            print(
+                "  tracemalloc peak per stage (MB, Python allocations only): "
+                + ", ".join(f"{k} {v:.0f}" for k, v in traced["tracemalloc_peak_mb"].items())
+            )
 
     if not args.no_rebuild:
         clauses = max(sizes)
         corpus_dir = args.work / f"corpus-{clauses}x{args.languages}"
-        print(f"\nRebuild after one clause changes ({clauses} x {args.languages}, `terms build`, "
-              "wall time):", flush=True)
+        print(
+            f"\nRebuild after one clause changes ({clauses} x {args.languages}, `terms build`, wall time):",
+            flush=True,
+        )
         variants = [False] if args.no_mkdocs or args.rebuild_no_site else []
         variants += [] if args.no_mkdocs else [True]
         for site in variants:
             times = rebuild(corpus_dir, args.work, site)
             full = times.pop("full")
-            print(f"  {'with the site' if site else '--no-site'}: full build {full:.1f} s",
-                  flush=True)
+            print(f"  {'with the site' if site else '--no-site'}: full build {full:.1f} s", flush=True)
             for case, seconds in times.items():
-                print(f"    rebuild, {case}: {seconds:.1f} s = {seconds / full:.0%} of a full "
-                      f"build; target <= 5%: {'met' if seconds <= 0.05 * full else 'MISSED'}",
-                      flush=True)
+                print(
+                    f"    rebuild, {case}: {seconds:.1f} s = {seconds / full:.0%} of a full "
+                    f"build; target <= 5%: {'met' if seconds <= 0.05 * full else 'MISSED'}",
+                    flush=True,
+                )
     if not args.keep:  # the outputs take gigabytes (13 GB of docs at 2,000 x 35)
-        for made in [*args.work.glob("corpus-*x*"), *(args.work / name for name in
-                                                      ("out", "build-site", "build-nosite"))]:
+        for made in [
+            *args.work.glob("corpus-*x*"),
+            *(args.work / name for name in ("out", "build-site", "build-nosite")),
+        ]:
             shutil.rmtree(made, ignore_errors=True)
     if revision() != started_at:
-        print(f"\nWARNING: the compiler changed during the run ({started_at} -> {revision()}); "
-              "the figures mix two versions: run again.")
+        print(
+            f"\nWARNING: the compiler changed during the run ({started_at} -> {revision()}); "
+            "the figures mix two versions: run again."
+        )
     return 0
 
 

@@ -39,10 +39,43 @@ sys.path.insert(0, str(ROOT))
 
 # Languages Material for MkDocs has a theme translation for (checked against
 # material/templates/partials/languages/), source language first. The first ten are the default.
-LANGUAGES = ("en", "uk", "ru", "zh", "de", "fr", "es", "it", "pt", "pl",
-             "nl", "sv", "da", "fi", "nb", "cs", "sk", "sl", "hr", "hu",
-             "ro", "bg", "el", "tr", "ja", "ko", "vi", "th", "id", "he",
-             "ar", "hi", "lt", "lv", "et")
+LANGUAGES = (
+    "en",
+    "uk",
+    "ru",
+    "zh",
+    "de",
+    "fr",
+    "es",
+    "it",
+    "pt",
+    "pl",
+    "nl",
+    "sv",
+    "da",
+    "fi",
+    "nb",
+    "cs",
+    "sk",
+    "sl",
+    "hr",
+    "hu",
+    "ro",
+    "bg",
+    "el",
+    "tr",
+    "ja",
+    "ko",
+    "vi",
+    "th",
+    "id",
+    "he",
+    "ar",
+    "hi",
+    "lt",
+    "lv",
+    "et",
+)
 CLAUSES_PER_SECTION = 50
 SHIPPED_LANGUAGES = frozenset({"en", "uk", "ru", "zh"})
 
@@ -61,14 +94,43 @@ _SCRIPTS = {
     "devanagari": "अआइईउऊएऐओऔकखगघचछजझटठडढणतथदधनपफबभमयरलवशसह",
 }
 _ACCENTS = {  # a few letters per Latin-script language, for realistic UTF-8 widths
-    "de": "äöüß", "fr": "éèàç", "es": "ñáéó", "it": "àèìò", "pt": "ãçáõ", "pl": "ąęłż",
-    "nl": "éëij", "sv": "åäöé", "da": "æøåé", "fi": "äöåy", "nb": "æøåé", "cs": "čřšž",
-    "sk": "čľšž", "sl": "čšžc", "hr": "čćšž", "hu": "őűáé", "ro": "ăâșț", "tr": "çğış",
-    "vi": "ăâđơ", "id": "aeio", "lt": "ąčęš", "lv": "āčēš", "et": "äöõü",
+    "de": "äöüß",
+    "fr": "éèàç",
+    "es": "ñáéó",
+    "it": "àèìò",
+    "pt": "ãçáõ",
+    "pl": "ąęłż",
+    "nl": "éëij",
+    "sv": "åäöé",
+    "da": "æøåé",
+    "fi": "äöåy",
+    "nb": "æøåé",
+    "cs": "čřšž",
+    "sk": "čľšž",
+    "sl": "čšžc",
+    "hr": "čćšž",
+    "hu": "őűáé",
+    "ro": "ăâșț",
+    "tr": "çğış",
+    "vi": "ăâđơ",
+    "id": "aeio",
+    "lt": "ąčęš",
+    "lv": "āčēš",
+    "et": "äöõü",
 }
-_SCRIPT_OF = {"uk": "cyrillic", "ru": "cyrillic", "bg": "cyrillic", "el": "greek", "zh": "cjk",
-              "ja": "kana", "ko": "hangul", "th": "thai", "he": "hebrew", "ar": "arabic",
-              "hi": "devanagari"}
+_SCRIPT_OF = {
+    "uk": "cyrillic",
+    "ru": "cyrillic",
+    "bg": "cyrillic",
+    "el": "greek",
+    "zh": "cjk",
+    "ja": "kana",
+    "ko": "hangul",
+    "th": "thai",
+    "he": "hebrew",
+    "ar": "arabic",
+    "hi": "devanagari",
+}
 _NO_SPACES = frozenset({"zh", "ja", "th"})
 # Markup a translation keeps as it is: placeholders, link targets, bold, list markers, newlines.
 _PROTECTED = re.compile(r"(\{\{[^}]*\}\}|\]\([^)]*\)|\*\*|(?m:^\d+\. )|\n|[\[\]().,;:])")
@@ -110,9 +172,43 @@ def localize(text: str, language: str) -> str:
 
 # Synthetic words -------------------------------------------------------------------------------
 
-_SYLLABLES = ("ka", "lo", "mi", "ren", "tas", "vo", "shi", "nar", "pel", "dun", "cor", "ve",
-              "lin", "tra", "men", "sio", "bel", "gar", "ust", "rom", "pha", "kel", "dor", "wen",
-              "zi", "fal", "hon", "ly", "ter", "qua", "ment", "ance", "ship", "ber", "ion")
+_SYLLABLES = (
+    "ka",
+    "lo",
+    "mi",
+    "ren",
+    "tas",
+    "vo",
+    "shi",
+    "nar",
+    "pel",
+    "dun",
+    "cor",
+    "ve",
+    "lin",
+    "tra",
+    "men",
+    "sio",
+    "bel",
+    "gar",
+    "ust",
+    "rom",
+    "pha",
+    "kel",
+    "dor",
+    "wen",
+    "zi",
+    "fal",
+    "hon",
+    "ly",
+    "ter",
+    "qua",
+    "ment",
+    "ance",
+    "ship",
+    "ber",
+    "ion",
+)
 
 
 class Words:
@@ -144,6 +240,7 @@ class Words:
 
 # The clauses ----------------------------------------------------------------------------------
 
+
 def _day(iso: str, plus: int) -> str:
     return (dt.date.fromisoformat(iso) + dt.timedelta(days=plus)).isoformat()
 
@@ -165,55 +262,89 @@ def rule_for(index: int, clause_ids: list[str], rng: random.Random) -> dict[str,
         window = rng.randrange(30, 181)
         variant = kind
         if variant == 0:
-            when = (f'product == "{product}" and channel in [oem, retail] and pool == servers\n'
-                    "and days(license_date, order_date) >= 0\n"
-                    "and days(license_date, order_date) <= window_days")
+            when = (
+                f'product == "{product}" and channel in [oem, retail] and pool == servers\n'
+                "and days(license_date, order_date) >= 0\n"
+                "and days(license_date, order_date) <= window_days"
+            )
             base = {"product": product, "channel": "oem", "pool": "servers", "license_date": "2024-03-01"}
         elif variant == 2:
-            when = (f'product == "{product}" and channel == volume-licensing\n'
-                    "and program in [select, select-plus, mpsa]\n"
-                    "and days(license_date, order_date) <= window_days")
+            when = (
+                f'product == "{product}" and channel == volume-licensing\n'
+                "and program in [select, select-plus, mpsa]\n"
+                "and days(license_date, order_date) <= window_days"
+            )
             base = {"product": product, "program": "select", "license_date": "2024-03-01"}
         elif variant == 3:
-            when = (f'product == "{product}" and channel == transfer and transferor_had_sa\n'
-                    "and days(license_date, order_date) >= 0\n"
-                    "and days(license_date, order_date) <= window_days")
-            base = {"product": product, "channel": "transfer", "transferor_had_sa": True,
-                    "license_date": "2024-03-01"}
+            when = (
+                f'product == "{product}" and channel == transfer and transferor_had_sa\n'
+                "and days(license_date, order_date) >= 0\n"
+                "and days(license_date, order_date) <= window_days"
+            )
+            base = {
+                "product": product,
+                "channel": "transfer",
+                "transferor_had_sa": True,
+                "license_date": "2024-03-01",
+            }
         else:
-            when = (f'product == "{product}" and program in [enterprise-agreement, mpsa]\n'
-                    "and (enterprise_product or latest_version)\n"
-                    "and days(license_date, order_date) <= window_days")
+            when = (
+                f'product == "{product}" and program in [enterprise-agreement, mpsa]\n'
+                "and (enterprise_product or latest_version)\n"
+                "and days(license_date, order_date) <= window_days"
+            )
             base = {"product": product, "program": "mpsa", "license_date": "2024-03-01"}
         return {
             "parameters": {"window_days": window},
             "prose": ["within {{ window_days }} days"],
             "rule": {"decision": "sa-purchase", "when": when, "outcome": "allowed"},
             "examples": [
-                {"title": "On the last day", "facts": {**base, "order_date": _day("2024-03-01", window)},
-                 "outcome": "allowed"},
-                {"title": "The day after", "facts": {**base, "order_date": _day("2024-03-01", window + 1)},
-                 "outcome": "denied"},
+                {
+                    "title": "On the last day",
+                    "facts": {**base, "order_date": _day("2024-03-01", window)},
+                    "outcome": "allowed",
+                },
+                {
+                    "title": "The day after",
+                    "facts": {**base, "order_date": _day("2024-03-01", window + 1)},
+                    "outcome": "denied",
+                },
             ],
         }
     if kind == 1:  # an exception to the clause before (kind 0: OEM or retail, servers)
         grace = rng.randrange(5, 25)
-        base = {"product": f"p-{index - 1}", "channel": "oem", "pool": "servers",
-                "license_date": "2024-03-01", "order_date": "2024-03-05"}
+        base = {
+            "product": f"p-{index - 1}",
+            "channel": "oem",
+            "pool": "servers",
+            "license_date": "2024-03-01",
+            "order_date": "2024-03-05",
+        }
         return {
             "parameters": {"grace_days": grace},
             "prose": ["after {{ grace_days }} days"],
-            "rule": {"decision": "sa-purchase", "outcome": "denied",
-                     "overrides": [clause_ids[index - 1]],
-                     "when": (f'product == "p-{index - 1}"\n'
-                              "and (not latest_version\n"
-                              "     or (enterprise_product\n"
-                              "         and days(license_date, order_date) > grace_days))")},
+            "rule": {
+                "decision": "sa-purchase",
+                "outcome": "denied",
+                "overrides": [clause_ids[index - 1]],
+                "when": (
+                    f'product == "p-{index - 1}"\n'
+                    "and (not latest_version\n"
+                    "     or (enterprise_product\n"
+                    "         and days(license_date, order_date) > grace_days))"
+                ),
+            },
             "examples": [
-                {"title": "An earlier version", "facts": {**base, "latest_version": False},
-                 "outcome": "denied"},
-                {"title": "The latest version, early", "facts": {**base, "enterprise_product": True},
-                 "outcome": "allowed"},
+                {
+                    "title": "An earlier version",
+                    "facts": {**base, "latest_version": False},
+                    "outcome": "denied",
+                },
+                {
+                    "title": "The latest version, early",
+                    "facts": {**base, "enterprise_product": True},
+                    "outcome": "allowed",
+                },
             ],
         }
     if kind in (5, 6):
@@ -223,38 +354,66 @@ def rule_for(index: int, clause_ids: list[str], rng: random.Random) -> dict[str,
             base = {"agreement_year": year, "sa_end_date": "2024-06-30"}
             return {
                 "parameters": {"version_year": year, "grace_days": grace},
-                "prose": ["agreements of version {{ version_year }}",
-                          "within {{ grace_days }} days"],
-                "rule": {"decision": "sa-renewal", "outcome": "allowed",
-                         "when": ("agreement_year == version_year and same_agreement\n"
-                                  "and program == previous_program\n"
-                                  "and days(sa_end_date, order_date) <= grace_days")},
+                "prose": ["agreements of version {{ version_year }}", "within {{ grace_days }} days"],
+                "rule": {
+                    "decision": "sa-renewal",
+                    "outcome": "allowed",
+                    "when": (
+                        "agreement_year == version_year and same_agreement\n"
+                        "and program == previous_program\n"
+                        "and days(sa_end_date, order_date) <= grace_days"
+                    ),
+                },
                 "examples": [
-                    {"title": "On the last day", "facts": {**base, "order_date": _day("2024-06-30", grace)},
-                     "outcome": "allowed"},
-                    {"title": "The day after", "facts": {**base, "order_date": _day("2024-06-30", grace + 1)},
-                     "outcome": "denied"},
+                    {
+                        "title": "On the last day",
+                        "facts": {**base, "order_date": _day("2024-06-30", grace)},
+                        "outcome": "allowed",
+                    },
+                    {
+                        "title": "The day after",
+                        "facts": {**base, "order_date": _day("2024-06-30", grace + 1)},
+                        "outcome": "denied",
+                    },
                 ],
             }
         gap = rng.randrange(1, 4)
-        base = {"agreement_year": year, "same_agreement": False, "sa_end_date": "2024-06-30",
-                "order_date": "2024-06-20"}
+        base = {
+            "agreement_year": year,
+            "same_agreement": False,
+            "sa_end_date": "2024-06-30",
+            "order_date": "2024-06-20",
+        }
         return {
             "parameters": {"version_year": year, "max_gap_days": gap, "grace_days": grace},
-            "prose": ["agreements of version {{ version_year }}", "no more than {{ max_gap_days }} days",
-                      "within {{ grace_days }} days"],
-            "rule": {"decision": "sa-renewal", "outcome": "allowed",
-                     "when": ("agreement_year == version_year and not same_agreement\n"
-                              "and perpetual_license\n"
-                              "and days(sa_end_date, new_agreement_start) <= max_gap_days\n"
-                              "and (order_date <= sa_end_date\n"
-                              "     or (program == open-license\n"
-                              "         and days(sa_end_date, order_date) <= grace_days))")},
+            "prose": [
+                "agreements of version {{ version_year }}",
+                "no more than {{ max_gap_days }} days",
+                "within {{ grace_days }} days",
+            ],
+            "rule": {
+                "decision": "sa-renewal",
+                "outcome": "allowed",
+                "when": (
+                    "agreement_year == version_year and not same_agreement\n"
+                    "and perpetual_license\n"
+                    "and days(sa_end_date, new_agreement_start) <= max_gap_days\n"
+                    "and (order_date <= sa_end_date\n"
+                    "     or (program == open-license\n"
+                    "         and days(sa_end_date, order_date) <= grace_days))"
+                ),
+            },
             "examples": [
-                {"title": "The new agreement starts in time",
-                 "facts": {**base, "new_agreement_start": _day("2024-06-30", gap)}, "outcome": "allowed"},
-                {"title": "The new agreement starts a day late",
-                 "facts": {**base, "new_agreement_start": _day("2024-06-30", gap + 1)}, "outcome": "denied"},
+                {
+                    "title": "The new agreement starts in time",
+                    "facts": {**base, "new_agreement_start": _day("2024-06-30", gap)},
+                    "outcome": "allowed",
+                },
+                {
+                    "title": "The new agreement starts a day late",
+                    "facts": {**base, "new_agreement_start": _day("2024-06-30", gap + 1)},
+                    "outcome": "denied",
+                },
             ],
         }
     if kind == 7:
@@ -264,14 +423,25 @@ def rule_for(index: int, clause_ids: list[str], rng: random.Random) -> dict[str,
         return {
             "parameters": {"start_date": start},
             "prose": ["from {{ start_date }}"],
-            "rule": {"decision": "regional-availability", "outcome": "denied",
-                     "when": (f'country == "{country}" and transaction in [renewal, new-purchase]\n'
-                              "and customer_type == state and date >= start_date")},
+            "rule": {
+                "decision": "regional-availability",
+                "outcome": "denied",
+                "when": (
+                    f'country == "{country}" and transaction in [renewal, new-purchase]\n'
+                    "and customer_type == state and date >= start_date"
+                ),
+            },
             "examples": [
-                {"title": "A state-owned customer", "facts": {**base, "customer_type": "state"},
-                 "outcome": "denied"},
-                {"title": "A private customer", "facts": {**base, "customer_type": "private"},
-                 "outcome": "not-applicable"},
+                {
+                    "title": "A state-owned customer",
+                    "facts": {**base, "customer_type": "state"},
+                    "outcome": "denied",
+                },
+                {
+                    "title": "A private customer",
+                    "facts": {**base, "customer_type": "private"},
+                    "outcome": "not-applicable",
+                },
             ],
         }
     if kind == 8:  # in effect from a date parameter until a fixed date
@@ -282,21 +452,31 @@ def rule_for(index: int, clause_ids: list[str], rng: random.Random) -> dict[str,
             "parameters": {"start_date": start, "window_days": window},
             "effective": {"from": "start_date", "until": "2099-12-31"},
             "prose": ["within {{ window_days }} days", "from {{ start_date }}"],
-            "rule": {"decision": "sa-purchase", "outcome": "allowed",
-                     "when": f'product == "{product}" and channel == oem\n'
-                             "and days(license_date, order_date) <= window_days"},
+            "rule": {
+                "decision": "sa-purchase",
+                "outcome": "allowed",
+                "when": f'product == "{product}" and channel == oem\n'
+                "and days(license_date, order_date) <= window_days",
+            },
             "examples": [
-                {"title": "On the last day", "facts": {**base, "order_date": _day("2024-03-01", window)},
-                 "outcome": "allowed"},
-                {"title": "The day after", "facts": {**base, "order_date": _day("2024-03-01", window + 1)},
-                 "outcome": "denied"},
+                {
+                    "title": "On the last day",
+                    "facts": {**base, "order_date": _day("2024-03-01", window)},
+                    "outcome": "allowed",
+                },
+                {
+                    "title": "The day after",
+                    "facts": {**base, "order_date": _day("2024-03-01", window + 1)},
+                    "outcome": "denied",
+                },
             ],
         }
     return None
 
 
-def body_for(index: int, words: Words, rng: random.Random, prose: list[str], terms: list[str],
-             clause_ids: list[str]) -> str:
+def body_for(
+    index: int, words: Words, rng: random.Random, prose: list[str], terms: list[str], clause_ids: list[str]
+) -> str:
     """60-120 words of Markdown: paragraphs (sometimes a numbered list), the parameters'
     placeholders, one to three glossary links and usually one cross-reference."""
     target = rng.randrange(60, 121)
@@ -361,6 +541,7 @@ def _wrap(text: str, width: int = 96, indent: str = "") -> str:
 
 # YAML output -----------------------------------------------------------------------------------
 
+
 def q(text: str) -> str:
     """A double-quoted YAML scalar (our texts hold no quotes or backslashes)."""
     assert '"' not in text and "\\" not in text, text
@@ -373,8 +554,9 @@ def flow_value(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) or (
-            re.fullmatch(r"[a-z][a-z-]*", value)
-            and value not in ("true", "false", "null", "yes", "no", "on", "off")):
+        re.fullmatch(r"[a-z][a-z-]*", value)
+        and value not in ("true", "false", "null", "yes", "no", "on", "off")
+    ):
         return value
     return q(value)
 
@@ -393,8 +575,9 @@ def source_hash(title: str, body: str) -> str:
     return hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()[:12]
 
 
-def section_yaml(number: int, section_id: str, clauses: list[dict[str, Any]],
-                 languages: tuple[str, ...], words: Words) -> str:
+def section_yaml(
+    number: int, section_id: str, clauses: list[dict[str, Any]], languages: tuple[str, ...], words: Words
+) -> str:
     out = [f"# Synthetic section {number} (benchmarks/gen_corpus.py).", f"id: {section_id}", "title:"]
     title = words.title(3)
     out += [f"  {lang}: {q(localize(title, lang))}" for lang in languages]
@@ -454,7 +637,6 @@ def generate(out: Path, clauses: int, languages: int, seed: int = 1) -> dict[str
     if not 1 <= languages <= len(LANGUAGES):
         raise SystemExit(f"--languages must be 1 to {len(LANGUAGES)}")
     import yaml
-
     from terms_compiler.load import load_file
 
     langs = LANGUAGES[:languages]
@@ -471,13 +653,20 @@ def generate(out: Path, clauses: int, languages: int, seed: int = 1) -> dict[str
 
     # corpus.yaml
     title, description = words.title(4), " ".join(words.sentence(14) for _ in range(3))
-    corpus_lines = ["# Synthetic corpus for the benchmarks (benchmarks/gen_corpus.py).",
-                    "id: synthetic-terms", "title:"]
+    corpus_lines = [
+        "# Synthetic corpus for the benchmarks (benchmarks/gen_corpus.py).",
+        "id: synthetic-terms",
+        "title:",
+    ]
     corpus_lines += [f"  {lang}: {q(localize(title, lang))}" for lang in langs]
     corpus_lines.append("description:")
     corpus_lines += [f"  {lang}: {q(localize(description, lang))}" for lang in langs]
-    corpus_lines += ["source_language: en", f"languages: [{', '.join(langs)}]",
-                     'edition: "2026-11"', "edition_date: 2026-11-01"]
+    corpus_lines += [
+        "source_language: en",
+        f"languages: [{', '.join(langs)}]",
+        'edition: "2026-11"',
+        "edition_date: 2026-11-01",
+    ]
     (out / "corpus.yaml").write_text("\n".join(corpus_lines) + "\n", encoding="utf-8")
 
     # decisions.yaml: the shipped decisions, in every language of this corpus
@@ -486,7 +675,8 @@ def generate(out: Path, clauses: int, languages: int, seed: int = 1) -> dict[str
     (out / "decisions.yaml").write_text(
         "# The shipped decisions (terms/decisions.yaml) in every language of this corpus.\n"
         + yaml.safe_dump(decisions, allow_unicode=True, sort_keys=False, width=200),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
 
     # glossary.yaml
     glossary = ["# Synthetic glossary.", "terms:"]
@@ -494,8 +684,11 @@ def generate(out: Path, clauses: int, languages: int, seed: int = 1) -> dict[str
         name, definition = words.title(rng.randrange(1, 4)), words.sentence(rng.randrange(15, 31))
         glossary += [f"  - id: {term}", "    text:"]
         for lang in langs:
-            glossary += [f"      {lang}:", f"        term: {q(localize(name, lang))}",
-                         f"        definition: {q(localize(definition, lang))}"]
+            glossary += [
+                f"      {lang}:",
+                f"        term: {q(localize(name, lang))}",
+                f"        definition: {q(localize(definition, lang))}",
+            ]
     (out / "glossary.yaml").write_text("\n".join(glossary) + "\n", encoding="utf-8")
 
     # sections
@@ -512,14 +705,30 @@ def generate(out: Path, clauses: int, languages: int, seed: int = 1) -> dict[str
                 rules += 1
                 examples += len(spec["examples"])
                 overrides += len(spec["rule"].get("overrides", ()))
-            batch.append({"id": clause_ids[index], "index": index, "spec": spec,
-                          "title": words.title(rng.randrange(2, 6)), "body": body})
+            batch.append(
+                {
+                    "id": clause_ids[index],
+                    "index": index,
+                    "spec": spec,
+                    "title": words.title(rng.randrange(2, 6)),
+                    "body": body,
+                }
+            )
         (out / "sections" / f"{number:03d}-{section_id}.yaml").write_text(
-            section_yaml(number, section_id, batch, langs, words), encoding="utf-8")
+            section_yaml(number, section_id, batch, langs, words), encoding="utf-8"
+        )
     size = sum(p.stat().st_size for p in out.rglob("*.yaml"))
-    return {"clauses": clauses, "languages": len(langs), "sections": sections,
-            "terms": len(term_ids), "rules": rules, "examples": examples, "overrides": overrides,
-            "words_per_clause": total_words / max(clauses, 1), "bytes": size}
+    return {
+        "clauses": clauses,
+        "languages": len(langs),
+        "sections": sections,
+        "terms": len(term_ids),
+        "rules": rules,
+        "examples": examples,
+        "overrides": overrides,
+        "words_per_clause": total_words / max(clauses, 1),
+        "bytes": size,
+    }
 
 
 def check(out: Path) -> float:
@@ -533,8 +742,10 @@ def check(out: Path) -> float:
     if not result.ok:
         errors = [d for d in result.diagnostics if d.severity.value == "error"]
         print(render_text(errors[:30]), file=sys.stderr)
-        raise SystemExit(f"gen_corpus: the generated corpus has {len(errors)} errors "
-                         f"(first 30 above): this is a bug in gen_corpus.py or in the compiler")
+        raise SystemExit(
+            f"gen_corpus: the generated corpus has {len(errors)} errors "
+            f"(first 30 above): this is a bug in gen_corpus.py or in the compiler"
+        )
     warnings = [d for d in result.diagnostics if d.severity.value != "error"]
     if warnings:
         print(f"gen_corpus: {len(warnings)} warnings, e.g. {warnings[0].render()}", file=sys.stderr)
@@ -544,20 +755,27 @@ def check(out: Path) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clauses", type=int, default=2000, help="number of clauses (default 2000)")
-    parser.add_argument("--languages", type=int, default=10,
-                        help=f"number of languages, 1 to {len(LANGUAGES)} (default 10)")
-    parser.add_argument("--out", type=Path, default=Path("/tmp/bench-corpus"),
-                        help="output folder, replaced (default /tmp/bench-corpus)")
+    parser.add_argument(
+        "--languages", type=int, default=10, help=f"number of languages, 1 to {len(LANGUAGES)} (default 10)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("/tmp/bench-corpus"),
+        help="output folder, replaced (default /tmp/bench-corpus)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-check", action="store_true", help="skip the validation")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     counts = generate(args.out, args.clauses, args.languages, args.seed)
-    print(f"wrote {args.out}: {counts['clauses']} clauses x {counts['languages']} languages "
-          f"in {counts['sections']} section files, {counts['terms']} glossary terms, "
-          f"{counts['rules']} rules, {counts['examples']} examples, {counts['overrides']} overrides, "
-          f"{counts['words_per_clause']:.0f} words per clause per language, "
-          f"{counts['bytes'] / 1e6:.1f} MB of YAML, in {time.perf_counter() - started:.1f} s")
+    print(
+        f"wrote {args.out}: {counts['clauses']} clauses x {counts['languages']} languages "
+        f"in {counts['sections']} section files, {counts['terms']} glossary terms, "
+        f"{counts['rules']} rules, {counts['examples']} examples, {counts['overrides']} overrides, "
+        f"{counts['words_per_clause']:.0f} words per clause per language, "
+        f"{counts['bytes'] / 1e6:.1f} MB of YAML, in {time.perf_counter() - started:.1f} s"
+    )
     if not args.no_check:
         seconds = check(args.out)
         print(f"valid: compile_corpus found no errors ({seconds:.1f} s)")

@@ -42,6 +42,7 @@ Node = Mapping[str, Any]
 
 # The decision as boolean formulas -------------------------------------------------------------
 
+
 def decision_parts(spec: Mapping[str, Any]) -> tuple[list[tuple[Node, str, list[str]]], str]:
     """(condition, outcome, beaten-by clause ids) per rule, and the default outcome."""
     rules = spec["rules"]
@@ -93,15 +94,15 @@ class Syntax:
         if op == "not":
             return f"({self.NOT}{self.render(node['arg'])})"
         if op == "in":
-            return "(" + self.member(self.render(node["value"]),
-                                     [self.render(o) for o in node["options"]]) + ")"
+            return (
+                "(" + self.member(self.render(node["value"]), [self.render(o) for o in node["options"]]) + ")"
+            )
         if op == "days":
             start, end = node["args"]
             return f"({self.render(end)} - {self.render(start)})"
         return f"({self.render(node['left'])} {op} {self.render(node['right'])})"
 
-    def deciding(self, parts: list[tuple[Node, str, list[str]]], ids: list[str],
-                 outcome: str) -> str:
+    def deciding(self, parts: list[tuple[Node, str, list[str]]], ids: list[str], outcome: str) -> str:
         """Some rule with this outcome decides: it holds and none of its overriders holds."""
         terms = []
         for (when, rule_outcome, beaters), _clause in zip(parts, ids, strict=True):
@@ -110,16 +111,23 @@ class Syntax:
             beaten = [parts[ids.index(b)][0] for b in beaters]
             term = self.render(when)
             if beaten:
-                term = "(" + term + self.AND + self.AND.join(f"({self.NOT}{self.render(b)})"
-                                                             for b in beaten) + ")"
+                term = (
+                    "("
+                    + term
+                    + self.AND
+                    + self.AND.join(f"({self.NOT}{self.render(b)})" for b in beaten)
+                    + ")"
+                )
             terms.append(term)
         return "(" + self.OR.join(terms) + ")" if terms else "false"
 
     def outcome(self, parts: list[tuple[Node, str, list[str]]], ids: list[str], default: str) -> str:
         allowed = self.deciding(parts, ids, "allowed")
         denied = self.deciding(parts, ids, "denied")
-        return (f"(({allowed}){self.AND}({denied})) ? \"conflict\" : ({allowed}) ? \"allowed\" : "
-                f"({denied}) ? \"denied\" : \"{default}\"")
+        return (
+            f'(({allowed}){self.AND}({denied})) ? "conflict" : ({allowed}) ? "allowed" : '
+            f'({denied}) ? "denied" : "{default}"'
+        )
 
 
 class CelSyntax(Syntax):
@@ -170,8 +178,7 @@ def json_logic_outcome(parts: list[tuple[Node, str, list[str]]], ids: list[str],
         return {"or": terms} if terms else False
 
     allowed, denied = deciding("allowed"), deciding("denied")
-    return {"if": [{"and": [allowed, denied]}, "conflict", allowed, "allowed", denied, "denied",
-                   default]}
+    return {"if": [{"and": [allowed, denied]}, "conflict", allowed, "allowed", denied, "denied", default]}
 
 
 class Rego:
@@ -221,11 +228,17 @@ class Rego:
         for (_, outcome, beaters), name in zip(parts, applies, strict=True):
             body = [name, *(f"not {applies[ids.index(b)]}" for b in beaters)]
             self.rules.append(f"deciding_{outcome.replace('-', '_')} if {{ {'; '.join(body)} }}")
-        return "\n".join([
-            "package sa", f'default outcome := "{default}"', *self.rules,
-            'outcome := "conflict" if { deciding_allowed; deciding_denied }',
-            'outcome := "allowed" if { deciding_allowed; not deciding_denied }',
-            'outcome := "denied" if { deciding_denied; not deciding_allowed }', ""])
+        return "\n".join(
+            [
+                "package sa",
+                f'default outcome := "{default}"',
+                *self.rules,
+                'outcome := "conflict" if { deciding_allowed; deciding_denied }',
+                'outcome := "allowed" if { deciding_allowed; not deciding_denied }',
+                'outcome := "denied" if { deciding_denied; not deciding_allowed }',
+                "",
+            ]
+        )
 
 
 def cedar_policies(parts: list[tuple[Node, str, list[str]]], ids: list[str]) -> str:
@@ -274,13 +287,19 @@ def engines(spec: Mapping[str, Any]) -> list[tuple[str, str, Callable[[], Engine
         graph = {
             "nodes": [
                 {"id": "in", "type": "inputNode", "name": "facts", "position": {"x": 0, "y": 0}},
-                {"id": "rules", "type": "expressionNode", "name": DECISION,
-                 "position": {"x": 200, "y": 0},
-                 "content": {"expressions": [{"id": "o", "key": "outcome", "value": expression}]}},
+                {
+                    "id": "rules",
+                    "type": "expressionNode",
+                    "name": DECISION,
+                    "position": {"x": 200, "y": 0},
+                    "content": {"expressions": [{"id": "o", "key": "outcome", "value": expression}]},
+                },
                 {"id": "out", "type": "outputNode", "name": "answer", "position": {"x": 400, "y": 0}},
             ],
-            "edges": [{"id": "a", "sourceId": "in", "targetId": "rules", "type": "edge"},
-                      {"id": "b", "sourceId": "rules", "targetId": "out", "type": "edge"}],
+            "edges": [
+                {"id": "a", "sourceId": "in", "targetId": "rules", "type": "edge"},
+                {"id": "b", "sourceId": "rules", "targetId": "out", "type": "edge"},
+            ],
         }
         decision = zen.ZenEngine().create_decision(json.dumps(graph))
         return lambda facts: decision.evaluate(prepare(facts))["result"]["outcome"]  # type: ignore[no-any-return]
@@ -301,10 +320,12 @@ def engines(spec: Mapping[str, Any]) -> list[tuple[str, str, Callable[[], Engine
         def factory() -> Engine:
             import celpy
 
-            env = celpy.Environment(runner_class=celpy.CompiledRunner if runner == "compiled"
-                                    else celpy.InterpretedRunner)
+            env = celpy.Environment(
+                runner_class=celpy.CompiledRunner if runner == "compiled" else celpy.InterpretedRunner
+            )
             program = env.program(env.compile(CelSyntax().outcome(parts, ids, default)))
             return lambda facts: str(program.evaluate(celpy.json_to_cel(prepare(facts))))
+
         return factory
 
     def rule_engine() -> Engine:
@@ -320,10 +341,15 @@ def engines(spec: Mapping[str, Any]) -> list[tuple[str, str, Callable[[], Engine
         entities = cedarpy.Entities.from_json_str("[]")
 
         def decide(facts: Mapping[str, Any]) -> str:
-            request = {"principal": 'User::"tool"', "action": 'Action::"order-sa"',
-                       "resource": 'License::"license"', "context": prepare(facts)}
+            request = {
+                "principal": 'User::"tool"',
+                "action": 'Action::"order-sa"',
+                "resource": 'License::"license"',
+                "context": prepare(facts),
+            }
             result = cedarpy.is_authorized(request, policies, entities)
             return "allowed" if result.allowed else "denied"
+
         return decide
 
     def rego() -> Engine:
@@ -337,6 +363,7 @@ def engines(spec: Mapping[str, Any]) -> list[tuple[str, str, Callable[[], Engine
             interpreter.set_input(prepare(facts))
             output = interpreter.query_bundle(bundle)
             return json.loads(str(output))["expressions"][0]  # type: ignore[no-any-return]
+
         return decide
 
     return [
@@ -360,8 +387,13 @@ def per_call(decide: Callable[[Mapping[str, Any]], Any], facts: list[dict[str, A
     return (time.perf_counter() - started) / len(facts)
 
 
-def paired(ours: Callable[[Mapping[str, Any]], Any], theirs: Callable[[Mapping[str, Any]], Any],
-           facts: list[dict[str, Any]], repeat: int, budget: float) -> tuple[float, float]:
+def paired(
+    ours: Callable[[Mapping[str, Any]], Any],
+    theirs: Callable[[Mapping[str, Any]], Any],
+    facts: list[dict[str, Any]],
+    repeat: int,
+    budget: float,
+) -> tuple[float, float]:
     """Best seconds per call of ours and of theirs, taking turns pass by pass (so that a load
     that comes and goes on a shared machine hits both alike). A slow engine runs on fewer fact
     sets, so that one pass takes about `budget` seconds; ours always runs on all of them."""
@@ -378,15 +410,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--facts", type=int, default=2000, help="fact sets (default 2000)")
     parser.add_argument("--repeat", type=int, default=3, help="timed passes; the best is kept")
-    parser.add_argument("--budget", type=float, default=5.0,
-                        help="rough seconds per timed pass of a slow engine (default 5)")
+    parser.add_argument(
+        "--budget", type=float, default=5.0, help="rough seconds per timed pass of a slow engine (default 5)"
+    )
     args = parser.parse_args(argv)
 
     import tempfile
 
     from check import HANDWRITTEN, build_shipped_bundle, fact_sets
     from compile import machine, revision
-
     from terms_compiler.check.bundle import Bundle
 
     print(f"machine: {machine()}")
@@ -396,9 +428,11 @@ def main(argv: list[str] | None = None) -> int:
     spec = bundle.data["decisions"][DECISION]
     facts = fact_sets(DECISION, args.facts, seed=5)
     expected = [bundle.decide(DECISION, f).outcome for f in facts]
-    print(f"{DECISION}: {len(spec['rules'])} rules; {args.facts} fact sets "
-          f"({expected.count('allowed')} allowed, {expected.count('denied')} denied, "
-          f"{expected.count('conflict')} conflict)")
+    print(
+        f"{DECISION}: {len(spec['rules'])} rules; {args.facts} fact sets "
+        f"({expected.count('allowed')} allowed, {expected.count('denied')} denied, "
+        f"{expected.count('conflict')} conflict)"
+    )
 
     def ours_decide(fact_set: Mapping[str, Any]) -> Any:
         return bundle.decide(DECISION, fact_set)
@@ -406,8 +440,10 @@ def main(argv: list[str] | None = None) -> int:
     hand_agree = sum(HANDWRITTEN[DECISION](f)["outcome"] == e for f, e in zip(facts, expected, strict=True))
     ours, hand = paired(ours_decide, HANDWRITTEN[DECISION], facts, args.repeat, args.budget)
     print(f"\n{'engine':<34}{'us/call':>10}{'calls/s':>12}{'ours us':>9}{'/ ours':>9}  agreement")
-    print(f"{'hand-written Python (check.py)':<34}{hand * 1e6:>10.1f}{1 / hand:>12,.0f}"
-          f"{ours * 1e6:>9.1f}{hand / ours:>8.2f}x  {hand_agree}/{len(facts)}")
+    print(
+        f"{'hand-written Python (check.py)':<34}{hand * 1e6:>10.1f}{1 / hand:>12,.0f}"
+        f"{ours * 1e6:>9.1f}{hand / ours:>8.2f}x  {hand_agree}/{len(facts)}"
+    )
     results: list[tuple[str, float]] = []
     for name, package, factory in engines(spec):
         try:
@@ -427,18 +463,25 @@ def main(argv: list[str] | None = None) -> int:
         agree = sum(a == e for a, e in zip(answers, expected, strict=True))
         if agree != len(facts):
             first = next(i for i, (a, e) in enumerate(zip(answers, expected, strict=True)) if a != e)
-            print(f"{name:<34}DISAGREES on {len(facts) - agree} of {len(facts)}; first: "
-                  f"{json.dumps(facts[first])} -> {answers[first]}, ours {expected[first]}")
+            print(
+                f"{name:<34}DISAGREES on {len(facts) - agree} of {len(facts)}; first: "
+                f"{json.dumps(facts[first])} -> {answers[first]}, ours {expected[first]}"
+            )
             continue
         ours, seconds = paired(ours_decide, decide, facts, args.repeat, args.budget)
         results.append((name, seconds / ours))
-        print(f"{name:<34}{seconds * 1e6:>10.1f}{1 / seconds:>12,.0f}{ours * 1e6:>9.1f}"
-              f"{seconds / ours:>8.1f}x  {agree}/{len(facts)}", flush=True)
+        print(
+            f"{name:<34}{seconds * 1e6:>10.1f}{1 / seconds:>12,.0f}{ours * 1e6:>9.1f}"
+            f"{seconds / ours:>8.1f}x  {agree}/{len(facts)}",
+            flush=True,
+        )
     if results:
         name, ratio = min(results, key=lambda item: item[1])
-        print(f"\nfastest peer: {name}, {ratio:.1f}x our API's time per decision "
-              f"(each ratio timed in turns with our API); target >= 10x: "
-              f"{'met' if ratio >= 10 else 'MISSED'}")
+        print(
+            f"\nfastest peer: {name}, {ratio:.1f}x our API's time per decision "
+            f"(each ratio timed in turns with our API); target >= 10x: "
+            f"{'met' if ratio >= 10 else 'MISSED'}"
+        )
     import shutil
 
     shutil.rmtree(work, ignore_errors=True)

@@ -18,8 +18,12 @@ from compile import _process_tree, _pss_kb, terms_command
 
 
 def main(arguments: list[str]) -> None:
-    build = subprocess.Popen([*terms_command(), "build", *arguments, "-v", "--no-cache"],
-                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    build = subprocess.Popen(
+        [*terms_command(), "build", *arguments, "-v", "--no-cache"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
     assert build.stderr is not None
     stages = ["start-up"]  # the stage running now: the one after the last one reported
 

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from terms_compiler.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,8 +53,11 @@ def shipped_bundle(shipped_build: Path) -> Path:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-golden", action="store_true",
-                     help="rewrite tests/golden/ from the current output (review the diff!)")
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/golden/ from the current output (review the diff!)",
+    )
 
 
 @pytest.fixture

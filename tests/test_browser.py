@@ -10,16 +10,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from terms_compiler.cli import main
+
 from tests.conftest import ROOT
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # As root and with no network: no sandbox, and none of Chromium's background connections.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = ROOT / "build" / "screenshots"
 
 
@@ -67,9 +74,15 @@ def page(browser):  # type: ignore[no-untyped-def]
     context.close()
 
 
-@pytest.mark.parametrize(("language", "title"), [
-    ("en", "Product Terms: Buying and Renewing Software Assurance"),
-    ("uk", "Умови для продуктів"), ("ru", "Условия использования продуктов"), ("zh", "产品条款")])
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [
+        ("en", "Product Terms: Buying and Renewing Software Assurance"),
+        ("uk", "Умови для продуктів"),
+        ("ru", "Условия использования продуктов"),
+        ("zh", "产品条款"),
+    ],
+)
 def test_each_language_home_loads(page, site_url: str, language: str, title: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{site_url}/{language}/")
     assert page.locator("html").get_attribute("lang") == language
@@ -83,7 +96,8 @@ def test_the_root_page_leads_to_each_language(page, site_url: str) -> None:  # t
 
 
 def test_the_switcher_on_a_clause_lands_on_the_same_clause_in_another_language(  # type: ignore[no-untyped-def]
-        page, site_url: str) -> None:
+    page, site_url: str
+) -> None:
     page.goto(f"{site_url}/en/sa-purchase/#sa-purchase.transfer")
     page.hover(".md-header__option .md-select")
     page.click("a.terms-language-link[hreflang=uk]")
@@ -130,10 +144,13 @@ def test_screenshot_of_a_clause_page_per_language(page, site_url: str) -> None: 
 
 def test_a_prose_injection_attempt_runs_no_script(browser, mini: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     section = mini / "sections" / "10-buying.yaml"
-    section.write_text(section.read_text(encoding="utf-8").replace(
-        "This section is about",
-        "<script>window.injected = 1</script> <img src=x onerror='window.injected = 2'> About"),
-        encoding="utf-8")  # (a javascript: link is refused by validation, E324)
+    section.write_text(
+        section.read_text(encoding="utf-8").replace(
+            "This section is about",
+            "<script>window.injected = 1</script> <img src=x onerror='window.injected = 2'> About",
+        ),
+        encoding="utf-8",
+    )  # (a javascript: link is refused by validation, E324)
     assert main(["build", str(mini), "--out", str(tmp_path / "out"), "-q"]) == 0
     for url in serve(tmp_path / "out" / "site"):
         page = browser.new_page()

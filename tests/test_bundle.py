@@ -11,9 +11,9 @@ from typing import Any
 
 import jsonschema
 import pytest
-
-from terms_compiler.emit.bundle import canonical_json, write_canonical_json
 from terms_compiler.cli import main
+from terms_compiler.emit.bundle import canonical_json, write_canonical_json
+
 from tests.conftest import MINI_CORPUS, ROOT, SHIPPED_CORPUS
 
 BUNDLE_SCHEMA = json.loads((ROOT / "schemas" / "bundle.schema.json").read_text(encoding="utf-8"))
@@ -31,8 +31,7 @@ def test_two_builds_of_the_same_commit_give_the_same_bytes(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("corpus", [SHIPPED_CORPUS, MINI_CORPUS], ids=["shipped", "mini"])
-def test_every_emitted_bundle_is_valid_against_the_bundle_schema(corpus: Path,
-                                                                tmp_path: Path) -> None:
+def test_every_emitted_bundle_is_valid_against_the_bundle_schema(corpus: Path, tmp_path: Path) -> None:
     bundle_dir = build(corpus, tmp_path)
     bundle = json.loads(next(bundle_dir.glob("*terms*.json")).read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(BUNDLE_SCHEMA)
@@ -41,12 +40,12 @@ def test_every_emitted_bundle_is_valid_against_the_bundle_schema(corpus: Path,
 
 def test_the_digest_file_holds_the_sha256_in_sha256sum_format(shipped_bundle: Path) -> None:
     digest = shipped_bundle.with_name("product-terms-sa.json.sha256").read_text(encoding="utf-8")
-    assert digest == f"{hashlib.sha256(shipped_bundle.read_bytes()).hexdigest()}  " \
-                     "product-terms-sa.json\n"
+    assert digest == f"{hashlib.sha256(shipped_bundle.read_bytes()).hexdigest()}  product-terms-sa.json\n"
 
 
 def test_the_bundle_is_written_in_pieces_with_the_same_bytes_as_one_canonical_text(
-        shipped_bundle: Path, tmp_path: Path) -> None:
+    shipped_bundle: Path, tmp_path: Path
+) -> None:
     data = json.loads(shipped_bundle.read_bytes())
     # Several megabytes, so the writer flushes more than once, and text in every script.
     data["padding"] = [data["clauses"]] * 24
@@ -61,8 +60,13 @@ def test_the_bundle_carries_what_tools_need(shipped_bundle: Path) -> None:
     bundle = json.loads(shipped_bundle.read_text(encoding="utf-8"))
     assert bundle["format"] == "terms-bundle" and bundle["format_version"] == "1.0"
     assert bundle["languages"] == ["en", "uk", "ru", "zh"]
-    assert sorted(bundle["decisions"]) == ["license-switch", "proof-of-license",
-                                           "regional-availability", "sa-purchase", "sa-renewal"]
+    assert sorted(bundle["decisions"]) == [
+        "license-switch",
+        "proof-of-license",
+        "regional-availability",
+        "sa-purchase",
+        "sa-renewal",
+    ]
     transfer = bundle["clauses"]["sa-purchase.transfer"]["text"]
     assert "within 30 days of the transfer" in transfer["en"]["markdown"]
     assert "{{" not in json.dumps(bundle, ensure_ascii=False)
@@ -73,10 +77,10 @@ def test_the_bundle_carries_what_tools_need(shipped_bundle: Path) -> None:
     assert "2020年3月31日" in cutoff["zh"]["markdown"]
 
 
-def test_the_facts_schema_in_the_bundle_accepts_good_facts_and_rejects_bad(
-        shipped_bundle: Path) -> None:
-    schema = json.loads(shipped_bundle.read_text(encoding="utf-8"))[
-        "decisions"]["proof-of-license"]["facts_schema"]
+def test_the_facts_schema_in_the_bundle_accepts_good_facts_and_rejects_bad(shipped_bundle: Path) -> None:
+    schema = json.loads(shipped_bundle.read_text(encoding="utf-8"))["decisions"]["proof-of-license"][
+        "facts_schema"
+    ]
     validator = jsonschema.Draft202012Validator(schema)
     assert validator.is_valid({"program": "open-license", "order_date": "2020-08-01"})
     assert not validator.is_valid({"program": "open-licence", "order_date": "2020-08-01"})
@@ -87,11 +91,13 @@ def test_the_facts_schema_in_the_bundle_accepts_good_facts_and_rejects_bad(
 def test_raw_html_in_prose_is_shown_as_text_never_as_markup(mini: Path, tmp_path: Path) -> None:
     section = mini / "sections" / "10-buying.yaml"
     text = section.read_text(encoding="utf-8").replace(
-        "This section is about", "<script>alert(1)</script> <img src=x onerror=alert(2)> About")
+        "This section is about", "<script>alert(1)</script> <img src=x onerror=alert(2)> About"
+    )
     section.write_text(text, encoding="utf-8")
     bundle_dir = build(mini, tmp_path / "out")
-    html = json.loads((bundle_dir / "mini-terms.json").read_text(encoding="utf-8"))[
-        "clauses"]["buying.intro"]["text"]["en"]["html"]
+    html = json.loads((bundle_dir / "mini-terms.json").read_text(encoding="utf-8"))["clauses"][
+        "buying.intro"
+    ]["text"]["en"]["html"]
     assert "<script>" not in html and "<img" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
@@ -108,8 +114,8 @@ def test_a_failed_build_leaves_the_previous_output_untouched(mini: Path, tmp_pat
 
 
 def test_texts_parsed_in_worker_processes_give_the_same_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
-    from terms_compiler.emit import bundle as bundle_module
     from terms_compiler import workers
+    from terms_compiler.emit import bundle as bundle_module
     from terms_compiler.pipeline import compile_corpus
 
     result = compile_corpus(SHIPPED_CORPUS)

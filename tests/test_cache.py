@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from terms_compiler.cache import fingerprint
-from terms_compiler.pipeline import CACHE_FOLDER, BuildResult, build
 from terms_compiler.emit.site import BUILT_BY
+from terms_compiler.pipeline import CACHE_FOLDER, BuildResult, build
 
 CONFORMANCE = Path("no-conformance")  # the mini corpus has none; keep the builds small
 
@@ -51,8 +50,8 @@ def memo_values(path: Path) -> list[Any]:
     marshalled and preceded by its length in 8 bytes."""
     data, values, at = path.read_bytes(), [], 0
     while at < len(data):
-        size = int.from_bytes(data[at:at + 8], "little")
-        values.append(marshal.loads(data[at + 8:at + 8 + size]))
+        size = int.from_bytes(data[at : at + 8], "little")
+        values.append(marshal.loads(data[at + 8 : at + 8 + size]))
         at += 8 + size
     return values
 
@@ -90,15 +89,15 @@ def test_only_the_languages_whose_pages_changed_are_built_again(mini: Path) -> N
     # The files the cache gave back (the drift checks of the edited file's clauses ran again),
     # en's section page linked from the last build, then the uk site built again from 6 of its
     # 7 pages (the one that changed rendered anew) and the en site reused whole.
-    assert second.reused == "documents 3/4, valid 3/4, drift-checked 0/3, decisions-checked " \
-        "1/1, rendered 5/6, section-pages 1/2, pages 6/7, sites en", \
-        second.reused
+    assert (
+        second.reused == "documents 3/4, valid 3/4, drift-checked 0/3, decisions-checked "
+        "1/1, rendered 5/6, section-pages 1/2, pages 6/7, sites en"
+    ), second.reused
     build_into(mini, Path("fresh"), use_cache=False)
     assert outputs(out) == outputs(Path("fresh"))
 
 
-def test_a_section_page_is_written_again_when_only_other_files_change_what_it_shows(
-        mini: Path) -> None:
+def test_a_section_page_is_written_again_when_only_other_files_change_what_it_shows(mini: Path) -> None:
     """A section page shows outcome labels and enum values (decisions.yaml) and the glossary's
     definitions as link titles: changing those in English alone changes the English page."""
     out = Path("out")
@@ -182,9 +181,10 @@ def test_a_damaged_cache_is_ignored(mini: Path) -> None:
         memo.write_bytes(b"\x00 not a cache" + memo.read_bytes()[:40])
     shutil.rmtree(out / "site")
     result = build_into(mini, out)
-    assert result.reused == "documents 0/4, valid 0/4, drift-checked 0/3, decisions-checked " \
-        "0/1, rendered 0/6, section-pages 0/2, pages 0/14, sites -", \
-        result.reused
+    assert (
+        result.reused == "documents 0/4, valid 0/4, drift-checked 0/3, decisions-checked "
+        "0/1, rendered 0/6, section-pages 0/2, pages 0/14, sites -"
+    ), result.reused
     assert outputs(out) == expected
 
 
@@ -194,8 +194,9 @@ def test_a_file_with_errors_is_checked_again_not_taken_from_the_cache(mini: Path
     edit(SECTION, "    parameters:\n", "    colour: red\n    parameters:\n")
     failed = build(mini, out, conformance=CONFORMANCE)
     assert failed.bundle is None
-    assert [(d.code, d.span.line if d.span else 0) for d in failed.diagnostics] == [("E201", 18)], \
+    assert [(d.code, d.span.line if d.span else 0) for d in failed.diagnostics] == [("E201", 18)], (
         failed.diagnostics
+    )
     edit(SECTION, "    colour: red\n", "")
     forget_last_build(out)  # else the output of the first build is kept, the stages not run
     assert build_into(mini, out).reused.startswith("documents 4/4, valid 4/4")
@@ -234,12 +235,18 @@ def test_build_reports_what_it_reused_and_no_cache_reuses_nothing(mini: Path, ru
     args = ("build", "terms", "--out", "out", "--conformance", str(CONFORMANCE), "-v")
     assert run_terms(*args)[0] == 0
     code, _, err = run_terms(*args)
-    assert code == 0 and "kept out/bundle/mini-terms.json and out/site/ (nothing changed since " \
-        "the last build)" in err, err
+    assert (
+        code == 0
+        and "kept out/bundle/mini-terms.json and out/site/ (nothing changed since the last build)" in err
+    ), err
     forget_last_build(Path("out"))
     code, _, err = run_terms(*args)
-    assert code == 0 and "reused from out/.cache: documents 4/4, valid 4/4, drift-checked 3/3, " \
-        "decisions-checked 1/1, rendered 6/6, section-pages 0/2, pages 0/14, sites -" in err, err  # without the record, a site cannot be known to be untouched
+    assert (
+        code == 0
+        and "reused from out/.cache: documents 4/4, valid 4/4, drift-checked 3/3, "
+        "decisions-checked 1/1, rendered 6/6, section-pages 0/2, pages 0/14, sites -"
+        in err
+    ), err  # without the record, a site cannot be known to be untouched
     page = Path("out/site/en/buying/index.html")
     page.write_text(page.read_text("utf-8") + "<!-- planted -->", encoding="utf-8")
     code, _, err = run_terms(*args, "--no-cache")
@@ -261,13 +268,14 @@ def test_a_file_changed_during_the_build_is_not_used_to_place_its_problems(mini:
 # A build whose inputs did not change keeps the last output -----------------------------------
 
 CASES = Path("cases")
-PURCHASE_CASE = ("decision: purchase\ncases:\n  - name: day 75\n"
-                 "    facts: {program: open, license_date: 2024-03-01, order_date: 2024-05-15}\n"
-                 "    outcome: allowed\n    deciding: [buying.window]\n")
+PURCHASE_CASE = (
+    "decision: purchase\ncases:\n  - name: day 75\n"
+    "    facts: {program: open, license_date: 2024-03-01, order_date: 2024-05-15}\n"
+    "    outcome: allowed\n    deciding: [buying.window]\n"
+)
 
 
-def test_a_build_with_no_input_changed_keeps_the_output_and_reports_the_same_warnings(
-        mini: Path) -> None:
+def test_a_build_with_no_input_changed_keeps_the_output_and_reports_the_same_warnings(mini: Path) -> None:
     # An unresolvable previous edition is a warning (W500), which must be reported every time.
     edit(mini / "corpus.yaml", "edition: ", "previous_edition: no-such-revision\nedition: ")
     out = Path("out")
@@ -290,14 +298,17 @@ CHANGES = {
     "a new section file": lambda out: (SECTION.parent / "20-more.yaml").write_text(
         "id: more\ntitle: {en: More, uk: Більше}\nclauses:\n  - id: more.note\n    text:\n"
         "      en: {title: Note, body: A note.}\n      uk: {title: Примітка, body: Примітка.}\n",
-        encoding="utf-8"),
+        encoding="utf-8",
+    ),
     "a conformance case": lambda out: (CASES / "purchase.yaml").write_text(
-        PURCHASE_CASE.replace("day 75", "day 75 again"), encoding="utf-8"),
+        PURCHASE_CASE.replace("day 75", "day 75 again"), encoding="utf-8"
+    ),
     "a page of the site edited": plant,
     "a page of the site deleted": lambda out: (out / "site/en/buying/index.html").unlink(),
     "a file added to the docs": lambda out: (out / "docs/en/docs/extra.md").write_text("# Extra\n"),
-    "the bundle rewritten with the same bytes": lambda out: (out / "bundle/mini-terms.json")
-    .write_bytes((out / "bundle/mini-terms.json").read_bytes()),
+    "the bundle rewritten with the same bytes": lambda out: (out / "bundle/mini-terms.json").write_bytes(
+        (out / "bundle/mini-terms.json").read_bytes()
+    ),
 }
 
 
@@ -395,8 +406,7 @@ def test_sources_edited_since_the_last_build_are_not_trusted(mini: Path) -> None
     assert outputs(out) == outputs(fresh)
 
 
-def test_a_clause_found_free_of_drift_is_checked_again_when_a_parameter_changes(
-        mini: Path) -> None:
+def test_a_clause_found_free_of_drift_is_checked_again_when_a_parameter_changes(mini: Path) -> None:
     """The drift checks read a clause's parameters as well as its texts: a typed date that
     becomes a parameter's value must be reported, though no text changed."""
     out = Path("out")
@@ -405,13 +415,14 @@ def test_a_clause_found_free_of_drift_is_checked_again_when_a_parameter_changes(
     edit(SECTION, "closed_from: 2025-01-01", "closed_from: 2025-06-01")
     failed = build(mini, out, conformance=CONFORMANCE)
     assert failed.bundle is None
-    assert [(d.code, d.span.line if d.span else 0, d.span.column if d.span else 0)
-            for d in failed.diagnostics if d.code == "E410"] == [("E410", 52, 37)], \
-        failed.diagnostics
+    assert [
+        (d.code, d.span.line if d.span else 0, d.span.column if d.span else 0)
+        for d in failed.diagnostics
+        if d.code == "E410"
+    ] == [("E410", 52, 37)], failed.diagnostics
 
 
-def test_drift_warnings_kept_from_the_last_build_are_where_a_fresh_build_places_them(
-        mini: Path) -> None:
+def test_drift_warnings_kept_from_the_last_build_are_where_a_fresh_build_places_them(mini: Path) -> None:
     """A stale translation's warning is kept with its position while its file is unchanged,
     and placed again once the file changes (here, lines above it are added)."""
     out = Path("out")
@@ -434,14 +445,16 @@ def test_drift_warnings_kept_from_the_last_build_are_where_a_fresh_build_places_
     assert moved == [d.render() for d in fresh.diagnostics if d.code == "W420"]
 
 
-def test_a_decision_found_free_of_problems_is_checked_again_when_its_example_base_changes(
-        mini: Path) -> None:
+def test_a_decision_found_free_of_problems_is_checked_again_when_its_example_base_changes(mini: Path) -> None:
     """The examples start from the decision's example_base, which is not part of the decision
     as tools get it (decision_json): a change there must still run the examples again."""
     out = Path("out")
     assert "decisions-checked 0/1" in build_into(mini, out).reused
-    edit(Path("terms/decisions.yaml"), "license_date: 2024-03-01, order_date",
-         "license_date: 2024-03-02, order_date")
+    edit(
+        Path("terms/decisions.yaml"),
+        "license_date: 2024-03-01, order_date",
+        "license_date: 2024-03-02, order_date",
+    )
     failed = build(mini, out, conformance=CONFORMANCE)
     fresh = build(mini, Path("fresh"), conformance=CONFORMANCE, use_cache=False)
     assert failed.bundle is None
@@ -449,15 +462,15 @@ def test_a_decision_found_free_of_problems_is_checked_again_when_its_example_bas
     assert [d.code for d in failed.diagnostics] == ["E360"], failed.diagnostics
 
 
-def test_a_decision_found_free_of_problems_is_checked_again_when_a_rule_changes(
-        mini: Path) -> None:
+def test_a_decision_found_free_of_problems_is_checked_again_when_a_rule_changes(mini: Path) -> None:
     out = Path("out")
     build_into(mini, out)
     edit(SECTION, "window_days: 90", "window_days: 89")  # "Day 90" is no longer allowed
     failed = build(mini, out, conformance=CONFORMANCE)
     assert failed.bundle is None
-    assert [(d.code, d.span.line if d.span else 0) for d in failed.diagnostics] == [("E360", 36)], \
+    assert [(d.code, d.span.line if d.span else 0) for d in failed.diagnostics] == [("E360", 36)], (
         failed.diagnostics
+    )
 
 
 def test_a_bundle_only_build_removes_the_site_of_an_earlier_build(mini: Path) -> None:

@@ -10,24 +10,26 @@ from tests.conftest import MINI_CORPUS
 
 def name_previous(corpus: Path, previous: str) -> None:
     path = corpus / "corpus.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + f'previous_edition: "{previous}"\n',
-                    encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + f'previous_edition: "{previous}"\n', encoding="utf-8")
 
 
 def test_the_bundle_and_the_site_say_what_changed_since_the_previous_edition(
-        mini: Path, run_terms, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    mini: Path, run_terms, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     section = mini / "sections" / "10-buying.yaml"
-    text = section.read_text(encoding="utf-8").replace("closed_from: 2025-01-01",
-                                                       "closed_from: 2025-03-01")
-    text = text.replace("license_date: 2025-02-01, order_date: 2025-02-01",  # the example moves
-                        "license_date: 2025-03-05, order_date: 2025-03-05")
+    text = section.read_text(encoding="utf-8").replace("closed_from: 2025-01-01", "closed_from: 2025-03-01")
+    text = text.replace(
+        "license_date: 2025-02-01, order_date: 2025-02-01",  # the example moves
+        "license_date: 2025-03-05, order_date: 2025-03-05",
+    )
     section.write_text(text, encoding="utf-8")
     name_previous(mini, str(MINI_CORPUS))
     code, out, _ = run_terms("build", "terms", "--out", str(tmp_path / "out"), "-q")
     assert (code, out) == (0, "")
     bundle = json.loads((tmp_path / "out" / "bundle" / "mini-terms.json").read_text("utf-8"))
     assert bundle["changes"]["changed"] == {
-        "buying.select-closed": ["parameters", "effective", "prose:en", "prose:uk"]}
+        "buying.select-closed": ["parameters", "effective", "prose:en", "prose:uk"]
+    }
     assert bundle["changes"]["behaviour"] > 0  # Select orders in January 2025 flip
     page = (tmp_path / "out" / "site" / "uk" / "changes" / "index.html").read_text("utf-8")
     assert "Що змінилося" in page and "buying.select-closed" in page
@@ -37,11 +39,13 @@ def test_the_bundle_and_the_site_say_what_changed_since_the_previous_edition(
 
 
 def test_an_unreadable_previous_edition_is_a_warning_not_a_failed_build(
-        mini: Path, run_terms, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    mini: Path, run_terms, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     name_previous(mini, "no-such-revision")
     code, out, _ = run_terms("build", "terms", "--out", str(tmp_path / "out"), "-q", "--no-site")
     assert code == 0
-    assert out.startswith("terms/corpus.yaml:1:1: warning[W500]: the previous edition "
-                          "'no-such-revision' cannot be read (")
+    assert out.startswith(
+        "terms/corpus.yaml:1:1: warning[W500]: the previous edition 'no-such-revision' cannot be read ("
+    )
     bundle = json.loads((tmp_path / "out" / "bundle" / "mini-terms.json").read_text("utf-8"))
     assert bundle["changes"] is None

@@ -8,9 +8,16 @@ from pathlib import Path
 
 import pytest
 
-OEM_SERVER = {"program": "select", "channel": "oem", "pool": "servers",
-              "product": "windows-server-2022", "enterprise_product": False,
-              "latest_version": True, "license_date": "2024-03-01", "order_date": "2024-05-30"}
+OEM_SERVER = {
+    "program": "select",
+    "channel": "oem",
+    "pool": "servers",
+    "product": "windows-server-2022",
+    "enterprise_product": False,
+    "latest_version": True,
+    "license_date": "2024-03-01",
+    "order_date": "2024-05-30",
+}
 
 
 def write(path: Path, value: object) -> str:
@@ -22,25 +29,32 @@ def check(run_terms, bundle: Path, facts: str, *options: str):  # type: ignore[n
     return run_terms("check", "--bundle", str(bundle), "--decision", "sa-purchase", *options, facts)
 
 
-def test_json_answer_names_outcome_deciding_clauses_and_reasons(run_terms, shipped_bundle: Path,
-                                                                 tmp_path: Path) -> None:
-    code, out, err = check(run_terms, shipped_bundle, write(tmp_path / "f.json", OEM_SERVER),
-                           "--format", "json")
+def test_json_answer_names_outcome_deciding_clauses_and_reasons(
+    run_terms, shipped_bundle: Path, tmp_path: Path
+) -> None:
+    code, out, err = check(
+        run_terms, shipped_bundle, write(tmp_path / "f.json", OEM_SERVER), "--format", "json"
+    )
     answer = json.loads(out)
     assert (code, err) == (0, "")
     assert {k: answer[k] for k in ("decision", "outcome", "as_of", "deciding", "overridden")} == {
-        "decision": "sa-purchase", "outcome": "allowed", "as_of": "2024-05-30",
-        "deciding": ["sa-purchase.oem-retail"], "overridden": []}
+        "decision": "sa-purchase",
+        "outcome": "allowed",
+        "as_of": "2024-05-30",
+        "deciding": ["sa-purchase.oem-retail"],
+        "overridden": [],
+    }
     reasons = {r["clause"]: r for r in answer["reasons"]}
     assert reasons["sa-purchase.oem-retail"]["status"] == "deciding"
     assert reasons["sa-purchase.with-license"]["message"] == (
-        "sa-purchase.with-license does not apply: channel is oem; the rule needs volume-licensing")
+        "sa-purchase.with-license does not apply: channel is oem; the rule needs volume-licensing"
+    )
 
 
 def test_text_answer_quotes_the_deciding_clause_in_the_chosen_language(
-        run_terms, shipped_bundle: Path, tmp_path: Path) -> None:
-    code, out, _ = check(run_terms, shipped_bundle, write(tmp_path / "f.json", OEM_SERVER),
-                         "--lang", "uk")
+    run_terms, shipped_bundle: Path, tmp_path: Path
+) -> None:
+    code, out, _ = check(run_terms, shipped_bundle, write(tmp_path / "f.json", OEM_SERVER), "--lang", "uk")
     lines = out.splitlines()
     assert code == 0
     assert lines[0] == "sa-purchase: allowed (дозволено), as of 2024-05-30"
@@ -48,29 +62,31 @@ def test_text_answer_quotes_the_deciding_clause_in_the_chosen_language(
     assert any("протягом 90 днів" in line for line in lines)
 
 
-def test_day_91_is_denied_with_the_limit_in_the_reason(run_terms, shipped_bundle: Path,
-                                                       tmp_path: Path) -> None:
+def test_day_91_is_denied_with_the_limit_in_the_reason(
+    run_terms, shipped_bundle: Path, tmp_path: Path
+) -> None:
     facts = {**OEM_SERVER, "order_date": "2024-05-31"}
     code, out, _ = check(run_terms, shipped_bundle, write(tmp_path / "f.json", facts))
     assert code == 0
     assert out.splitlines()[0] == "sa-purchase: denied, as of 2024-05-31"
-    assert ("  - sa-purchase.oem-retail does not apply: order_date is 91 days after "
-            "license_date; the limit is 90 (window_days)") in out.splitlines()
+    assert (
+        "  - sa-purchase.oem-retail does not apply: order_date is 91 days after "
+        "license_date; the limit is 90 (window_days)"
+    ) in out.splitlines()
 
 
-def test_yaml_facts_and_standard_input_are_read(run_terms, shipped_bundle: Path, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_yaml_facts_and_standard_input_are_read(
+    run_terms, shipped_bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     yaml_file = tmp_path / "f.yaml"
-    yaml_file.write_text("\n".join(f"{k}: {json.dumps(v)}" for k, v in OEM_SERVER.items()),
-                         encoding="utf-8")
+    yaml_file.write_text("\n".join(f"{k}: {json.dumps(v)}" for k, v in OEM_SERVER.items()), encoding="utf-8")
     assert check(run_terms, shipped_bundle, str(yaml_file))[0] == 0
     monkeypatch.setattr("sys.stdin", open(write(tmp_path / "f.json", OEM_SERVER)))  # noqa: SIM115
     code, out, _ = check(run_terms, shipped_bundle, "-", "--format", "json")
     assert (code, json.loads(out)["outcome"]) == (0, "allowed")
 
 
-def test_bad_facts_are_a_clear_error_with_exit_2(run_terms, shipped_bundle: Path,
-                                                 tmp_path: Path) -> None:
+def test_bad_facts_are_a_clear_error_with_exit_2(run_terms, shipped_bundle: Path, tmp_path: Path) -> None:
     facts = {**OEM_SERVER, "pool": "server", "colour": "red"}
     del facts["order_date"]
     code, out, err = check(run_terms, shipped_bundle, write(tmp_path / "f.json", facts))
@@ -83,37 +99,45 @@ def test_bad_facts_are_a_clear_error_with_exit_2(run_terms, shipped_bundle: Path
     ]
 
 
-def test_a_batch_answers_every_line_in_order_and_reports_bad_lines(run_terms,
-                                                                   shipped_bundle: Path,
-                                                                   tmp_path: Path) -> None:
-    lines = [json.dumps(OEM_SERVER), "{not json", json.dumps({**OEM_SERVER, "pool": 7}), "",
-             json.dumps({**OEM_SERVER, "order_date": "2024-05-31"})]
+def test_a_batch_answers_every_line_in_order_and_reports_bad_lines(
+    run_terms, shipped_bundle: Path, tmp_path: Path
+) -> None:
+    lines = [
+        json.dumps(OEM_SERVER),
+        "{not json",
+        json.dumps({**OEM_SERVER, "pool": 7}),
+        "",
+        json.dumps({**OEM_SERVER, "order_date": "2024-05-31"}),
+    ]
     batch = tmp_path / "batch.jsonl"
     batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
     code, out, _ = check(run_terms, shipped_bundle, str(batch), "--format", "json")
     records = [json.loads(line) for line in out.splitlines()]
     assert code == 1
     assert [(r["line"], r.get("outcome"), "error" in r) for r in records] == [
-        (1, "allowed", False), (2, None, True), (3, None, True), (5, "denied", False)]
-    assert records[2]["error"] == \
-        "fact 'pool' must be one of applications, systems, servers, found 7"
+        (1, "allowed", False),
+        (2, None, True),
+        (3, None, True),
+        (5, "denied", False),
+    ]
+    assert records[2]["error"] == "fact 'pool' must be one of applications, systems, servers, found 7"
 
 
-def test_a_clean_batch_exits_0_in_text_format(run_terms, shipped_bundle: Path,
-                                              tmp_path: Path) -> None:
+def test_a_clean_batch_exits_0_in_text_format(run_terms, shipped_bundle: Path, tmp_path: Path) -> None:
     batch = tmp_path / "batch.jsonl"
     batch.write_text(json.dumps(OEM_SERVER) + "\n" + json.dumps(OEM_SERVER) + "\n", encoding="utf-8")
     code, out, _ = check(run_terms, shipped_bundle, str(batch))
-    assert (code, out) == (0, "line 1: allowed (sa-purchase.oem-retail)\n"
-                              "line 2: allowed (sa-purchase.oem-retail)\n")
+    assert (code, out) == (
+        0,
+        "line 1: allowed (sa-purchase.oem-retail)\nline 2: allowed (sa-purchase.oem-retail)\n",
+    )
 
 
 @pytest.fixture
 def bundle_copy(shipped_bundle: Path, tmp_path: Path) -> Path:
     target = tmp_path / "bundle.json"
     shutil.copy(shipped_bundle, target)
-    shutil.copy(shipped_bundle.with_name(shipped_bundle.name + ".sha256"),
-                tmp_path / "bundle.json.sha256")
+    shutil.copy(shipped_bundle.with_name(shipped_bundle.name + ".sha256"), tmp_path / "bundle.json.sha256")
     return target
 
 
@@ -134,12 +158,11 @@ def test_a_truncated_bundle_is_refused(run_terms, bundle_copy: Path, tmp_path: P
     assert "the bundle was changed or truncated" in refused(run_terms, bundle_copy, tmp_path)
 
 
-def test_a_bundle_without_its_digest_is_refused(run_terms, bundle_copy: Path,
-                                                tmp_path: Path) -> None:
+def test_a_bundle_without_its_digest_is_refused(run_terms, bundle_copy: Path, tmp_path: Path) -> None:
     (tmp_path / "bundle.json.sha256").unlink()
     assert refused(run_terms, bundle_copy, tmp_path) == (
-        f"terms check: {bundle_copy}: no digest file {bundle_copy}.sha256; "
-        "refusing an unverified bundle\n")
+        f"terms check: {bundle_copy}: no digest file {bundle_copy}.sha256; refusing an unverified bundle\n"
+    )
 
 
 def rewrite(bundle: Path, change) -> None:  # type: ignore[no-untyped-def]
@@ -152,27 +175,34 @@ def rewrite(bundle: Path, change) -> None:  # type: ignore[no-untyped-def]
     bundle.with_name(bundle.name + ".sha256").write_text(hashlib.sha256(raw).hexdigest() + "\n")
 
 
-def test_an_unknown_major_format_version_is_refused(run_terms, bundle_copy: Path,
-                                                    tmp_path: Path) -> None:
+def test_an_unknown_major_format_version_is_refused(run_terms, bundle_copy: Path, tmp_path: Path) -> None:
     rewrite(bundle_copy, lambda d: d.update(format_version="2.0"))
     assert refused(run_terms, bundle_copy, tmp_path) == (
-        f"terms check: {bundle_copy}: format version 2.0 is not supported; this checker reads 1.x\n")
+        f"terms check: {bundle_copy}: format version 2.0 is not supported; this checker reads 1.x\n"
+    )
 
 
-def test_a_rule_with_code_in_it_is_refused_not_run(run_terms, bundle_copy: Path,
-                                                   tmp_path: Path) -> None:
+def test_a_rule_with_code_in_it_is_refused_not_run(run_terms, bundle_copy: Path, tmp_path: Path) -> None:
     def inject(data: dict) -> None:
         data["decisions"]["sa-purchase"]["rules"][0]["when"] = {
-            "op": "fact", "name": "__import__('os').system('echo pwned')", "type": "bool"}
+            "op": "fact",
+            "name": "__import__('os').system('echo pwned')",
+            "type": "bool",
+        }
 
     rewrite(bundle_copy, inject)
     assert "a rule in the bundle is malformed" in refused(run_terms, bundle_copy, tmp_path)
 
 
-def test_an_unknown_decision_is_a_usage_error(run_terms, shipped_bundle: Path,
-                                              tmp_path: Path) -> None:
-    code, _, err = run_terms("check", "--bundle", str(shipped_bundle), "--decision", "sa-purchse",
-                             write(tmp_path / "f.json", OEM_SERVER))
+def test_an_unknown_decision_is_a_usage_error(run_terms, shipped_bundle: Path, tmp_path: Path) -> None:
+    code, _, err = run_terms(
+        "check",
+        "--bundle",
+        str(shipped_bundle),
+        "--decision",
+        "sa-purchse",
+        write(tmp_path / "f.json", OEM_SERVER),
+    )
     assert code == 2
     assert err.startswith("terms check: unknown decision 'sa-purchse'; the bundle has: ")
 
@@ -185,18 +215,34 @@ def test_a_conflict_exits_3(run_terms, bundle_copy: Path, tmp_path: Path) -> Non
 
     rewrite(bundle_copy, drop_override)
     facts = {**OEM_SERVER, "latest_version": False}
-    code, out, _ = check(run_terms, bundle_copy, write(tmp_path / "f.json", facts),
-                         "--format", "json")
+    code, out, _ = check(run_terms, bundle_copy, write(tmp_path / "f.json", facts), "--format", "json")
     assert (code, json.loads(out)["outcome"]) == (3, "conflict")
 
 
-@pytest.mark.parametrize("arguments", [
-    ["check", "--bundle", "b.json", "--decision", "d", "f.json"],
-    ["check", "f.jsonl", "--decision=d", "--bundle=b.json", "--format=json", "--lines"],
-    ["check", "--bundle", "b.json", "--digest", "b.sha", "--decision", "d", "--as-of",
-     "2024-01-01", "--lang", "uk", "--format", "text", "-"],
-    ["check", "--bundle", "a.json", "--bundle", "b.json", "--decision", "d", "f.json"],
-])
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["check", "--bundle", "b.json", "--decision", "d", "f.json"],
+        ["check", "f.jsonl", "--decision=d", "--bundle=b.json", "--format=json", "--lines"],
+        [
+            "check",
+            "--bundle",
+            "b.json",
+            "--digest",
+            "b.sha",
+            "--decision",
+            "d",
+            "--as-of",
+            "2024-01-01",
+            "--lang",
+            "uk",
+            "--format",
+            "text",
+            "-",
+        ],
+        ["check", "--bundle", "a.json", "--bundle", "b.json", "--decision", "d", "f.json"],
+    ],
+)
 def test_a_plain_check_call_is_read_as_argparse_reads_it(arguments: list[str]) -> None:
     from terms_compiler.cli import _plain_check_arguments, build_parser
 
@@ -205,57 +251,64 @@ def test_a_plain_check_call_is_read_as_argparse_reads_it(arguments: list[str]) -
     assert vars(plain) == vars(build_parser().parse_args(arguments))
 
 
-@pytest.mark.parametrize("arguments", [
-    ["check", "--bund", "b.json", "--decision", "d", "f.json"],
-    ["check", "-h"],
-    ["check", "--bundle", "b.json", "--decision", "d", "--format", "xml", "f.json"],
-    ["check", "--bundle", "b.json", "f.json"],
-    ["check", "--bundle", "b.json", "--decision", "d", "f.json", "g.json"],
-    ["check", "--bundle", "b.json", "--decision", "d", "--as-of", "-1", "f.json"],
-    ["check", "--bundle", "b.json", "--decision", "d", "--", "f.json"],
-    ["check", "--bundle", "b.json", "--decision"],
-    ["validate", "terms"],
-])
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["check", "--bund", "b.json", "--decision", "d", "f.json"],
+        ["check", "-h"],
+        ["check", "--bundle", "b.json", "--decision", "d", "--format", "xml", "f.json"],
+        ["check", "--bundle", "b.json", "f.json"],
+        ["check", "--bundle", "b.json", "--decision", "d", "f.json", "g.json"],
+        ["check", "--bundle", "b.json", "--decision", "d", "--as-of", "-1", "f.json"],
+        ["check", "--bundle", "b.json", "--decision", "d", "--", "f.json"],
+        ["check", "--bundle", "b.json", "--decision"],
+        ["validate", "terms"],
+    ],
+)
 def test_any_other_call_is_left_to_argparse(arguments: list[str]) -> None:
     from terms_compiler.cli import _plain_check_arguments
 
     assert _plain_check_arguments(arguments) is None
 
 
-def test_argparse_still_reads_what_the_plain_reader_leaves(run_terms, shipped_bundle: Path,
-                                                          tmp_path: Path) -> None:
-    code, out, _ = run_terms("check", "--bund", str(shipped_bundle), "--dec", "sa-purchase",
-                             write(tmp_path / "f.json", OEM_SERVER))
+def test_argparse_still_reads_what_the_plain_reader_leaves(
+    run_terms, shipped_bundle: Path, tmp_path: Path
+) -> None:
+    code, out, _ = run_terms(
+        "check", "--bund", str(shipped_bundle), "--dec", "sa-purchase", write(tmp_path / "f.json", OEM_SERVER)
+    )
     assert (code, out.splitlines()[0]) == (0, "sa-purchase: allowed, as of 2024-05-30")
-    code, _, err = run_terms("check", "--bundle", str(shipped_bundle), "--decision",
-                             "sa-purchase", "--format", "xml", "f.json")
+    code, _, err = run_terms(
+        "check", "--bundle", str(shipped_bundle), "--decision", "sa-purchase", "--format", "xml", "f.json"
+    )
     assert code == 2
     assert "argument --format: invalid choice: 'xml' (choose from 'text', 'json')" in err
 
 
-def test_a_malformed_rule_is_refused_only_for_its_own_decision(run_terms, bundle_copy: Path,
-                                                               tmp_path: Path) -> None:
+def test_a_malformed_rule_is_refused_only_for_its_own_decision(
+    run_terms, bundle_copy: Path, tmp_path: Path
+) -> None:
     def inject(data: dict) -> None:
         data["decisions"]["sa-renewal"]["rules"][0]["when"] = {"op": "__import__('os')"}
 
     rewrite(bundle_copy, inject)
     assert check(run_terms, bundle_copy, write(tmp_path / "f.json", OEM_SERVER))[0] == 0
-    code, _, err = run_terms("check", "--bundle", str(bundle_copy), "--decision", "sa-renewal",
-                             str(tmp_path / "f.json"))
+    code, _, err = run_terms(
+        "check", "--bundle", str(bundle_copy), "--decision", "sa-renewal", str(tmp_path / "f.json")
+    )
     assert code == 2
     assert "a rule in the bundle is malformed (unknown operator \"__import__('os')\")" in err
 
 
-def test_a_batch_explains_every_line_alike_in_each_language(run_terms, shipped_bundle: Path,
-                                                            tmp_path: Path) -> None:
+def test_a_batch_explains_every_line_alike_in_each_language(
+    run_terms, shipped_bundle: Path, tmp_path: Path
+) -> None:
     """The first line is explained by walking the rules, the next ones by the compiled
     explainer: the records differ only in their line numbers."""
     batch = tmp_path / "batch.jsonl"
-    batch.write_text((json.dumps({**OEM_SERVER, "order_date": "2024-05-31"}) + "\n") * 3,
-                     encoding="utf-8")
+    batch.write_text((json.dumps({**OEM_SERVER, "order_date": "2024-05-31"}) + "\n") * 3, encoding="utf-8")
     for language in ("en", "zh"):
-        code, out, _ = check(run_terms, shipped_bundle, str(batch), "--format", "json",
-                             "--lang", language)
+        code, out, _ = check(run_terms, shipped_bundle, str(batch), "--format", "json", "--lang", language)
         records = [json.loads(line) for line in out.splitlines()]
         assert code == 0
         assert [r.pop("line") for r in records] == [1, 2, 3]

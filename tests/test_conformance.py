@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from terms_compiler.check.bundle import Bundle
 from terms_compiler.load import load_file
 
@@ -60,9 +59,11 @@ def test_case_names_are_unique() -> None:
 
 def test_every_rule_clause_decides_some_case(bundle: Bundle) -> None:
     assert len(CASES) >= MIN_CASES, f"only {len(CASES)} conformance cases"
-    with_rules = {(decision_id, rule["clause"])
-                  for decision_id, decision in bundle.data["decisions"].items()
-                  for rule in decision["rules"]}
+    with_rules = {
+        (decision_id, rule["clause"])
+        for decision_id, decision in bundle.data["decisions"].items()
+        for rule in decision["rules"]
+    }
     decided = {(decision, clause) for decision, case in CASES for clause in case["deciding"]}
     missing = sorted(f"{d}: {c}" for d, c in with_rules - decided)
     assert not missing, f"rule clauses that decide no conformance case: {missing}"
@@ -74,5 +75,4 @@ def test_build_exports_the_cases(shipped_bundle: Path) -> None:
     assert len(exported["cases"]) == len(CASES)
     for case in exported["cases"]:
         assert {"decision", "facts", "outcome"} <= set(case), case
-    assert [(c["decision"], c["name"]) for c in exported["cases"]] == \
-        [(d, c["name"]) for d, c in CASES]
+    assert [(c["decision"], c["name"]) for c in exported["cases"]] == [(d, c["name"]) for d, c in CASES]

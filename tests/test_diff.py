@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from terms_compiler.cli import main
 from terms_compiler.editions import (
     Edition,
@@ -46,15 +45,17 @@ EXPECTED_SUMMARY = {
 
 
 def days(facts: dict[str, Any]) -> int:
-    return (dt.date.fromisoformat(facts["order_date"])
-            - dt.date.fromisoformat(facts["license_date"])).days
+    return (dt.date.fromisoformat(facts["order_date"]) - dt.date.fromisoformat(facts["license_date"])).days
 
 
-def fact_sets(report: dict[str, Any], decision: str = "purchase") -> list[tuple[dict[str, Any], dict[str, Any]]]:
+def fact_sets(
+    report: dict[str, Any], decision: str = "purchase"
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(situation, fact set) pairs of the JSON report's behavioural diff."""
     [behaviour] = [b for b in report["behaviour"] if b["decision"] == decision]
-    return [(situation, fact_set) for situation in behaviour["situations"]
-            for fact_set in situation["fact_sets"]]
+    return [
+        (situation, fact_set) for situation in behaviour["situations"] for fact_set in situation["fact_sets"]
+    ]
 
 
 @pytest.fixture
@@ -64,6 +65,7 @@ def at_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # the fixtures ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("corpus", [OLD, NEW], ids=["old", "new"])
 def test_fixture_corpora_are_valid(corpus: Path, run_terms) -> None:  # type: ignore[no-untyped-def]
     code, out, err = run_terms("validate", str(corpus))
@@ -72,8 +74,10 @@ def test_fixture_corpora_are_valid(corpus: Path, run_terms) -> None:  # type: ig
 
 # golden outputs -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("fmt", "name"), [("text", "fixtures.txt"), ("markdown", "fixtures.md"),
-                                           ("json", "fixtures.json")])
+
+@pytest.mark.parametrize(
+    ("fmt", "name"), [("text", "fixtures.txt"), ("markdown", "fixtures.md"), ("json", "fixtures.json")]
+)
 def test_golden_outputs(fmt: str, name: str, at_root: None, run_terms, golden) -> None:  # type: ignore[no-untyped-def]
     code, out, err = run_terms("diff", OLD_ARG, NEW_ARG, "--format", fmt)
     assert (code, err) == (0, "")
@@ -100,18 +104,23 @@ def test_json_output_is_json_with_the_summary(at_root: None, run_terms) -> None:
 
 # logic changes and redlines -------------------------------------------------------------------
 
+
 def test_logic_changes(at_root: None, run_terms) -> None:  # type: ignore[no-untyped-def]
     report = json.loads(run_terms("diff", OLD_ARG, NEW_ARG, "--format", "json")[1])
     changed = {c["id"]: c for c in report["clauses"]["changed"]}
     assert changed["buying.window"]["logic"] == [
-        {"kind": "parameters", "what": "window_days", "old": 90, "new": 60}]
+        {"kind": "parameters", "what": "window_days", "old": 90, "new": 60}
+    ]
     assert changed["buying.select-closed"]["logic"] == [
         {"kind": "parameters", "what": "closed_from", "old": "2025-01-01", "new": "2025-03-01"},
         {"kind": "overrides", "what": "buying.renewal", "old": None, "new": "buying.renewal"},
-        {"kind": "effective", "what": "from", "old": "2025-01-01", "new": "2025-03-01"}]
+        {"kind": "effective", "what": "from", "old": "2025-01-01", "new": "2025-03-01"},
+    ]
     [added] = report["clauses"]["added"]
-    assert added["rule"] == ("purchase: allowed when renewal and days(license_date, order_date) >= 0 "
-                             "and days(license_date, order_date) <= renewal_days")
+    assert added["rule"] == (
+        "purchase: allowed when renewal and days(license_date, order_date) >= 0 "
+        "and days(license_date, order_date) <= renewal_days"
+    )
 
 
 def test_prose_redlines_in_text(at_root: None, run_terms) -> None:  # type: ignore[no-untyped-def]
@@ -143,8 +152,10 @@ def test_unknown_lang_is_an_error(at_root: None, run_terms) -> None:  # type: ig
 def test_redline_words_and_cjk_characters() -> None:
     ops = redline("may buy it within 90 days of the purchase", "may buy it within 60 days of the order")
     assert redline_text(ops) == "may buy it within [-90-]{+60+} days of the [-purchase-]{+order+}"
-    assert redline_text(ops, markdown=True) == \
-        "may buy it within ~~90~~ **60** days of the ~~purchase~~ **order**"
+    assert (
+        redline_text(ops, markdown=True)
+        == "may buy it within ~~90~~ **60** days of the ~~purchase~~ **order**"
+    )
     # Chinese has no spaces: it is compared character by character, and a single unchanged
     # character between two changes is folded into them
     assert tokens("可在转让后30天内购买") == ["可", "在", "转", "让", "后", "30", "天", "内", "购", "买"]
@@ -157,12 +168,15 @@ def test_redline_words_and_cjk_characters() -> None:
 def test_long_unchanged_text_is_cut_around_changes() -> None:
     old = " ".join(f"w{i}" for i in range(40))
     new = old.replace("w20", "CHANGED")
-    assert redline_text(redline(old, new)) == \
-        "… w14 w15 w16 w17 w18 w19 [-w20-]{+CHANGED+} w21 w22 w23 w24 w25 w26 …"
+    assert (
+        redline_text(redline(old, new))
+        == "… w14 w15 w16 w17 w18 w19 [-w20-]{+CHANGED+} w21 w22 w23 w24 w25 w26 …"
+    )
     assert "w0 w1" in redline_text(redline(old, new), trim=False)
 
 
 # behaviour ------------------------------------------------------------------------------------
+
 
 def test_days_61_to_90_flip_from_allowed_to_denied(at_root: None, run_terms) -> None:  # type: ignore[no-untyped-def]
     report = json.loads(run_terms("diff", OLD_ARG, NEW_ARG, "--format", "json")[1])
@@ -174,7 +188,8 @@ def test_days_61_to_90_flip_from_allowed_to_denied(at_root: None, run_terms) -> 
         assert 61 <= days(facts) <= 90, fact_set
         assert (situation["old"], situation["new"]) == (
             {"outcome": "allowed", "deciding": ["buying.window"], "overridden": []},
-            {"outcome": "denied", "deciding": [], "overridden": []})
+            {"outcome": "denied", "deciding": [], "overridden": []},
+        )
         flipped.add(days(facts))
     # the boundaries of both windows were generated, and the worked examples are there
     assert {61, 89, 90} <= flipped
@@ -184,19 +199,32 @@ def test_days_61_to_90_flip_from_allowed_to_denied(at_root: None, run_terms) -> 
 
 def test_behaviour_of_the_new_clause_and_the_moved_effective_date(at_root: None, run_terms) -> None:  # type: ignore[no-untyped-def]
     report = json.loads(run_terms("diff", OLD_ARG, NEW_ARG, "--format", "json")[1])
-    answers = [((s["old"]["outcome"], tuple(s["old"]["deciding"])),
-                (s["new"]["outcome"], tuple(s["new"]["deciding"])), fs["facts"])
-               for s, fs in fact_sets(report)]
+    answers = [
+        (
+            (s["old"]["outcome"], tuple(s["old"]["deciding"])),
+            (s["new"]["outcome"], tuple(s["new"]["deciding"])),
+            fs["facts"],
+        )
+        for s, fs in fact_sets(report)
+    ]
     # a renewal on day 200 was denied (no rule) and is now allowed by the new clause
-    assert (("denied", ()), ("allowed", ("buying.renewal",)),
-            {"program": "open", "license_date": "2024-03-01", "order_date": "2024-09-17",
-             "renewal": True}) in answers
+    assert (
+        ("denied", ()),
+        ("allowed", ("buying.renewal",)),
+        {"program": "open", "license_date": "2024-03-01", "order_date": "2024-09-17", "renewal": True},
+    ) in answers
     # Select in January and February 2025: closed in the old edition, not yet in the new one
-    select = [(old, new) for old, new, facts in answers if facts["program"] == "select"
-              and not facts.get("renewal") and 0 <= days(facts) <= 60
-              and "2025-01-01" <= facts["order_date"] < "2025-03-01"]
-    assert select and set(select) == {(("denied", ("buying.select-closed",)),
-                                       ("allowed", ("buying.window",)))}
+    select = [
+        (old, new)
+        for old, new, facts in answers
+        if facts["program"] == "select"
+        and not facts.get("renewal")
+        and 0 <= days(facts) <= 60
+        and "2025-01-01" <= facts["order_date"] < "2025-03-01"
+    ]
+    assert select and set(select) == {
+        (("denied", ("buying.select-closed",)), ("allowed", ("buying.window",)))
+    }
     # nothing changes for Select before 2025 or from March 2025 within 60 days
     for _, _, facts in answers:
         if facts["program"] == "select" and not facts.get("renewal") and 0 <= days(facts) <= 60:
@@ -208,11 +236,12 @@ def test_text_lists_situations_with_outcome_changes_first(at_root: None, run_ter
     start = next(i for i, line in enumerate(lines) if line.startswith("  purchase: "))
     assert lines[start + 1].startswith(
         "    {order_date: 2024-05-01}, as of 2024-05-01: allowed -> denied (buying.window -> no rule) "
-        "[example: buying.window: Day 61] (+")
+        "[example: buying.window: Day 61] (+"
+    )
     same = lines.index("    same outcome, other deciding clauses:")
-    answers = [re.search(r", as of [0-9-]+: (\S+) -> (\S+) \(", line) for line in lines[start + 1:]]
-    assert all(m is not None and m[1] != m[2] for m in answers[:same - start - 1])
-    assert all(m is not None and m[1] == m[2] for m in answers[same - start:])
+    answers = [re.search(r", as of [0-9-]+: (\S+) -> (\S+) \(", line) for line in lines[start + 1 :]]
+    assert all(m is not None and m[1] != m[2] for m in answers[: same - start - 1])
+    assert all(m is not None and m[1] == m[2] for m in answers[same - start :])
 
 
 def test_identical_editions_have_no_changes(at_root: None, run_terms) -> None:  # type: ignore[no-untyped-def]
@@ -221,20 +250,25 @@ def test_identical_editions_have_no_changes(at_root: None, run_terms) -> None:  
     assert out.splitlines()[3:] == [
         "clauses: 0 added, 0 removed, 0 changed",
         "behaviour: 0 fact sets answer differently, in 0 situations (0 compared in 0 decisions "
-        "whose logic changed)"]
+        "whose logic changed)",
+    ]
 
 
 def test_fact_sets_only_one_edition_accepts_are_not_comparable(tmp_path: Path) -> None:
     shutil.copytree(NEW, tmp_path / "terms")
     decisions = tmp_path / "terms" / "decisions.yaml"
-    decisions.write_text(decisions.read_text(encoding="utf-8").replace(
-        "      select: {en: Select, uk: Select}\n",
-        "      select: {en: Select, uk: Select}\n      mpsa: {en: MPSA, uk: MPSA}\n"), encoding="utf-8")
+    decisions.write_text(
+        decisions.read_text(encoding="utf-8").replace(
+            "      select: {en: Select, uk: Select}\n",
+            "      select: {en: Select, uk: Select}\n      mpsa: {en: MPSA, uk: MPSA}\n",
+        ),
+        encoding="utf-8",
+    )
     changes = compare(load_edition(str(OLD)), load_edition(str(tmp_path / "terms")))
     [behaviour] = changes.behaviour
     [unmatched] = behaviour.unmatched
     assert unmatched.side == "old"
-    assert unmatched.problem == 'fact \'program\' must be one of open, select, found "mpsa"'
+    assert unmatched.problem == "fact 'program' must be one of open, select, found \"mpsa\""
     assert {case.facts["program"] for case in unmatched.cases} == {"mpsa"}
     assert changes_summary(changes)["decisions"] == {"purchase": ["facts"]}
     text = render(changes, "text")
@@ -243,6 +277,7 @@ def test_fact_sets_only_one_edition_accepts_are_not_comparable(tmp_path: Path) -
 
 
 # sides: bundles, git revisions, errors ---------------------------------------------------------
+
 
 def test_a_bundle_as_one_side(tmp_path: Path, at_root: None, run_terms) -> None:  # type: ignore[no-untyped-def]
     assert main(["build", str(OLD), "--out", str(tmp_path), "-q", "--no-site"]) == 0
@@ -256,8 +291,11 @@ def test_a_bundle_as_one_side(tmp_path: Path, at_root: None, run_terms) -> None:
     assert summary == EXPECTED_SUMMARY
     # without the worked examples (a bundle does not carry them) the generated cases still find
     # the days 61 to 90
-    flipped = {days(fs["facts"]) for s, fs in fact_sets(report)
-               if fs["facts"]["program"] == "open" and not fs["facts"].get("renewal")}
+    flipped = {
+        days(fs["facts"])
+        for s, fs in fact_sets(report)
+        if fs["facts"]["program"] == "open" and not fs["facts"].get("renewal")
+    }
     assert {61, 90} <= flipped <= set(range(61, 91))
     # the folder holding the bundle works too
     code, out, _ = run_terms("diff", str(tmp_path / "bundle"), NEW_ARG)
@@ -274,9 +312,23 @@ def test_a_tampered_bundle_is_refused(tmp_path: Path, at_root: None, run_terms) 
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=Terms Test", "-c", "user.email=terms@example.com",
-                           "-c", "commit.gpgsign=false", "-C", str(repo), *args],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=Terms Test",
+            "-c",
+            "user.email=terms@example.com",
+            "-c",
+            "commit.gpgsign=false",
+            "-C",
+            str(repo),
+            *args,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
 
 
 @pytest.fixture
@@ -290,7 +342,9 @@ def repo(tmp_path: Path) -> Path:
     (repo / "tests" / "conformance" / "purchase.yaml").write_text(
         "decision: purchase\ncases:\n  - name: day 75\n"
         "    facts: {program: open, license_date: 2024-03-01, order_date: 2024-05-15}\n"
-        "    outcome: allowed\n    deciding: [buying.window]\n", encoding="utf-8")
+        "    outcome: allowed\n    deciding: [buying.window]\n",
+        encoding="utf-8",
+    )
     shutil.copytree(OLD, repo / "terms")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "old")
@@ -302,8 +356,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 def test_git_revisions_as_sides(repo: Path, run_terms) -> None:  # type: ignore[no-untyped-def]
-    code, out, err = run_terms("diff", "HEAD~1", "HEAD", "--path", str(repo / "terms"),
-                               "--format", "json")
+    code, out, err = run_terms("diff", "HEAD~1", "HEAD", "--path", str(repo / "terms"), "--format", "json")
     assert (code, err) == (0, "")
     report = json.loads(out)
     assert report["old"]["kind"] == report["new"]["kind"] == "git"
@@ -319,15 +372,18 @@ def test_git_revisions_as_sides(repo: Path, run_terms) -> None:  # type: ignore[
     # a revision against a folder, in text
     code, out, err = run_terms("diff", "HEAD~1", str(repo / "terms"), "--path", str(repo / "terms"))
     assert (code, err) == (0, "")
-    assert out.splitlines()[1] == (f"  old: mini-terms, edition 2026-01 (git revision "
-                                   f"{git(repo, 'rev-parse', 'HEAD~1')[:12]})")
+    assert out.splitlines()[1] == (
+        f"  old: mini-terms, edition 2026-01 (git revision {git(repo, 'rev-parse', 'HEAD~1')[:12]})"
+    )
     assert "[conformance: day 75]" in out
 
 
 def test_a_revision_that_does_not_compile(repo: Path, run_terms) -> None:  # type: ignore[no-untyped-def]
     section = repo / "terms" / "sections" / "10-buying.yaml"
-    section.write_text(section.read_text(encoding="utf-8").replace(
-        "when: program == select", "when: program == selekt"), encoding="utf-8")
+    section.write_text(
+        section.read_text(encoding="utf-8").replace("when: program == select", "when: program == selekt"),
+        encoding="utf-8",
+    )
     git(repo, "commit", "-q", "-am", "broken")
     code, out, err = run_terms("diff", "HEAD~1", "HEAD", "--path", str(repo / "terms"))
     assert (code, out) == (2, "")
@@ -343,12 +399,17 @@ def test_a_revision_without_the_corpus_folder(repo: Path, run_terms) -> None:  #
     assert err == "terms diff: revision 'HEAD' has no other/\n"
 
 
-@pytest.mark.parametrize(("side", "message"), [
-    ("no-such-thing", "'no-such-thing' is neither a bundle (.json file), a corpus folder nor a "
-                      "git revision of "),
-    ("README.md", "'README.md' is a file but not a bundle (a .json file)"),
-    ("tests", "'tests' is a folder without corpus.yaml (nor a single bundle)"),
-])
+@pytest.mark.parametrize(
+    ("side", "message"),
+    [
+        (
+            "no-such-thing",
+            "'no-such-thing' is neither a bundle (.json file), a corpus folder nor a git revision of ",
+        ),
+        ("README.md", "'README.md' is a file but not a bundle (a .json file)"),
+        ("tests", "'tests' is a folder without corpus.yaml (nor a single bundle)"),
+    ],
+)
 def test_a_bad_side_is_a_one_line_error(side: str, message: str, at_root: None, run_terms) -> None:  # type: ignore[no-untyped-def]
     code, out, err = run_terms("diff", side, NEW_ARG)
     assert (code, out) == (2, "")
@@ -366,11 +427,13 @@ def test_a_folder_that_does_not_compile(tmp_path: Path, run_terms) -> None:  # t
 
 # the library API, for the build and the site ---------------------------------------------------
 
+
 def test_compare_editions_from_compiled_corpora() -> None:
     old, new = compile_corpus(OLD), compile_corpus(NEW)
     assert old.corpus is not None and new.corpus is not None
-    changes = compare(edition_from_corpus(old.corpus, label="2026-01"),
-                      edition_from_corpus(new.corpus, label="2026-02"))
+    changes = compare(
+        edition_from_corpus(old.corpus, label="2026-01"), edition_from_corpus(new.corpus, label="2026-02")
+    )
     summary = changes_summary(changes)
     assert json.loads(json.dumps(summary)) == summary
     assert {k: v for k, v in summary.items() if k != "behaviour"} == EXPECTED_SUMMARY
@@ -391,8 +454,15 @@ def test_dump_json_writes_short_values_on_one_line() -> None:
     value = {"a": [1, 2], "b": {"c": "x" * 120}, "d": []}
     text = dump_json(value)
     assert json.loads(text) == value
-    assert text.splitlines() == ["{", '  "a": [1, 2],', '  "b": {', f'    "c": "{"x" * 120}"', "  },",
-                                 '  "d": []', "}"]
+    assert text.splitlines() == [
+        "{",
+        '  "a": [1, 2],',
+        '  "b": {',
+        f'    "c": "{"x" * 120}"',
+        "  },",
+        '  "d": []',
+        "}",
+    ]
 
 
 def test_edition_is_frozen() -> None:

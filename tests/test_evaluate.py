@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from terms_compiler.check.evaluate import CompiledDecision, FactError, RuleError, to_python
 from terms_compiler.check.explain import explain, explain_interpreted
 from terms_compiler.check.explain_compiler import compile_explainer
@@ -13,24 +12,47 @@ FACT_DAY = {"op": "fact", "name": "day", "type": "date"}
 
 
 def is_program(value: str) -> dict:
-    return {"op": "==", "left": FACT_PROGRAM,
-            "right": {"op": "const", "type": "enum:program", "value": value}}
+    return {
+        "op": "==",
+        "left": FACT_PROGRAM,
+        "right": {"op": "const", "type": "enum:program", "value": value},
+    }
 
 
-def rule(clause: str, outcome: str, when: dict, overrides: tuple[str, ...] = (),
-         start: str | None = None, end: str | None = None) -> dict:
-    return {"clause": clause, "outcome": outcome, "when": when, "overrides": list(overrides),
-            "effective": {"from": start, "until": end}, "parameters": {}}
+def rule(
+    clause: str,
+    outcome: str,
+    when: dict,
+    overrides: tuple[str, ...] = (),
+    start: str | None = None,
+    end: str | None = None,
+) -> dict:
+    return {
+        "clause": clause,
+        "outcome": outcome,
+        "when": when,
+        "overrides": list(overrides),
+        "effective": {"from": start, "until": end},
+        "parameters": {},
+    }
 
 
 def decision(*rules: dict) -> CompiledDecision:
-    return CompiledDecision("d", {
-        "default": "no", "as_of": "day", "outcomes": {"yes": {"en": "yes"}, "no": {"en": "no"}},
-        "facts": {"program": {"type": "enum", "values": ["a", "b"]},
-                  "day": {"type": "date"},
-                  "count": {"type": "int", "default": 0},
-                  "flag": {"type": "bool", "default": False}},
-        "rules": list(rules)})
+    return CompiledDecision(
+        "d",
+        {
+            "default": "no",
+            "as_of": "day",
+            "outcomes": {"yes": {"en": "yes"}, "no": {"en": "no"}},
+            "facts": {
+                "program": {"type": "enum", "values": ["a", "b"]},
+                "day": {"type": "date"},
+                "count": {"type": "int", "default": 0},
+                "flag": {"type": "bool", "default": False},
+            },
+            "rules": list(rules),
+        },
+    )
 
 
 TRUE = {"op": "const", "type": "bool", "value": True}
@@ -53,24 +75,27 @@ def test_two_deciding_rules_with_different_outcomes_are_a_conflict_never_a_pick(
     answer = d.decide({"program": "a", "day": "2024-01-01"})
     assert (answer.outcome, answer.deciding) == ("conflict", ("r1", "r2"))
     assert explain(d, answer)[-1].message == (
-        "conflict: r1, r2 apply with different outcomes and none overrides the others")
+        "conflict: r1, r2 apply with different outcomes and none overrides the others"
+    )
 
 
 def test_rules_that_agree_are_no_conflict() -> None:
     answer = decision(rule("r1", "yes", TRUE), rule("r2", "yes", TRUE)).decide(
-        {"program": "a", "day": "2024-01-01"})
+        {"program": "a", "day": "2024-01-01"}
+    )
     assert (answer.outcome, answer.deciding) == ("yes", ("r1", "r2"))
 
 
 def test_an_overridden_rule_stays_overridden_even_if_its_overrider_is_overridden() -> None:
-    d = decision(rule("a", "yes", TRUE), rule("b", "no", TRUE, ("a",)),
-                 rule("c", "no", TRUE, ("b",)))
+    d = decision(rule("a", "yes", TRUE), rule("b", "no", TRUE, ("a",)), rule("c", "no", TRUE, ("b",)))
     answer = d.decide({"program": "a", "day": "2024-01-01"})
     assert (answer.outcome, answer.deciding, answer.overridden) == ("no", ("c",), ("a", "b"))
 
 
-@pytest.mark.parametrize(("day", "in_effect"), [
-    ("2020-07-31", False), ("2020-08-01", True), ("2020-12-31", True), ("2021-01-01", False)])
+@pytest.mark.parametrize(
+    ("day", "in_effect"),
+    [("2020-07-31", False), ("2020-08-01", True), ("2020-12-31", True), ("2021-01-01", False)],
+)
 def test_effective_dates_include_both_ends(day: str, in_effect: bool) -> None:
     d = decision(rule("r", "yes", TRUE, start="2020-08-01", end="2020-12-31"))
     assert d.decide({"program": "a", "day": day}).outcome == ("yes" if in_effect else "no")
@@ -108,10 +133,14 @@ def test_facts_that_are_not_an_object_are_refused() -> None:
 
 
 def test_defaults_fill_omitted_optional_facts() -> None:
-    count_over = {"op": ">", "left": {"op": "fact", "name": "count", "type": "int"},
-                  "right": {"op": "const", "type": "int", "value": -1}}
-    assert decision(rule("r", "yes", count_over)).decide(
-        {"program": "a", "day": "2024-01-01"}).outcome == "yes"
+    count_over = {
+        "op": ">",
+        "left": {"op": "fact", "name": "count", "type": "int"},
+        "right": {"op": "const", "type": "int", "value": -1},
+    }
+    assert (
+        decision(rule("r", "yes", count_over)).decide({"program": "a", "day": "2024-01-01"}).outcome == "yes"
+    )
 
 
 def test_generated_code_is_built_from_a_whitelist_only() -> None:
@@ -126,12 +155,21 @@ def test_generated_code_is_built_from_a_whitelist_only() -> None:
 
 def test_explanations_name_the_first_failing_condition_with_values_and_limit() -> None:
     days = {"op": "days", "args": [{"op": "fact", "name": "start", "type": "date"}, FACT_DAY]}
-    within = {"op": "<=", "left": days,
-              "right": {"op": "param", "name": "window_days", "type": "int", "value": 90}}
-    d = CompiledDecision("d", {
-        "default": "no", "as_of": "day", "outcomes": {},
-        "facts": {"start": {"type": "date"}, "day": {"type": "date"}},
-        "rules": [rule("r", "yes", within)]})
+    within = {
+        "op": "<=",
+        "left": days,
+        "right": {"op": "param", "name": "window_days", "type": "int", "value": 90},
+    }
+    d = CompiledDecision(
+        "d",
+        {
+            "default": "no",
+            "as_of": "day",
+            "outcomes": {},
+            "facts": {"start": {"type": "date"}, "day": {"type": "date"}},
+            "rules": [rule("r", "yes", within)],
+        },
+    )
     answer = d.decide({"start": "2024-03-01", "day": "2024-05-31"})
     expected = {
         "en": "r does not apply: day is 91 days after start; the limit is 90 (window_days)",
@@ -144,26 +182,43 @@ def test_explanations_name_the_first_failing_condition_with_values_and_limit() -
 
 
 def test_a_date_facts_default_is_a_date_like_any_given_one() -> None:
-    d = CompiledDecision("d", {
-        "default": "no", "as_of": "day", "outcomes": {},
-        "facts": {"day": {"type": "date"}, "since": {"type": "date", "default": "2020-01-01"}},
-        "rules": [rule("r", "yes", {"op": "<=", "left": FACT_DAY,
-                                    "right": {"op": "fact", "name": "since", "type": "date"}})]})
+    d = CompiledDecision(
+        "d",
+        {
+            "default": "no",
+            "as_of": "day",
+            "outcomes": {},
+            "facts": {"day": {"type": "date"}, "since": {"type": "date", "default": "2020-01-01"}},
+            "rules": [
+                rule(
+                    "r",
+                    "yes",
+                    {"op": "<=", "left": FACT_DAY, "right": {"op": "fact", "name": "since", "type": "date"}},
+                )
+            ],
+        },
+    )
     answer = d.decide({"day": "2024-01-01"})
     assert answer.outcome == "no"
-    assert explain(d, answer)[0].message == \
-        "r does not apply: day is 2024-01-01; the rule needs on or before 2020-01-01 (since)"
+    assert (
+        explain(d, answer)[0].message
+        == "r does not apply: day is 2024-01-01; the rule needs on or before 2020-01-01 (since)"
+    )
     assert d.decide({"day": "2019-12-31"}).outcome == "yes"
 
 
 INJECTED = "x') or __import__('os').system('echo pwned') or ('"
 
 
-@pytest.mark.parametrize("facts", [
-    {INJECTED: {"type": "bool"}},
-    {"x\n": {"type": "bool"}},
-    {"flag": {"type": "bool", "default": [INJECTED]}},
-], ids=["code as a fact's name", "a name with a newline", "a default that is no JSON scalar"])
+@pytest.mark.parametrize(
+    "facts",
+    [
+        {INJECTED: {"type": "bool"}},
+        {"x\n": {"type": "bool"}},
+        {"flag": {"type": "bool", "default": [INJECTED]}},
+    ],
+    ids=["code as a fact's name", "a name with a newline", "a default that is no JSON scalar"],
+)
 def test_generated_decisions_refuse_what_is_not_a_name_or_a_value(facts: dict) -> None:
     with pytest.raises(RuleError):
         CompiledDecision("d", {"default": "no", "as_of": None, "facts": facts, "rules": []})
@@ -176,15 +231,26 @@ def test_a_rule_naming_an_undeclared_fact_is_refused() -> None:
 
 def test_texts_from_the_bundle_stay_texts_in_generated_code() -> None:
     """Clause ids, outcomes, defaults and enum values with quotes in them are data, never code."""
-    is_injected = {"op": "==", "left": {"op": "fact", "name": "kind", "type": "enum:kind"},
-                   "right": {"op": "const", "type": "enum:kind", "value": INJECTED}}
-    d = CompiledDecision("d", {
-        "default": "no", "as_of": None, "outcomes": {},
-        "facts": {"kind": {"type": "enum", "values": [INJECTED, "plain"], "default": INJECTED}},
-        "rules": [rule(INJECTED, INJECTED + "{x}", is_injected)]})
+    is_injected = {
+        "op": "==",
+        "left": {"op": "fact", "name": "kind", "type": "enum:kind"},
+        "right": {"op": "const", "type": "enum:kind", "value": INJECTED},
+    }
+    d = CompiledDecision(
+        "d",
+        {
+            "default": "no",
+            "as_of": None,
+            "outcomes": {},
+            "facts": {"kind": {"type": "enum", "values": [INJECTED, "plain"], "default": INJECTED}},
+            "rules": [rule(INJECTED, INJECTED + "{x}", is_injected)],
+        },
+    )
     applies, fails = d.decide({}, "2024-01-01"), d.decide({"kind": "plain"}, "2024-01-01")
     assert (applies.outcome, applies.facts) == (INJECTED + "{x}", {"kind": INJECTED})
-    assert explain_interpreted(d, fails)[0].message == \
-        f"{INJECTED} does not apply: kind is plain; the rule needs {INJECTED}"
+    assert (
+        explain_interpreted(d, fails)[0].message
+        == f"{INJECTED} does not apply: kind is plain; the rule needs {INJECTED}"
+    )
     for answer in (applies, fails):
         assert compile_explainer(d, "en", False)(answer) == explain_interpreted(d, answer)[:1]

@@ -15,11 +15,11 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
-
 from terms_compiler.check.bundle import Bundle
 from terms_compiler.check.evaluate import CompiledDecision, FactError, from_ordinal, to_ordinal
 from terms_compiler.check.explain import LANGUAGES, explain, explain_interpreted, explain_json
 from terms_compiler.check.explain_compiler import compile_explainer
+
 from tests.test_conformance import CASES
 
 VARIATIONS_PER_CASE = 25
@@ -65,8 +65,13 @@ def _vary(decision: CompiledDecision, base: dict[str, Any], rng: random.Random) 
 
 
 def _as_of(decision: CompiledDecision, rng: random.Random) -> str | None:
-    edges = [day + shift for rule in decision.rules for day in (rule.start, rule.end)
-             if 1 < day < 3_000_000 for shift in (-1, 0, 1)]
+    edges = [
+        day + shift
+        for rule in decision.rules
+        for day in (rule.start, rule.end)
+        if 1 < day < 3_000_000
+        for shift in (-1, 0, 1)
+    ]
     return from_ordinal(rng.choice(edges)) if edges and rng.random() < 0.3 else None
 
 
@@ -77,16 +82,20 @@ def fact_sets(bundle: Bundle) -> list[tuple[str, dict[str, Any], str | None]]:
     for decision_id, case in CASES:
         decision = bundle.decision(decision_id)
         sets.append((decision_id, case["facts"], case.get("as_of")))
-        sets += [(decision_id, _vary(decision, case["facts"], rng), _as_of(decision, rng))
-                 for _ in range(VARIATIONS_PER_CASE)]
+        sets += [
+            (decision_id, _vary(decision, case["facts"], rng), _as_of(decision, rng))
+            for _ in range(VARIATIONS_PER_CASE)
+        ]
     return sets
 
 
 def test_the_compiled_explainer_gives_the_walks_reasons_word_for_word(bundle: Bundle) -> None:
-    compiled = {(decision_id, language, as_json): compile_explainer(
-        bundle.decision(decision_id), language, as_json)
-        for decision_id in bundle.data["decisions"] for language in LANGUAGES
-        for as_json in (False, True)}
+    compiled = {
+        (decision_id, language, as_json): compile_explainer(bundle.decision(decision_id), language, as_json)
+        for decision_id in bundle.data["decisions"]
+        for language in LANGUAGES
+        for as_json in (False, True)
+    }
     statuses: Counter[str] = Counter()
     checked = 0
     for decision_id, facts, as_of in fact_sets(bundle):
@@ -96,16 +105,17 @@ def test_the_compiled_explainer_gives_the_walks_reasons_word_for_word(bundle: Bu
         except FactError:
             continue
         for language in LANGUAGES:
-            walked = explain_interpreted(decision, answer, language)[:len(decision.rules)]
+            walked = explain_interpreted(decision, answer, language)[: len(decision.rules)]
             assert compiled[decision_id, language, False](answer) == walked, (facts, as_of)
-            assert compiled[decision_id, language, True](answer) == \
-                [reason.to_json() for reason in walked], (facts, as_of)
+            assert compiled[decision_id, language, True](answer) == [reason.to_json() for reason in walked], (
+                facts,
+                as_of,
+            )
             statuses.update(reason.status for reason in walked)
         checked += 1
     # The comparison means something only if every kind of reason came up, many times.
     assert checked > 1000
-    assert min(statuses[s] for s in ("deciding", "overridden", "not-in-effect", "not-met")) > 50, \
-        statuses
+    assert min(statuses[s] for s in ("deciding", "overridden", "not-in-effect", "not-met")) > 50, statuses
 
 
 def test_explain_walks_the_first_answer_and_compiles_for_the_second(bundle: Bundle) -> None:
@@ -123,8 +133,9 @@ def test_a_language_without_phrases_is_explained_in_english(bundle: Bundle) -> N
     decision = bundle.decision("sa-purchase")
     answer = decision.decide(next(case for d, case in CASES if d == "sa-purchase")["facts"])
     for _ in range(2):  # walked, then compiled
-        assert [r.message for r in explain(decision, answer, "xx")] == \
-            [r.message for r in explain(decision, answer, "en")]
+        assert [r.message for r in explain(decision, answer, "xx")] == [
+            r.message for r in explain(decision, answer, "en")
+        ]
 
 
 def test_the_quick_path_answers_as_the_careful_path_or_leaves_it_the_facts(bundle: Bundle) -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from terms_compiler import model
 from terms_compiler.pipeline import compile_corpus
+
 from tests.conftest import MINI_CORPUS, ROOT
 
 
@@ -48,34 +48,67 @@ def fields(cls: type) -> set[str]:
 
 # Each schema object beside the dataclass that holds it, with the names that differ.
 # Fields the model adds (origin, the owning section, parsed conditions) are not in the files.
-MODEL_ADDS = {"origin", "section", "condition", "clauses", "enums", "decisions", "glossary",
-              "sections", "name", "id", "type", "value"}
+MODEL_ADDS = {
+    "origin",
+    "section",
+    "condition",
+    "clauses",
+    "enums",
+    "decisions",
+    "glossary",
+    "sections",
+    "name",
+    "id",
+    "type",
+    "value",
+}
 PAIRS = [
     ("corpus.schema.json", (), model.Corpus, {}),
     ("section.schema.json", (), model.Section, {"notes": None}),
     ("section.schema.json", ("$defs", "clause"), model.Clause, {}),
     ("section.schema.json", ("$defs", "clause", "properties", "rule"), model.Rule, {}),
-    ("section.schema.json", ("$defs", "clause", "properties", "effective"), model.Effective,
-     {"from": "start", "until": "end"}),
-    ("section.schema.json", ("$defs", "clause", "properties", "examples", "items"),
-     model.Example, {}),
-    ("section.schema.json", ("$defs", "clause", "properties", "text", "additionalProperties"),
-     model.ClauseText, {}),
+    (
+        "section.schema.json",
+        ("$defs", "clause", "properties", "effective"),
+        model.Effective,
+        {"from": "start", "until": "end"},
+    ),
+    ("section.schema.json", ("$defs", "clause", "properties", "examples", "items"), model.Example, {}),
+    (
+        "section.schema.json",
+        ("$defs", "clause", "properties", "text", "additionalProperties"),
+        model.ClauseText,
+        {},
+    ),
     ("glossary.schema.json", ("properties", "terms", "items"), model.Term, {"notes": None}),
-    ("glossary.schema.json", ("properties", "terms", "items", "properties", "text",
-                              "additionalProperties"), model.TermText, {}),
-    ("decisions.schema.json", ("properties", "decisions", "additionalProperties"),
-     model.Decision, {"notes": None}),
-    ("decisions.schema.json", ("properties", "decisions", "additionalProperties", "properties",
-                               "facts", "additionalProperties"), model.Fact, {}),
+    (
+        "glossary.schema.json",
+        ("properties", "terms", "items", "properties", "text", "additionalProperties"),
+        model.TermText,
+        {},
+    ),
+    (
+        "decisions.schema.json",
+        ("properties", "decisions", "additionalProperties"),
+        model.Decision,
+        {"notes": None},
+    ),
+    (
+        "decisions.schema.json",
+        ("properties", "decisions", "additionalProperties", "properties", "facts", "additionalProperties"),
+        model.Fact,
+        {},
+    ),
     ("decisions.schema.json", ("properties", "enums", "additionalProperties"), model.Enum, {}),
 ]
 
 
-@pytest.mark.parametrize(("file", "pointer", "cls", "renames"), PAIRS,
-                         ids=[cls.__name__ for _, _, cls, _ in PAIRS])
-def test_dataclasses_hold_every_property_of_their_schema(file: str, pointer: tuple[str, ...],
-                                                         cls: type, renames: dict) -> None:
+@pytest.mark.parametrize(
+    ("file", "pointer", "cls", "renames"), PAIRS, ids=[cls.__name__ for _, _, cls, _ in PAIRS]
+)
+def test_dataclasses_hold_every_property_of_their_schema(
+    file: str, pointer: tuple[str, ...], cls: type, renames: dict
+) -> None:
     expected = {renames.get(p, p) for p in schema_properties(file, *pointer)} - {None}
     assert expected <= fields(cls), f"{cls.__name__} lacks {expected - fields(cls)}"
     extra = fields(cls) - expected - MODEL_ADDS - {"start_parameter", "end_parameter"}

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from terms_compiler.serve import RELOAD_PATH, Preview
 
 
@@ -41,8 +40,7 @@ def test_serves_the_site_with_a_reload_script(preview: tuple[Preview, str]) -> N
     assert get(f"{url}{RELOAD_PATH}") == (200, "1")
 
 
-def test_a_change_rebuilds_and_an_error_replaces_every_page(preview: tuple[Preview, str],
-                                                             mini: Path) -> None:
+def test_a_change_rebuilds_and_an_error_replaces_every_page(preview: tuple[Preview, str], mini: Path) -> None:
     server, url = preview
     assert not server.rebuild_if_changed()  # nothing changed yet
     section = mini / "sections" / "10-buying.yaml"

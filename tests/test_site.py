@@ -10,15 +10,18 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
-
 from terms_compiler.emit.bundle import build_bundle, canonical_json
-from terms_compiler.pipeline import compile_corpus
 from terms_compiler.emit.site import write_docs
+from terms_compiler.pipeline import compile_corpus
+
 from tests.conftest import MINI_CORPUS
 
 
-def test_golden_markdown_and_mkdocs_config_of_the_mini_corpus(golden, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_golden_markdown_and_mkdocs_config_of_the_mini_corpus(
+    golden,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.chdir(MINI_CORPUS.parent)
     result = compile_corpus(Path("mini"))
     assert result.ok and result.corpus is not None
@@ -27,8 +30,11 @@ def test_golden_markdown_and_mkdocs_config_of_the_mini_corpus(golden, tmp_path: 
     data = build_bundle(result.corpus, None)
     (bundle / "mini-terms.json").write_bytes(canonical_json(data))
     write_docs(result.corpus, data, bundle, tmp_path / "docs")
-    generated = sorted(p for p in (tmp_path / "docs").rglob("*")
-                       if p.suffix in (".md", ".yml", ".html") and "overrides" not in p.parts)
+    generated = sorted(
+        p
+        for p in (tmp_path / "docs").rglob("*")
+        if p.suffix in (".md", ".yml", ".html") and "overrides" not in p.parts
+    )
     names = [str(p.relative_to(tmp_path / "docs")) for p in generated]
     assert "en/mkdocs.yml" in names and "uk/docs/buying.md" in names
     for path, name in zip(generated, names, strict=True):
@@ -89,22 +95,25 @@ def test_no_internal_link_or_anchor_in_the_built_site_is_broken(shipped_build: P
             checked += 1
             if not target.exists():
                 broken.append(f"{page.relative_to(site.resolve())}: {href} (no such file)")
-            elif fragment and target.suffix == ".html" and unquote(fragment) not in \
-                    parsed[target.resolve()].ids:
+            elif (
+                fragment
+                and target.suffix == ".html"
+                and unquote(fragment) not in parsed[target.resolve()].ids
+            ):
                 broken.append(f"{page.relative_to(site.resolve())}: {href} (no such anchor)")
     assert checked > 1000
     assert broken == []
 
 
-def test_every_clause_has_its_id_as_anchor_in_every_language(shipped_build: Path,
-                                                             shipped_bundle: Path) -> None:
+def test_every_clause_has_its_id_as_anchor_in_every_language(
+    shipped_build: Path, shipped_bundle: Path
+) -> None:
     bundle = json.loads(shipped_bundle.read_text(encoding="utf-8"))
     for clause_id, clause in bundle["clauses"].items():
         for language, text in clause["text"].items():
             page, anchor = text["url"].split("#")
             assert anchor == clause_id
-            assert clause_id in parse(shipped_build / "site" / page / "index.html").ids, \
-                (language, clause_id)
+            assert clause_id in parse(shipped_build / "site" / page / "index.html").ids, (language, clause_id)
 
 
 def test_no_unrendered_placeholder_anywhere_in_the_built_site(shipped_build: Path) -> None:
@@ -114,37 +123,45 @@ def test_no_unrendered_placeholder_anywhere_in_the_built_site(shipped_build: Pat
         docs = json.loads(index.read_text(encoding="utf-8"))["docs"]
         texts[str(index.relative_to(site))] = " ".join(d["title"] + " " + d["text"] for d in docs)
     assert len(texts) > 50
-    leftovers = [f"{name}: {m.group()}" for name, text in texts.items()
-                 for m in re.finditer(r"\{\{|\}\}|\{%|%\}", text)]
+    leftovers = [
+        f"{name}: {m.group()}"
+        for name, text in texts.items()
+        for m in re.finditer(r"\{\{|\}\}|\{%|%\}", text)
+    ]
     assert leftovers == []
 
 
-def test_the_site_shows_exactly_the_prose_the_bundle_cites(shipped_build: Path,
-                                                           shipped_bundle: Path) -> None:
+def test_the_site_shows_exactly_the_prose_the_bundle_cites(shipped_build: Path, shipped_bundle: Path) -> None:
     clause = json.loads(shipped_bundle.read_text(encoding="utf-8"))["clauses"]["sa-purchase.transfer"]
     for language in ("en", "zh"):
-        html = (shipped_build / "site" / language / "sa-purchase" / "index.html").read_text(
-            encoding="utf-8")
+        html = (shipped_build / "site" / language / "sa-purchase" / "index.html").read_text(encoding="utf-8")
         assert clause["text"][language]["html"].strip() in html
 
 
 def test_every_language_site_has_its_own_search_index_and_the_downloads_are_published_once(
-        shipped_build: Path) -> None:
+    shipped_build: Path,
+) -> None:
     for language in ("en", "uk", "ru", "zh"):
         root = shipped_build / "site" / language
         assert (root / "search" / "search_index.json").exists()
         assert not (root / "files").exists()  # one copy at the root, not one per language
-    for name in ("product-terms-sa.json", "product-terms-sa.json.sha256", "conformance.json",
-                 "schemas/bundle.schema.json"):
+    for name in (
+        "product-terms-sa.json",
+        "product-terms-sa.json.sha256",
+        "conformance.json",
+        "schemas/bundle.schema.json",
+    ):
         published = shipped_build / "site" / "files" / name
-        assert published.read_bytes() == (shipped_build / "bundle" / name).read_bytes() \
-            if "/" not in name else published.exists(), name
+        assert (
+            published.read_bytes() == (shipped_build / "bundle" / name).read_bytes()
+            if "/" not in name
+            else published.exists()
+        ), name
     root_page = (shipped_build / "site" / "index.html").read_text(encoding="utf-8")
     assert all(f'href="{lang}/"' in root_page for lang in ("en", "uk", "ru", "zh"))
 
 
-def test_status_page_counts_each_language_and_lists_only_the_clauses_to_update(
-        shipped_build: Path) -> None:
+def test_status_page_counts_each_language_and_lists_only_the_clauses_to_update(shipped_build: Path) -> None:
     html = (shipped_build / "site" / "en" / "status" / "index.html").read_text(encoding="utf-8")
     # The shipped corpus records all 27 translations of every clause as made from today's source.
     for code in ("uk", "ru", "zh"):
@@ -154,9 +171,10 @@ def test_status_page_counts_each_language_and_lists_only_the_clauses_to_update(
 
 
 def test_a_template_error_in_a_language_worker_is_reported_at_its_template_line(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from terms_compiler.emit import site
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from terms_compiler.diagnostics import CompileError
+    from terms_compiler.emit import site
 
     result = compile_corpus(MINI_CORPUS)
     assert result.corpus is not None
@@ -173,25 +191,31 @@ def test_a_template_error_in_a_language_worker_is_reported_at_its_template_line(
     finally:
         site.environment.cache_clear()
     [problem] = {(d.code, d.span.file, d.span.line) for d in raised.value.diagnostics if d.span}
-    assert problem[0] == "E701" and problem[1].endswith("site/pages/glossary.md.j2") \
-        and problem[2] == 1, problem
+    assert problem[0] == "E701" and problem[1].endswith("site/pages/glossary.md.j2") and problem[2] == 1, (
+        problem
+    )
 
 
 def test_a_stale_translation_carries_the_notice_on_its_page_and_the_status_page_lists_it(
-        mini: Path, run_terms, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    mini: Path, run_terms, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     assert run_terms("translated", "uk", "--all")[0] == 0
     section = mini / "sections" / "10-buying.yaml"
     text = section.read_text(encoding="utf-8")
-    section.write_text(text.replace("This section is about buying", "This section covers buying"),
-                       encoding="utf-8")
+    section.write_text(
+        text.replace("This section is about buying", "This section covers buying"), encoding="utf-8"
+    )
     result = compile_corpus(mini)
     assert result.corpus is not None
     bundle_dir = tmp_path / "bundle"
     bundle_dir.mkdir()
     write_docs(result.corpus, build_bundle(result.corpus, None), bundle_dir, tmp_path / "docs")
     uk = (tmp_path / "docs/uk/docs/buying.md").read_text(encoding="utf-8")
-    notices = re.findall(r'data-clause="([^"]+)">\n<p class="terms-meta">.*\n<div class="admonition '
-                         r'warning terms-stale">', uk)
+    notices = re.findall(
+        r'data-clause="([^"]+)">\n<p class="terms-meta">.*\n<div class="admonition '
+        r'warning terms-stale">',
+        uk,
+    )
     assert notices == ["buying.intro"]
     assert "terms-stale" not in (tmp_path / "docs/en/docs/buying.md").read_text(encoding="utf-8")
     status = (tmp_path / "docs/en/docs/status.md").read_text(encoding="utf-8")

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from terms_compiler import validate
 from terms_compiler.diagnostics import CompileError
 from terms_compiler.load import Document, load_corpus_files, load_file
@@ -29,8 +28,28 @@ BAD_KINDS = {"transfer-decision.yaml": "decisions"}
 """Kind of each bad fixture that is not a section file."""
 
 WRONG_VALUES: tuple[Any, ...] = (
-    None, True, False, 0, -1, 7, 1.5, math.inf, -math.inf, math.nan, "", " ", "Not An Id",
-    "2024-13-45", "open-license", "é", [], ["x"], [{"en": "x"}], {}, {"x": 1}, {"en": ""},
+    None,
+    True,
+    False,
+    0,
+    -1,
+    7,
+    1.5,
+    math.inf,
+    -math.inf,
+    math.nan,
+    "",
+    " ",
+    "Not An Id",
+    "2024-13-45",
+    "open-license",
+    "é",
+    [],
+    ["x"],
+    [{"en": "x"}],
+    {},
+    {"x": 1},
+    {"en": ""},
 )
 """What each value of a valid document is replaced by, one at a time."""
 
@@ -113,8 +132,10 @@ def test_every_corpus_document_is_valid_for_both(root: Path) -> None:
 def test_bad_fixtures_get_the_same_verdict_from_both() -> None:
     documents = bad_fixture_documents()
     assert len(documents) >= 3, "the loadable bad fixtures"
-    verdicts = [(d.path, validate.is_valid_fast(d.kind, d.data), jsonschema_accepts(d.kind, d.data))
-                for d in documents]
+    verdicts = [
+        (d.path, validate.is_valid_fast(d.kind, d.data), jsonschema_accepts(d.kind, d.data))
+        for d in documents
+    ]
     assert [v[1] for v in verdicts] == [v[2] for v in verdicts], verdicts
     assert any(not fast for _, fast, _ in verdicts), "one fixture (a bare decision) is invalid"
 
@@ -140,8 +161,7 @@ def test_every_single_edit_gets_the_same_verdict_from_both(document: Document) -
 # The known difference, and what validate_document makes of it ---------------------------------
 
 
-def test_a_final_newline_is_rejected_by_the_fast_check_only_and_jsonschema_decides(
-        tmp_path: Path) -> None:
+def test_a_final_newline_is_rejected_by_the_fast_check_only_and_jsonschema_decides(tmp_path: Path) -> None:
     # Python's `$` matches before a final newline, the ECMA-262 and Rust `$` do not: for
     # "buying.intro\n" the fast check says invalid, jsonschema valid. The fast check is only
     # stricter, so validate_document asks jsonschema, and its answer (no problem) stands.
@@ -159,8 +179,9 @@ def test_a_final_newline_is_rejected_by_the_fast_check_only_and_jsonschema_decid
 def test_an_invalid_document_gets_jsonschema_diagnostics(tmp_path: Path) -> None:
     text = (MINI / "sections" / "10-buying.yaml").read_text(encoding="utf-8")
     path = tmp_path / "10-buying.yaml"
-    path.write_text(text.replace("- id: buying.intro\n", "- id: Buying.Intro\n    colour: red\n"),
-                    encoding="utf-8")
+    path.write_text(
+        text.replace("- id: buying.intro\n", "- id: Buying.Intro\n    colour: red\n"), encoding="utf-8"
+    )
     document = load_file(path, "section")
     assert [(d.code, d.message) for d in validate.validate_document(document)] == [
         ("E201", "unknown property 'colour' in clauses.0"),

@@ -7,25 +7,27 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
-
 from terms_compiler import load, workers
+
 from tests.conftest import SHIPPED_CORPUS
 
 
 def loaded(root: Path) -> tuple[list[tuple[str, str, object, str]], list[tuple[str, str, int]]]:
     documents, problems = load.load_corpus_files(root)
-    return ([(d.path, d.kind, d.data, d.digest) for d in documents],
-            sorted((p.code, p.span.file if p.span else "", p.span.line if p.span else 0)
-                   for p in problems))
+    return (
+        [(d.path, d.kind, d.data, d.digest) for d in documents],
+        sorted((p.code, p.span.file if p.span else "", p.span.line if p.span else 0) for p in problems),
+    )
 
 
 def test_files_loaded_in_workers_are_those_loaded_here_errors_included(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     corpus = tmp_path / "terms"
     shutil.copytree(SHIPPED_CORPUS, corpus)
     sections = sorted((corpus / "sections").glob("*.yaml"))
-    sections[0].write_text("id: [unclosed\n", encoding="utf-8")   # E101 at line 1
-    sections[1].write_text("", encoding="utf-8")                  # E105
+    sections[0].write_text("id: [unclosed\n", encoding="utf-8")  # E101 at line 1
+    sections[1].write_text("", encoding="utf-8")  # E105
     monkeypatch.chdir(tmp_path)
     here = loaded(Path("terms"))
     assert [code for code, _, _ in here[1]] == ["E101", "E105"]

@@ -29,8 +29,18 @@ from terms_compiler.resources import schemas_folder, site_folder
 
 # What shapes the output besides the corpus: our code, templates and schemas (see fingerprint) ...
 # ... and these libraries (a new version may render, validate or lay out differently).
-LIBRARIES = ("pyyaml", "jsonschema", "markdown-it-py", "markdown-it-pyrs", "fastjsonschema",
-             "jsonschema-rs", "jinja2", "mkdocs", "mkdocs-material", "z3-solver")
+LIBRARIES = (
+    "pyyaml",
+    "jsonschema",
+    "markdown-it-py",
+    "markdown-it-pyrs",
+    "fastjsonschema",
+    "jsonschema-rs",
+    "jinja2",
+    "mkdocs",
+    "mkdocs-material",
+    "z3-solver",
+)
 
 
 @cache
@@ -215,15 +225,24 @@ class LastBuild:
             self.listing = output_listing(out)
         return self.listing
 
-    def save(self, inputs: str, out: Path, bundle: Path, diagnostics: Iterable[Diagnostic],
-             previous_edition: str | None) -> None:
+    def save(
+        self,
+        inputs: str,
+        out: Path,
+        bundle: Path,
+        diagnostics: Iterable[Diagnostic],
+        previous_edition: str | None,
+    ) -> None:
         """Record a successful build, with the commit its previous edition resolved to (None
         for one named by a path)."""
-        edition = (previous_edition, self._edition_commit(previous_edition)) \
-            if previous_edition else None
-        record = {"inputs": inputs, "edition": edition, "outputs": output_listing(out),
-                  "bundle": str(bundle.relative_to(out)),
-                  "diagnostics": [d.to_record() for d in diagnostics]}
+        edition = (previous_edition, self._edition_commit(previous_edition)) if previous_edition else None
+        record = {
+            "inputs": inputs,
+            "edition": edition,
+            "outputs": output_listing(out),
+            "bundle": str(bundle.relative_to(out)),
+            "diagnostics": [d.to_record() for d in diagnostics],
+        }
         with atomic_file(self.path) as stream:
             marshal.dump((fingerprint(), record), stream)
 
@@ -260,8 +279,14 @@ class BuildCache:
         """(pages reused, pages) of each language whose site MkDocs built again."""
 
     def memos(self) -> tuple[Memo, ...]:
-        return (self.documents, self.valid, self.drift_checked, self.decisions_checked,
-                self.rendered, self.section_pages)
+        return (
+            self.documents,
+            self.valid,
+            self.drift_checked,
+            self.decisions_checked,
+            self.rendered,
+            self.section_pages,
+        )
 
     def save(self) -> None:
         for memo in self.memos():

@@ -47,101 +47,135 @@ def build_parser() -> argparse.ArgumentParser:
             self.print_usage(sys.stderr)
             self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
-    parser = _Parser(prog="terms", description=DESCRIPTION,
-                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(
+        prog="terms", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
     validate = commands.add_parser(
-        "validate", help="check the corpus and print every problem",
+        "validate",
+        help="check the corpus and print every problem",
         description="Load and check the corpus; print every problem at once, sorted by file and "
-                    "line, as path:line:col: error[CODE]: message. Exit 0 when clean, 1 on errors.")
+        "line, as path:line:col: error[CODE]: message. Exit 0 when clean, 1 on errors.",
+    )
     _add_corpus_options(validate)
 
     build = commands.add_parser(
-        "build", help="validate, then write the bundle",
+        "build",
+        help="validate, then write the bundle",
         description="Validate the corpus, then write build/bundle/<corpus-id>.json, its .sha256 "
-                    "and conformance.json, and the site (build/site/). Output is written to a "
-                    "temporary folder and swapped in at the end, so a failed build leaves the "
-                    "previous output untouched. Results of earlier builds are reused where their "
-                    "inputs did not change (build/.cache/; see --no-cache).")
+        "and conformance.json, and the site (build/site/). Output is written to a "
+        "temporary folder and swapped in at the end, so a failed build leaves the "
+        "previous output untouched. Results of earlier builds are reused where their "
+        "inputs did not change (build/.cache/; see --no-cache).",
+    )
     _add_corpus_options(build)
-    build.add_argument("--out", type=Path, default=Path("build"),
-                       help="output folder (default: build)")
-    build.add_argument("--conformance", type=Path, default=None,
-                       help="folder of conformance cases to export "
-                            "(default: tests/conformance beside the corpus folder)")
-    build.add_argument("--no-site", action="store_true",
-                       help="write the bundle only, without the MkDocs site (an earlier "
-                            "build's docs/ and site/ are removed: they would not match it)")
-    build.add_argument("--no-cache", action="store_true",
-                       help="compute everything again: do not reuse the results of earlier builds "
-                            "kept in OUT/.cache/ (found by content hash, so never stale) or the "
-                            "sites of languages whose pages did not change")
+    build.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")
+    build.add_argument(
+        "--conformance",
+        type=Path,
+        default=None,
+        help="folder of conformance cases to export (default: tests/conformance beside the corpus folder)",
+    )
+    build.add_argument(
+        "--no-site",
+        action="store_true",
+        help="write the bundle only, without the MkDocs site (an earlier "
+        "build's docs/ and site/ are removed: they would not match it)",
+    )
+    build.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="compute everything again: do not reuse the results of earlier builds "
+        "kept in OUT/.cache/ (found by content hash, so never stale) or the "
+        "sites of languages whose pages did not change",
+    )
     build.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     build.add_argument("-v", "--verbose", action="store_true", help="print each stage's time")
 
     serve = commands.add_parser(
-        "serve", help="live preview: rebuild and reload on every change",
+        "serve",
+        help="live preview: rebuild and reload on every change",
         description="Build the corpus and its site, serve them on localhost, and rebuild when a "
-                    "file under the corpus folder or site/ changes; open pages reload by "
-                    "themselves. While the corpus has errors, every page shows them.")
-    serve.add_argument("path", nargs="?", type=Path, default=Path("terms"),
-                       help="the corpus folder (default: terms)")
-    serve.add_argument("--out", type=Path, default=Path("build"),
-                       help="output folder (default: build)")
+        "file under the corpus folder or site/ changes; open pages reload by "
+        "themselves. While the corpus has errors, every page shows them.",
+    )
+    serve.add_argument(
+        "path", nargs="?", type=Path, default=Path("terms"), help="the corpus folder (default: terms)"
+    )
+    serve.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
 
     status = commands.add_parser(
-        "status", help="translation freshness per language",
+        "status",
+        help="translation freshness per language",
         description="For every language: which clause translations are up to date, stale (the "
-                    "source text changed since they were made), unrecorded or missing.")
+        "source text changed since they were made), unrecorded or missing.",
+    )
     _add_corpus_options(status)
-    status.add_argument("--strict", action="store_true",
-                        help="exit 1 when any translation is stale, unrecorded or missing")
+    status.add_argument(
+        "--strict", action="store_true", help="exit 1 when any translation is stale, unrecorded or missing"
+    )
 
     translated = commands.add_parser(
-        "translated", help="record that translations are up to date with the source",
+        "translated",
+        help="record that translations are up to date with the source",
         description="Record, in the YAML files, that the translations of CLAUSE (or of every "
-                    "clause with --all) in LANGUAGE match the current source text. Only the "
-                    "`translates:` hash is written; formatting and comments stay as they are.")
+        "clause with --all) in LANGUAGE match the current source text. Only the "
+        "`translates:` hash is written; formatting and comments stay as they are.",
+    )
     translated.add_argument("language", metavar="LANGUAGE", help="language code, e.g. uk")
     translated.add_argument("clauses", metavar="CLAUSE", nargs="*", help="clause ids")
     translated.add_argument("--all", action="store_true", help="every clause of the corpus")
-    translated.add_argument("--path", type=Path, default=Path("terms"),
-                            help="the corpus folder (default: terms)")
+    translated.add_argument(
+        "--path", type=Path, default=Path("terms"), help="the corpus folder (default: terms)"
+    )
 
     diff = commands.add_parser(
-        "diff", help="what changed between two editions",
+        "diff",
+        help="what changed between two editions",
         description="Compare two editions: OLD and NEW are each a git revision (of the corpus "
-                    "folder), a corpus folder or a built bundle. Reports clauses added, removed "
-                    "and changed, a word-level redline of changed prose per language, logic "
-                    "changes, and the fact sets whose outcome differs.")
+        "folder), a corpus folder or a built bundle. Reports clauses added, removed "
+        "and changed, a word-level redline of changed prose per language, logic "
+        "changes, and the fact sets whose outcome differs.",
+    )
     diff.add_argument("old", metavar="OLD")
     diff.add_argument("new", metavar="NEW")
-    diff.add_argument("--path", type=Path, default=Path("terms"),
-                      help="the corpus folder, for git revisions (default: terms)")
+    diff.add_argument(
+        "--path",
+        type=Path,
+        default=Path("terms"),
+        help="the corpus folder, for git revisions (default: terms)",
+    )
     diff.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     diff.add_argument("--lang", default=None, help="only this language's redlines")
 
     check = commands.add_parser(
-        "check", help="answer a decision from a bundle",
+        "check",
+        help="answer a decision from a bundle",
         description="Answer a decision for FACTS: a JSON or YAML file, '-' for standard input, "
-                    "or a .jsonl file (or --lines) with one fact set per line, answered in "
-                    "order. A bad line gets an error answer naming its line; the rest go on.",
+        "or a .jsonl file (or --lines) with one fact set per line, answered in "
+        "order. A bad line gets an error answer naming its line; the rest go on.",
         epilog="example: terms check --bundle build/bundle/product-terms-sa.json "
-               "--decision sa-renewal facts.json")
+        "--decision sa-renewal facts.json",
+    )
     check.add_argument("--bundle", required=True, help="the bundle JSON file")
     check.add_argument("--digest", default=None, help="its SHA-256 file (default: BUNDLE.sha256)")
     check.add_argument("--decision", required=True, help="decision id, e.g. sa-purchase")
-    check.add_argument("--as-of", default=None, metavar="DATE",
-                       help="evaluate as of this date (default: the decision's date fact)")
+    check.add_argument(
+        "--as-of",
+        default=None,
+        metavar="DATE",
+        help="evaluate as of this date (default: the decision's date fact)",
+    )
     check.add_argument("--format", choices=CHECK_FORMATS, default="text")
     check.add_argument("--lang", default="en", help="language of reasons and quotes (default en)")
-    check.add_argument("--lines", action="store_true",
-                       help="read FACTS as JSON Lines even without the .jsonl extension")
+    check.add_argument(
+        "--lines", action="store_true", help="read FACTS as JSON Lines even without the .jsonl extension"
+    )
     check.add_argument("facts", metavar="FACTS", help="facts file, or - for standard input")
     return parser
 
@@ -149,10 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
     from pathlib import Path
 
-    parser.add_argument("path", nargs="?", type=Path, default=Path("terms"),
-                        help="the corpus folder (default: terms)")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="diagnostics as text lines or a JSON array")
+    parser.add_argument(
+        "path", nargs="?", type=Path, default=Path("terms"), help="the corpus folder (default: terms)"
+    )
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="diagnostics as text lines or a JSON array"
+    )
 
 
 def _version() -> str:
@@ -166,8 +202,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # An argparse Namespace, or for a plain `terms check` call a SimpleNamespace with the same
     # attributes: the commands only read them.
     args: Any = _plain_check_arguments(arguments) or build_parser().parse_args(arguments)
-    command = {"validate": _validate, "build": _build, "serve": _serve, "status": _status,
-               "translated": _translated, "diff": _diff, "check": _check}[args.command]
+    command = {
+        "validate": _validate,
+        "build": _build,
+        "serve": _serve,
+        "status": _status,
+        "translated": _translated,
+        "diff": _diff,
+        "check": _check,
+    }[args.command]
     try:
         return command(args)
     except KeyboardInterrupt:
@@ -177,6 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # validate and build --------------------------------------------------------------------------
+
 
 def _print_diagnostics(diagnostics: Sequence[Any], fmt: str, stream: TextIO) -> None:
     from terms_compiler.diagnostics import render_json, render_text
@@ -212,8 +256,9 @@ def _build(args: argparse.Namespace) -> int:
             print(f"  {stage}{timing}", file=sys.stderr)
 
     started = time.perf_counter()
-    result = build(args.path, args.out, not args.no_site, progress, args.conformance,
-                   use_cache=not args.no_cache)
+    result = build(
+        args.path, args.out, not args.no_site, progress, args.conformance, use_cache=not args.no_cache
+    )
     _print_diagnostics(result.diagnostics, args.format, sys.stdout)
     if result.bundle is None:
         print(f"build failed: {_summary(result.diagnostics)}", file=sys.stderr)
@@ -224,8 +269,9 @@ def _build(args: argparse.Namespace) -> int:
         site = "" if args.no_site else f" and {args.out / 'site'}/"
         done = "kept" if result.unchanged else "wrote"
         reason = " (nothing changed since the last build)" if result.unchanged else ""
-        print(f"{done} {result.bundle}{site}{reason} in {time.perf_counter() - started:.2f} s",
-              file=sys.stderr)
+        print(
+            f"{done} {result.bundle}{site}{reason} in {time.perf_counter() - started:.2f} s", file=sys.stderr
+        )
     return EXIT_OK
 
 
@@ -238,8 +284,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         Preview(args.path, args.out, log).serve(args.host, args.port)
     except OSError as error:
-        print(f"terms serve: cannot listen on {args.host}:{args.port}: {error.strerror}",
-              file=sys.stderr)
+        print(f"terms serve: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_OK
 
@@ -265,8 +310,14 @@ def _diff(args: argparse.Namespace) -> int:
 # check ---------------------------------------------------------------------------------------
 
 CHECK_FORMATS = ("text", "json")
-_CHECK_OPTIONS = {"--bundle": "bundle", "--digest": "digest", "--decision": "decision",
-                  "--as-of": "as_of", "--format": "format", "--lang": "lang"}
+_CHECK_OPTIONS = {
+    "--bundle": "bundle",
+    "--digest": "digest",
+    "--decision": "decision",
+    "--as-of": "as_of",
+    "--format": "format",
+    "--lang": "lang",
+}
 
 
 def _plain_check_arguments(arguments: list[str]) -> SimpleNamespace | None:
@@ -279,8 +330,14 @@ def _plain_check_arguments(arguments: list[str]) -> SimpleNamespace | None:
     """
     if arguments[:1] != ["check"]:
         return None
-    options: dict[str, Any] = {"command": "check", "digest": None, "as_of": None,
-                               "format": "text", "lang": "en", "lines": False}
+    options: dict[str, Any] = {
+        "command": "check",
+        "digest": None,
+        "as_of": None,
+        "format": "text",
+        "lang": "en",
+        "lines": False,
+    }
     facts: list[str] = []
     rest = iter(arguments[1:])
     for argument in rest:
@@ -296,8 +353,12 @@ def _plain_check_arguments(arguments: list[str]) -> SimpleNamespace | None:
             facts.append(argument)
         else:
             return None
-    if len(facts) != 1 or "bundle" not in options or "decision" not in options or \
-            options["format"] not in CHECK_FORMATS:
+    if (
+        len(facts) != 1
+        or "bundle" not in options
+        or "decision" not in options
+        or options["format"] not in CHECK_FORMATS
+    ):
         return None
     return SimpleNamespace(**options, facts=facts[0])
 
@@ -312,8 +373,11 @@ def _check(args: argparse.Namespace) -> int:
         print(f"terms check: {str(error).strip(chr(34))}", file=sys.stderr)
         return EXIT_USAGE
     if args.lang not in bundle.data["languages"]:
-        print(f"terms check: language '{args.lang}' is not in the bundle "
-              f"({', '.join(bundle.data['languages'])})", file=sys.stderr)
+        print(
+            f"terms check: language '{args.lang}' is not in the bundle "
+            f"({', '.join(bundle.data['languages'])})",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     lines = args.lines or args.facts.endswith(".jsonl")
     try:
@@ -376,15 +440,23 @@ def _check_lines(bundle: Any, args: argparse.Namespace, stream: TextIO) -> int:
             answer = decide(loads(line), as_of)
         except (FactError, ValueError) as error:
             failed += 1
-            problem = "; ".join(error.problems) if isinstance(error, FactError) else \
-                f"not valid JSON ({error})"
-            write(encode({"line": number, "error": problem}) + "\n" if as_json
-                  else f"line {number}: error: {problem}\n")
+            problem = (
+                "; ".join(error.problems) if isinstance(error, FactError) else f"not valid JSON ({error})"
+            )
+            write(
+                encode({"line": number, "error": problem}) + "\n"
+                if as_json
+                else f"line {number}: error: {problem}\n"
+            )
             continue
         failed += answer.outcome == CONFLICT
         if as_json:
-            write(encode({"line": number, **answer.to_json(),
-                          "reasons": explain_json(decision, answer, language)}) + "\n")
+            write(
+                encode(
+                    {"line": number, **answer.to_json(), "reasons": explain_json(decision, answer, language)}
+                )
+                + "\n"
+            )
         else:
             write(f"line {number}: {answer.outcome} ({', '.join(answer.deciding) or 'default'})\n")
     return EXIT_FAILED if failed else EXIT_OK

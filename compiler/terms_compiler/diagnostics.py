@@ -69,13 +69,20 @@ class Diagnostic:
             "hint": self.hint or None,
         }
 
-
     def to_record(self) -> DiagnosticRecord:
         """Plain data, for marshal in the build cache; from_record gives the diagnostic back."""
         span = self.span
-        return (self.code, self.message, span.file if span else None, span.line if span else 0,
-                span.column if span else 0, self.json_path, self.hint, self.severity.value,
-                self.excerpt)
+        return (
+            self.code,
+            self.message,
+            span.file if span else None,
+            span.line if span else 0,
+            span.column if span else 0,
+            self.json_path,
+            self.hint,
+            self.severity.value,
+            self.excerpt,
+        )
 
     @classmethod
     def from_record(cls, record: DiagnosticRecord) -> Diagnostic:

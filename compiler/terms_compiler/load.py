@@ -37,9 +37,7 @@ class _Resolver(yaml.resolver.BaseResolver):
 _Resolver.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
-_Resolver.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789")
-)
+_Resolver.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
 _Resolver.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"),
@@ -95,8 +93,13 @@ def _flow_depth(text: str) -> int:
 
 _BRACKETS = re.compile(r"[\[\]{}]")
 _STR = "tag:yaml.org,2002:str"
-_SCALAR_TAGS = {_STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
-                "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
+_SCALAR_TAGS = {
+    _STR,
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +134,8 @@ class Document:
     """content_key of the file's bytes as loaded: a file changed since is not used for positions."""
     _text: list[str] = field(default_factory=list, repr=False, compare=False)
     _placement: list[tuple[dict[JsonPath, SourceSpan], dict[JsonPath, ScalarPlacement]]] = field(
-        default_factory=list, repr=False, compare=False)
+        default_factory=list, repr=False, compare=False
+    )
     """The positions, once a diagnostic has asked for them."""
     _lines: list[tuple[str, ...]] = field(default_factory=list, repr=False, compare=False)
 
@@ -175,8 +179,13 @@ class Document:
             positions: dict[JsonPath, SourceSpan] = {}
             scalars: dict[JsonPath, ScalarPlacement] = {}
             if root is not None:  # the same text that loaded before
-                converter = _Converter(self.path, self.text, _count_distinct_nodes(root),
-                                       lambda: _alias_marks(self.text), record_positions=True)
+                converter = _Converter(
+                    self.path,
+                    self.text,
+                    _count_distinct_nodes(root),
+                    lambda: _alias_marks(self.text),
+                    record_positions=True,
+                )
                 converter.convert(root, ())
                 positions, scalars = converter.positions, converter.scalars
             self._placement.append((positions, scalars))
@@ -199,8 +208,9 @@ class Document:
         if placement.style == "|" and isinstance(text, str):  # exact: lines map one to one
             line_index = text.count("\n", 0, offset)
             line_start = text.rfind("\n", 0, offset) + 1
-            return SourceSpan(start.file, start.line + 1 + line_index,
-                              placement.content_indent + offset - line_start + 1)
+            return SourceSpan(
+                start.file, start.line + 1 + line_index, placement.content_indent + offset - line_start + 1
+            )
         if isinstance(text, str) and self.text:
             return self._aligned_span(placement, text, offset)
         return start
@@ -208,7 +218,7 @@ class Document:
     def _aligned_span(self, placement: ScalarPlacement, value: str, offset: int) -> SourceSpan:
         """Walk the scalar's source and its value together (folded line breaks, indentation,
         quotes and escapes are in the source only) to find where value[offset] was written."""
-        source = self.text[placement.start_index:placement.end_index]
+        source = self.text[placement.start_index : placement.end_index]
         position = 1 if placement.style in ("'", '"', ">") else 0
         for index in range(min(offset, len(value))):
             char = value[index]
@@ -217,15 +227,14 @@ class Document:
                     break  # a folded line break stands for this space or newline
                 position += 1
             position += 1
-            if source[position - 1:position] == "\n":
-                while source[position:position + 1] == " ":
+            if source[position - 1 : position] == "\n":
+                while source[position : position + 1] == " ":
                     position += 1  # the indentation of the continued line
         while position < len(source) and offset < len(value) and source[position] != value[offset]:
             position += 1
         absolute = placement.start_index + position
         line_start = self.text.rfind("\n", 0, absolute) + 1
-        return SourceSpan(self.path, self.text.count("\n", 0, absolute) + 1,
-                          absolute - line_start + 1)
+        return SourceSpan(self.path, self.text.count("\n", 0, absolute) + 1, absolute - line_start + 1)
 
     def excerpt(self, span: SourceSpan, width: int = 1) -> tuple[str, ...]:
         if 1 <= span.line <= len(self.lines):
@@ -256,20 +265,44 @@ def discover(root: Path) -> list[tuple[Path, str]]:
 def load_corpus_files(root: Path, memo: Memo | None = None) -> tuple[list[Document], list[Diagnostic]]:
     """Load every corpus file under root; returns documents and the problems of those that failed."""
     if root.is_file():
-        raise CompileError([Diagnostic("E100", f"'{root}' is a file; expected the corpus folder",
-                                       hint="pass the folder holding corpus.yaml")])
+        raise CompileError(
+            [
+                Diagnostic(
+                    "E100",
+                    f"'{root}' is a file; expected the corpus folder",
+                    hint="pass the folder holding corpus.yaml",
+                )
+            ]
+        )
     if not root.is_dir():
-        raise CompileError([Diagnostic("E100", f"corpus folder '{root}' does not exist",
-                                       hint="pass the folder holding corpus.yaml")])
+        raise CompileError(
+            [
+                Diagnostic(
+                    "E100",
+                    f"corpus folder '{root}' does not exist",
+                    hint="pass the folder holding corpus.yaml",
+                )
+            ]
+        )
     files: list[tuple[Path, str]] = []
     problems: list[Diagnostic] = []
     for path, kind in discover(root):
         if not path.exists():
-            problems.append(Diagnostic("E106", f"missing corpus file '{display_path(path)}'",
-                                       SourceSpan(display_path(root), 1, 1)))
+            problems.append(
+                Diagnostic(
+                    "E106",
+                    f"missing corpus file '{display_path(path)}'",
+                    SourceSpan(display_path(root), 1, 1),
+                )
+            )
         elif not path.is_file():
-            problems.append(Diagnostic("E106", f"'{display_path(path)}' is a folder; expected "
-                                       "a YAML file", SourceSpan(display_path(path), 1, 1)))
+            problems.append(
+                Diagnostic(
+                    "E106",
+                    f"'{display_path(path)}' is a folder; expected a YAML file",
+                    SourceSpan(display_path(path), 1, 1),
+                )
+            )
         else:
             files.append((path, kind))
     documents: list[Document] = []
@@ -291,9 +324,10 @@ def _load_all(files: list[tuple[Path, str]], memo: Memo | None) -> list[Document
     if workers:
         try:
             with forked_pool(workers) as pool:
-                return [_unpacked(result, kind, memo)
-                        for result, (_, kind) in zip(pool.map(_load_packed, files), files,
-                                                     strict=True)]
+                return [
+                    _unpacked(result, kind, memo)
+                    for result, (_, kind) in zip(pool.map(_load_packed, files), files, strict=True)
+                ]
         except POOL_FAILURES:
             pass
     return [_load_or_error(path, kind, memo) for path, kind in files]
@@ -328,18 +362,19 @@ def load_file(path: Path, kind: str, memo: Memo | None = None) -> Document:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise CompileError([Diagnostic("E106", f"cannot read '{shown}': {error.strerror}",
-                                       SourceSpan(shown, 1, 1))]) from None
+        raise CompileError(
+            [Diagnostic("E106", f"cannot read '{shown}': {error.strerror}", SourceSpan(shown, 1, 1))]
+        ) from None
     text = _decode(raw, shown)
     key = content_key(raw)
     data = memo.get(key) if memo is not None else None
     if data is None:
         root = _compose(text, shown)
         if root is None:
-            raise CompileError([Diagnostic("E105", "the file is empty; expected a mapping",
-                                           SourceSpan(shown, 1, 1))])
-        converter = _Converter(shown, text, _count_distinct_nodes(root),
-                               lambda: _alias_marks(text))
+            raise CompileError(
+                [Diagnostic("E105", "the file is empty; expected a mapping", SourceSpan(shown, 1, 1))]
+            )
+        converter = _Converter(shown, text, _count_distinct_nodes(root), lambda: _alias_marks(text))
         data = converter.convert(root, ())
         if memo is not None:
             memo.put(key, data)
@@ -362,8 +397,9 @@ def _compose(text: str, shown: str) -> Node | None:
     except yaml.MarkedYAMLError as error:
         raise CompileError([_syntax_diagnostic(error, shown, tuple(text.splitlines()))]) from None
     except RecursionError:
-        raise CompileError([Diagnostic("E107", "the file is nested too deeply to read",
-                                       SourceSpan(shown, 1, 1))]) from None
+        raise CompileError(
+            [Diagnostic("E107", "the file is nested too deeply to read", SourceSpan(shown, 1, 1))]
+        ) from None
     finally:
         loader.dispose()
 
@@ -384,10 +420,17 @@ def _decode(raw: bytes, shown: str) -> str:
     except UnicodeDecodeError as error:
         before = raw[: error.start]
         line = before.count(b"\n") + 1
-        column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
-        raise CompileError([Diagnostic(
-            "E104", f"the file is not valid UTF-8 (byte 0x{raw[error.start]:02x})",
-            SourceSpan(shown, line, column), hint="save the file as UTF-8")]) from None
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        raise CompileError(
+            [
+                Diagnostic(
+                    "E104",
+                    f"the file is not valid UTF-8 (byte 0x{raw[error.start]:02x})",
+                    SourceSpan(shown, line, column),
+                    hint="save the file as UTF-8",
+                )
+            ]
+        ) from None
 
 
 def _syntax_diagnostic(error: yaml.MarkedYAMLError, shown: str, lines: tuple[str, ...]) -> Diagnostic:
@@ -400,11 +443,20 @@ def _syntax_diagnostic(error: yaml.MarkedYAMLError, shown: str, lines: tuple[str
     if "'\\t'" in problem:
         line = lines[span.line - 1] if span.line <= len(lines) else ""
         if not line[: span.column - 1].strip():
-            return Diagnostic("E102", "a tab character is used for indentation", span,
-                              hint="YAML indents with spaces only", excerpt=excerpt)
-        return Diagnostic("E102", "a tab character is not allowed here", span,
-                          hint="use spaces; tabs may appear only inside quoted text",
-                          excerpt=excerpt)
+            return Diagnostic(
+                "E102",
+                "a tab character is used for indentation",
+                span,
+                hint="YAML indents with spaces only",
+                excerpt=excerpt,
+            )
+        return Diagnostic(
+            "E102",
+            "a tab character is not allowed here",
+            span,
+            hint="use spaces; tabs may appear only inside quoted text",
+            excerpt=excerpt,
+        )
     # PyYAML's parser contexts read after the problem ("... while parsing a flow mapping"),
     # its composer's before it ("expected a single document in the stream but found ...").
     context = error.context or ""
@@ -431,8 +483,14 @@ class _Converter:
     """Node tree -> plain data (and, when asked, the position of every value); refuses tags,
     duplicate keys and alias bombs."""
 
-    def __init__(self, shown: str, text: str, distinct_nodes: int,
-                 alias_marks: Callable[[], list[yaml.Mark]], record_positions: bool = False) -> None:
+    def __init__(
+        self,
+        shown: str,
+        text: str,
+        distinct_nodes: int,
+        alias_marks: Callable[[], list[yaml.Mark]],
+        record_positions: bool = False,
+    ) -> None:
         self.shown = shown
         self.record = record_positions
         self.text = text
@@ -454,13 +512,23 @@ class _Converter:
             # Point at the last alias written: in a bomb, the outermost and largest expansion.
             marks = self.alias_marks()
             mark = marks[-1] if marks else node.start_mark
-            raise CompileError([Diagnostic(
-                "E108", f"aliases expand this file beyond {ALIAS_EXPANSION_LIMIT} extra values",
-                SourceSpan(self.shown, mark.line + 1, mark.column + 1),
-                hint="this looks like an alias bomb")])
+            raise CompileError(
+                [
+                    Diagnostic(
+                        "E108",
+                        f"aliases expand this file beyond {ALIAS_EXPANSION_LIMIT} extra values",
+                        SourceSpan(self.shown, mark.line + 1, mark.column + 1),
+                        hint="this looks like an alias bomb",
+                    )
+                ]
+            )
         if len(path) > MAX_DEPTH:
-            raise self.fail("E107", f"values are nested more than {MAX_DEPTH} levels deep", node,
-                            hint="terms files need only a few levels")
+            raise self.fail(
+                "E107",
+                f"values are nested more than {MAX_DEPTH} levels deep",
+                node,
+                hint="terms files need only a few levels",
+            )
         if id(node) in self.open_nodes:
             raise self.fail("E108", "an alias refers to a value that contains it", node)
         if self.record:
@@ -483,13 +551,16 @@ class _Converter:
         first_seen: dict[str, Node] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
-                raise self.fail("E101", "YAML syntax error: a mapping key must be a plain value",
-                                key_node)
+                raise self.fail("E101", "YAML syntax error: a mapping key must be a plain value", key_node)
             key = str(key_node.value)
             if key in first_seen:
                 first = first_seen[key].start_mark.line + 1
-                raise self.fail("E103", f"duplicate key '{key}' (first defined at line {first})",
-                                key_node, hint="each key may appear once in a mapping")
+                raise self.fail(
+                    "E103",
+                    f"duplicate key '{key}' (first defined at line {first})",
+                    key_node,
+                    hint="each key may appear once in a mapping",
+                )
             first_seen[key] = key_node
             if self.record:
                 self.positions[(*path, key)] = self.span(key_node)
@@ -503,9 +574,13 @@ class _Converter:
         tag, text = node.tag, node.value
         if tag == _STR:
             if self.record:
-                self.scalars[path] = ScalarPlacement(self.span(node), node.style or "",
-                                                     self.block_indent(node),
-                                                     node.start_mark.index, node.end_mark.index)
+                self.scalars[path] = ScalarPlacement(
+                    self.span(node),
+                    node.style or "",
+                    self.block_indent(node),
+                    node.start_mark.index,
+                    node.end_mark.index,
+                )
             return text
         if tag.endswith(":null"):
             return None
@@ -519,7 +594,7 @@ class _Converter:
         if node.style not in ("|", ">"):
             return 0
         # The first content line after the indicator line sets the indentation.
-        lines = self.text[node.start_mark.index:node.end_mark.index].split("\n")[1:]
+        lines = self.text[node.start_mark.index : node.end_mark.index].split("\n")[1:]
         for line in lines:
             if line.strip():
                 return len(line) - len(line.lstrip(" "))
@@ -527,5 +602,9 @@ class _Converter:
 
     def check_tag(self, node: Node, *allowed: str) -> None:
         if node.tag not in allowed:
-            raise self.fail("E109", f"the YAML tag '{node.tag}' is not allowed", node,
-                            hint="terms files hold plain mappings, lists, text, numbers and booleans")
+            raise self.fail(
+                "E109",
+                f"the YAML tag '{node.tag}' is not allowed",
+                node,
+                hint="terms files hold plain mappings, lists, text, numbers and booleans",
+            )

@@ -233,11 +233,18 @@ def build(documents: list[Document]) -> tuple[Corpus, list[Diagnostic]]:
     sections = tuple(builder.section(doc, languages) for doc in documents if doc.kind == "section")
     builder.check_unique_ids(sections)
     corpus = Corpus(
-        id=meta["id"], title=meta["title"], description=meta.get("description", {}),
-        source_language=meta["source_language"], languages=languages, edition=meta["edition"],
-        edition_date=meta.get("edition_date"), previous_edition=meta.get("previous_edition"),
-        enums=enums, decisions=decisions,
-        glossary=glossary, sections=sections,
+        id=meta["id"],
+        title=meta["title"],
+        description=meta.get("description", {}),
+        source_language=meta["source_language"],
+        languages=languages,
+        edition=meta["edition"],
+        edition_date=meta.get("edition_date"),
+        previous_edition=meta.get("previous_edition"),
+        enums=enums,
+        decisions=decisions,
+        glossary=glossary,
+        sections=sections,
         clauses={clause.id: clause for s in sections for clause in s.clauses},
     )
     return corpus, builder.problems
@@ -253,11 +260,15 @@ class _Builder:
     def check_corpus(self, doc: Document, languages: tuple[str, ...]) -> None:
         source = doc.data["source_language"]
         if source not in languages:
-            self.report("E301", f"the source language '{source}' is not in languages "
-                        f"[{', '.join(languages)}]", doc.span(("source_language",)))
+            self.report(
+                "E301",
+                f"the source language '{source}' is not in languages [{', '.join(languages)}]",
+                doc.span(("source_language",)),
+            )
         elif languages[0] != source:
-            self.report("E301", f"languages must list the source language '{source}' first",
-                        doc.span(("languages",)))
+            self.report(
+                "E301", f"languages must list the source language '{source}' first", doc.span(("languages",))
+            )
         for key in ("title", "description"):
             if key in doc.data:
                 self.localized(doc, (key,), languages)
@@ -269,13 +280,19 @@ class _Builder:
             value = value[key]
         for language in value:
             if language not in languages:
-                self.report("E302", f"unknown language '{language}'; the corpus languages are "
-                            f"{', '.join(languages)}", doc.span((*path, language)),
-                            hint="add it to languages in corpus.yaml or remove this entry")
+                self.report(
+                    "E302",
+                    f"unknown language '{language}'; the corpus languages are {', '.join(languages)}",
+                    doc.span((*path, language)),
+                    hint="add it to languages in corpus.yaml or remove this entry",
+                )
         missing = [lang for lang in languages if lang not in value]
         if missing:
-            self.report("E303", f"missing language{'s' if len(missing) > 1 else ''} "
-                        f"{', '.join(missing)} in '{path[-1]}'", doc.span(path))
+            self.report(
+                "E303",
+                f"missing language{'s' if len(missing) > 1 else ''} {', '.join(missing)} in '{path[-1]}'",
+                doc.span(path),
+            )
 
     def enums(self, doc: Document, languages: tuple[str, ...]) -> dict[str, Enum]:
         result = {}
@@ -298,11 +315,24 @@ class _Builder:
             facts = {}
             for name, fact in spec["facts"].items():
                 self.localized(doc, (*base, "facts", name, "description"), languages)
-                facts[name] = Fact(name, fact["type"], fact.get("enum"), fact["description"],
-                                   fact.get("default"), Origin(doc, (*base, "facts", name)))
+                facts[name] = Fact(
+                    name,
+                    fact["type"],
+                    fact.get("enum"),
+                    fact["description"],
+                    fact.get("default"),
+                    Origin(doc, (*base, "facts", name)),
+                )
             result[decision_id] = Decision(
-                decision_id, spec["question"], spec["outcomes"], spec["default"],
-                spec.get("as_of"), facts, spec.get("example_base", {}), Origin(doc, base))
+                decision_id,
+                spec["question"],
+                spec["outcomes"],
+                spec["default"],
+                spec.get("as_of"),
+                facts,
+                spec.get("example_base", {}),
+                Origin(doc, base),
+            )
         return result
 
     def glossary(self, doc: Document, languages: tuple[str, ...]) -> dict[str, Term]:
@@ -313,42 +343,69 @@ class _Builder:
             if spec["id"] in result:
                 self.duplicate("term", spec["id"], doc.span((*path, "id")), result[spec["id"]].origin)
                 continue
-            text = {lang: TermText(t["term"], t["definition"], t.get("translates"))
-                    for lang, t in spec["text"].items()}
+            text = {
+                lang: TermText(t["term"], t["definition"], t.get("translates"))
+                for lang, t in spec["text"].items()
+            }
             result[spec["id"]] = Term(spec["id"], text, Origin(doc, path))
         return result
 
     def section(self, doc: Document, languages: tuple[str, ...]) -> Section:
         data = doc.data
         self.localized(doc, ("title",), languages)
-        clauses = tuple(self.clause(doc, ("clauses", i), data["id"], languages)
-                        for i in range(len(data["clauses"])))
+        clauses = tuple(
+            self.clause(doc, ("clauses", i), data["id"], languages) for i in range(len(data["clauses"]))
+        )
         return Section(data["id"], data["title"], clauses, Origin(doc, ()))
 
-    def clause(self, doc: Document, path: JsonPath, section: str,
-               languages: tuple[str, ...]) -> Clause:
+    def clause(self, doc: Document, path: JsonPath, section: str, languages: tuple[str, ...]) -> Clause:
         spec = doc.data[path[0]][path[1]]
         origin = Origin(doc, path)
         self.localized(doc, (*path, "text"), languages)
-        parameters = {name: Parameter(name, parameter_type(value), value,
-                                      Origin(doc, (*path, "parameters", name)))
-                      for name, value in spec.get("parameters", {}).items()}
+        parameters = {
+            name: Parameter(name, parameter_type(value), value, Origin(doc, (*path, "parameters", name)))
+            for name, value in spec.get("parameters", {}).items()
+        }
         rule_spec = spec.get("rule")
-        rule = None if rule_spec is None else Rule(
-            rule_spec["decision"], rule_spec["when"], rule_spec["outcome"],
-            tuple(rule_spec.get("overrides", ())), Origin(doc, (*path, "rule")))
+        rule = (
+            None
+            if rule_spec is None
+            else Rule(
+                rule_spec["decision"],
+                rule_spec["when"],
+                rule_spec["outcome"],
+                tuple(rule_spec.get("overrides", ())),
+                Origin(doc, (*path, "rule")),
+            )
+        )
         examples = tuple(
-            Example(e.get("title", ""), e["facts"], e.get("as_of"), e["outcome"],
-                    Origin(doc, (*path, "examples", i)))
-            for i, e in enumerate(spec.get("examples", ())))
-        text = {lang: ClauseText(t["title"], t["body"], t.get("translates"))
-                for lang, t in spec["text"].items()}
-        return Clause(spec["id"], section, text, parameters,
-                      self.effective(spec.get("effective", {}), parameters, origin),
-                      rule, examples, spec.get("notes", ""), origin)
+            Example(
+                e.get("title", ""),
+                e["facts"],
+                e.get("as_of"),
+                e["outcome"],
+                Origin(doc, (*path, "examples", i)),
+            )
+            for i, e in enumerate(spec.get("examples", ()))
+        )
+        text = {
+            lang: ClauseText(t["title"], t["body"], t.get("translates")) for lang, t in spec["text"].items()
+        }
+        return Clause(
+            spec["id"],
+            section,
+            text,
+            parameters,
+            self.effective(spec.get("effective", {}), parameters, origin),
+            rule,
+            examples,
+            spec.get("notes", ""),
+            origin,
+        )
 
-    def effective(self, spec: Mapping[str, str], parameters: Mapping[str, Parameter],
-                  origin: Origin) -> Effective:
+    def effective(
+        self, spec: Mapping[str, str], parameters: Mapping[str, Parameter], origin: Origin
+    ) -> Effective:
         bounds: dict[str, str | None] = {}
         names: dict[str, str | None] = {}
         for key in ("from", "until"):
@@ -360,11 +417,19 @@ class _Builder:
                 bounds[key], names[key] = parameters[value].value, value
             else:
                 bounds[key] = None
-                self.report("E304", f"effective.{key} '{value}' is neither a date (YYYY-MM-DD) "
-                            "nor a date parameter of this clause", origin.span("effective", key))
+                self.report(
+                    "E304",
+                    f"effective.{key} '{value}' is neither a date (YYYY-MM-DD) "
+                    "nor a date parameter of this clause",
+                    origin.span("effective", key),
+                )
         if bounds["from"] and bounds["until"] and bounds["from"] > bounds["until"]:
-            self.report("E304", f"the clause is in effect from {bounds['from']} until "
-                        f"{bounds['until']}: it ends before it starts", origin.span("effective"))
+            self.report(
+                "E304",
+                f"the clause is in effect from {bounds['from']} until "
+                f"{bounds['until']}: it ends before it starts",
+                origin.span("effective"),
+            )
         return Effective(bounds["from"], bounds["until"], names["from"], names["until"])
 
     def check_unique_ids(self, sections: tuple[Section, ...]) -> None:
@@ -372,16 +437,17 @@ class _Builder:
         seen_clauses: dict[str, Origin] = {}
         for section in sections:
             if section.id in seen_sections:
-                self.duplicate("section", section.id, section.origin.span("id"),
-                               seen_sections[section.id])
+                self.duplicate("section", section.id, section.origin.span("id"), seen_sections[section.id])
             seen_sections.setdefault(section.id, section.origin)
             for clause in section.clauses:
                 if clause.id in seen_clauses:
-                    self.duplicate("clause", clause.id, clause.origin.span("id"),
-                                   seen_clauses[clause.id])
+                    self.duplicate("clause", clause.id, clause.origin.span("id"), seen_clauses[clause.id])
                 seen_clauses.setdefault(clause.id, clause.origin)
 
     def duplicate(self, kind: str, id_: str, span: SourceSpan, first: Origin) -> None:
         where = first.span("id")
-        self.report("E305", f"duplicate {kind} id '{id_}' (first defined at "
-                    f"{where.file}:{where.line}:{where.column})", span)
+        self.report(
+            "E305",
+            f"duplicate {kind} id '{id_}' (first defined at {where.file}:{where.line}:{where.column})",
+            span,
+        )

@@ -16,9 +16,9 @@ from typing import Any
 from terms_compiler import link as link_stage
 from terms_compiler import model as model_stage
 from terms_compiler import verify as verify_stage
-from terms_compiler.emit.bundle import build_bundle, canonical_json, digest_line, write_canonical_json
 from terms_compiler.cache import BuildCache, LastBuild, content_key
 from terms_compiler.diagnostics import CompileError, Diagnostic, Severity, SourceSpan, has_errors
+from terms_compiler.emit.bundle import build_bundle, canonical_json, digest_line, write_canonical_json
 from terms_compiler.load import Document, discover, display_path, load_corpus_files, load_file
 from terms_compiler.validate import validate_document
 
@@ -66,8 +66,7 @@ def _link(state: _State) -> list[Diagnostic]:
 
 def _verify(state: _State) -> list[Diagnostic]:
     assert state.corpus is not None
-    return verify_stage.verify(state.corpus, state.cache.drift_checked,
-                               state.cache.decisions_checked)
+    return verify_stage.verify(state.corpus, state.cache.drift_checked, state.cache.decisions_checked)
 
 
 # The whole processing order, in one place. A stage runs only when the ones before it found no
@@ -95,8 +94,7 @@ class Result:
         return self.corpus is not None and not has_errors(self.diagnostics)
 
 
-def compile_corpus(root: Path, on_stage: StageHook | None = None,
-                   cache: BuildCache | None = None) -> Result:
+def compile_corpus(root: Path, on_stage: StageHook | None = None, cache: BuildCache | None = None) -> Result:
     """Run the stages over the corpus at root; `cache` holds results of earlier builds."""
     state = _State(root, cache or BuildCache(None))
     diagnostics: list[Diagnostic] = []
@@ -145,8 +143,14 @@ def _fewer_collections() -> Iterator[None]:
 
 
 @_fewer_collections()
-def build(root: Path, out: Path, with_site: bool = True, on_stage: StageHook | None = None,
-          conformance: Path | None = None, use_cache: bool = True) -> BuildResult:
+def build(
+    root: Path,
+    out: Path,
+    with_site: bool = True,
+    on_stage: StageHook | None = None,
+    conformance: Path | None = None,
+    use_cache: bool = True,
+) -> BuildResult:
     """Compile the corpus, then write the bundle (and the site) into out/, atomically.
     Conformance cases come from `conformance`, default tests/conformance beside the corpus.
     With `use_cache`, results of earlier builds under out/.cache/ are reused where their
@@ -163,13 +167,22 @@ def build(root: Path, out: Path, with_site: bool = True, on_stage: StageHook | N
     if not result.ok or result.corpus is None:
         return BuildResult(result.diagnostics, None)
     if last_build:
-        cache.reusable_sites = {language for language in result.corpus.languages
-                                if last_build.untouched(out, f"docs/{language}")
-                                and last_build.untouched(out, f"site/{language}")}
+        cache.reusable_sites = {
+            language
+            for language in result.corpus.languages
+            if last_build.untouched(out, f"docs/{language}") and last_build.untouched(out, f"site/{language}")
+        }
     try:
-        bundle, warnings = write_outputs(result.corpus, root, out, revision,
-                                         conformance_cases(folder) if folder.is_dir() else [],
-                                         with_site, on_stage, cache)
+        bundle, warnings = write_outputs(
+            result.corpus,
+            root,
+            out,
+            revision,
+            conformance_cases(folder) if folder.is_dir() else [],
+            with_site,
+            on_stage,
+            cache,
+        )
     except CompileError as error:
         return BuildResult((*result.diagnostics, *error.diagnostics), None)
     cache.save()
@@ -197,10 +210,12 @@ def build_inputs(root: Path, conformance: Path, revision: str | None, with_site:
 def source_revision(root: Path) -> str | None:
     """The git commit of the corpus, with +dirty when its files have uncommitted changes."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                                text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], cwd=root,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "."], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
     return commit + ("+dirty" if dirty else "")
@@ -217,8 +232,9 @@ def conformance_cases(folder: Path) -> list[dict[str, Any]]:
     return cases
 
 
-def changes_since_previous(corpus: model_stage.Corpus, root: Path, bundle: dict[str, Any],
-                           conformance: list[dict[str, Any]]) -> tuple[Any, list[Diagnostic]]:
+def changes_since_previous(
+    corpus: model_stage.Corpus, root: Path, bundle: dict[str, Any], conformance: list[dict[str, Any]]
+) -> tuple[Any, list[Diagnostic]]:
     """The changes since the edition corpus.yaml names as previous (None when it names none or
     it cannot be read: a warning then, not a failed build, e.g. in a shallow clone)."""
     if not corpus.previous_edition:
@@ -228,18 +244,29 @@ def changes_since_previous(corpus: model_stage.Corpus, root: Path, bundle: dict[
     try:
         old = load_edition(corpus.previous_edition, root)
     except DiffError as error:
-        return None, [Diagnostic(
-            "W500", f"the previous edition '{corpus.previous_edition}' cannot be read ({error}); "
-            "the site has no list of changes", SourceSpan(display_path(root / "corpus.yaml"), 1, 1),
-            severity=Severity.WARNING)]
+        return None, [
+            Diagnostic(
+                "W500",
+                f"the previous edition '{corpus.previous_edition}' cannot be read ({error}); "
+                "the site has no list of changes",
+                SourceSpan(display_path(root / "corpus.yaml"), 1, 1),
+                severity=Severity.WARNING,
+            )
+        ]
     new = edition_from_corpus(corpus, conformance, label=corpus.edition, bundle=bundle)
     return compare(old, new), []
 
 
-def write_outputs(corpus: model_stage.Corpus, root: Path, out: Path, revision: str | None,
-                  conformance: list[dict[str, Any]], with_site: bool = True,
-                  on_stage: StageHook | None = None,
-                  cache: BuildCache | None = None) -> tuple[Path, list[Diagnostic]]:
+def write_outputs(
+    corpus: model_stage.Corpus,
+    root: Path,
+    out: Path,
+    revision: str | None,
+    conformance: list[dict[str, Any]],
+    with_site: bool = True,
+    on_stage: StageHook | None = None,
+    cache: BuildCache | None = None,
+) -> tuple[Path, list[Diagnostic]]:
     """Write build/bundle, build/docs and build/site into a staging folder, then swap each in,
     so a failed build leaves the previous output untouched. Returns the bundle's path and
     warnings."""
@@ -257,31 +284,41 @@ def write_outputs(corpus: model_stage.Corpus, root: Path, out: Path, revision: s
         name = f"{corpus.id}.json"
         rendered = cache.rendered if cache is not None else None
         bundle = timed("render bundle", lambda: build_bundle(corpus, revision, rendered))
-        changes, warnings = timed("diff previous edition", lambda: changes_since_previous(
-            corpus, root, bundle, conformance))
+        changes, warnings = timed(
+            "diff previous edition", lambda: changes_since_previous(corpus, root, bundle, conformance)
+        )
         if changes is not None:
             from terms_compiler.editions import changes_summary
 
-            bundle["changes"] = {"previous_edition": corpus.previous_edition,
-                                 **changes_summary(changes)}
+            bundle["changes"] = {"previous_edition": corpus.previous_edition, **changes_summary(changes)}
         timed("write bundle", lambda: _write_bundle(bundle, staging / "bundle", name, conformance))
         if with_site:
             from terms_compiler.emit import site  # Jinja and MkDocs only when a site is built
 
             previous = out if cache is not None and cache.folder is not None else None
             reusable = cache.reusable_sites if cache is not None else set()
-            last = site.LastSources(out / "docs", frozenset(reusable), cache.section_pages.previous) \
-                if cache is not None and previous is not None else None
-            pages = timed("emit markdown", lambda: site.write_docs(
-                corpus, bundle, staging / "bundle", staging / "docs", changes, last))
+            last = (
+                site.LastSources(out / "docs", frozenset(reusable), cache.section_pages.previous)
+                if cache is not None and previous is not None
+                else None
+            )
+            pages = timed(
+                "emit markdown",
+                lambda: site.write_docs(corpus, bundle, staging / "bundle", staging / "docs", changes, last),
+            )
             if cache is not None:
                 cache.section_pages.note(pages)
-            builds = timed("mkdocs", lambda: site.build_sites(staging / "docs", staging / "site",
-                                                              corpus.languages, previous, reusable))
+            builds = timed(
+                "mkdocs",
+                lambda: site.build_sites(
+                    staging / "docs", staging / "site", corpus.languages, previous, reusable
+                ),
+            )
             if cache is not None:
                 cache.sites_reused = [lang for lang, b in builds.items() if b.pages_reused == b.pages]
-                cache.pages_reused = [(b.pages_reused, b.pages) for lang, b in builds.items()
-                                      if lang not in cache.sites_reused]
+                cache.pages_reused = [
+                    (b.pages_reused, b.pages) for lang, b in builds.items() if lang not in cache.sites_reused
+                ]
         for part in ("bundle", "docs", "site"):
             if (staging / part).exists():
                 swap_in(staging / part, out / part)
@@ -292,13 +329,11 @@ def write_outputs(corpus: model_stage.Corpus, root: Path, out: Path, revision: s
     return out / "bundle" / name, warnings
 
 
-def _write_bundle(bundle: dict[str, Any], folder: Path, name: str,
-                  conformance: list[dict[str, Any]]) -> None:
+def _write_bundle(bundle: dict[str, Any], folder: Path, name: str, conformance: list[dict[str, Any]]) -> None:
     folder.mkdir()
     digest = write_canonical_json(bundle, folder / name)
     (folder / f"{name}.sha256").write_text(digest_line(digest, name), encoding="utf-8")
-    (folder / "conformance.json").write_bytes(canonical_json({"bundle": name,
-                                                              "cases": conformance}))
+    (folder / "conformance.json").write_bytes(canonical_json({"bundle": name, "cases": conformance}))
 
 
 def swap_in(staging: Path, target: Path) -> None:

@@ -31,8 +31,12 @@ MONTHS = {  # genitive forms, as dates are written in uk and ru
     "uk": "січня лютого березня квітня травня червня липня серпня вересня жовтня листопада грудня",
     "ru": "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
 }
-DATE_FORMATS = {"en": "{d} {month} {y}", "uk": "{d} {month} {y} р.", "ru": "{d} {month} {y} г.",
-                "zh": "{y}年{m}月{d}日"}
+DATE_FORMATS = {
+    "en": "{d} {month} {y}",
+    "uk": "{d} {month} {y} р.",
+    "ru": "{d} {month} {y} г.",
+    "zh": "{y}年{m}月{d}日",
+}
 BOOLEANS = {"en": ("yes", "no"), "uk": ("так", "ні"), "ru": ("да", "нет"), "zh": ("是", "否")}
 
 
@@ -57,15 +61,21 @@ def find_placeholders(text: str) -> list[Placeholder]:
     found = []
     for match in PLACEHOLDER.finditer(text):
         name = PLACEHOLDER_NAME.match(match.group(1))
-        found.append(Placeholder(name.group(1) if name else match.group(1).strip(),
-                                 match.start(), len(match.group()), name is not None))
+        found.append(
+            Placeholder(
+                name.group(1) if name else match.group(1).strip(),
+                match.start(),
+                len(match.group()),
+                name is not None,
+            )
+        )
     return found
 
 
 def find_unclosed(text: str) -> int | None:
     """Offset of a '{{' that no '}}' closes, or of a stray Jinja-style '{%'."""
     for match in re.finditer(r"\{\{|\{%", text):
-        if match.group() == "{%" or "}}" not in text[match.end():]:
+        if match.group() == "{%" or "}}" not in text[match.end() :]:
             return match.start()
     return None
 
@@ -148,9 +158,11 @@ def _plain_text(tokens: list[Any]) -> str:
             if number[-1]:
                 number[-1] += 1
         elif token.type == "inline":
-            words = "".join(" " if child.type in ("softbreak", "hardbreak") else child.content
-                            for child in token.children or ()
-                            if child.type in ("text", "code_inline", "softbreak", "hardbreak"))
+            words = "".join(
+                " " if child.type in ("softbreak", "hardbreak") else child.content
+                for child in token.children or ()
+                if child.type in ("text", "code_inline", "softbreak", "hardbreak")
+            )
             lines.append(prefix + " ".join(words.replace("\n", " ").split()))
             prefix = ""
     return "\n".join(lines)

@@ -43,8 +43,14 @@ class Preview:
         self.fingerprint: tuple[tuple[str, float, int], ...] = ()
 
     def snapshot(self) -> tuple[tuple[str, float, int], ...]:
-        return tuple(sorted((str(p), p.stat().st_mtime, p.stat().st_size)
-                            for folder in self.watched for p in folder.rglob("*") if p.is_file()))
+        return tuple(
+            sorted(
+                (str(p), p.stat().st_mtime, p.stat().st_size)
+                for folder in self.watched
+                for p in folder.rglob("*")
+                if p.is_file()
+            )
+        )
 
     def rebuild(self) -> BuildState:
         started = time.perf_counter()
@@ -66,11 +72,13 @@ class Preview:
 
     def error_page(self) -> bytes:
         listing = html.escape(render_text(self.state.problems))
-        return (f"<!doctype html><meta charset='utf-8'><title>terms: build failed</title>"
-                f"<body style='font-family:system-ui;margin:2rem'><h1>The terms do not build</h1>"
-                f"<p>Fix these problems; this page reloads when the files change.</p>"
-                f"<pre style='background:#fff3f3;padding:1rem;white-space:pre-wrap'>{listing}"
-                f"</pre>{RELOAD_SCRIPT}</body>").encode()
+        return (
+            f"<!doctype html><meta charset='utf-8'><title>terms: build failed</title>"
+            f"<body style='font-family:system-ui;margin:2rem'><h1>The terms do not build</h1>"
+            f"<p>Fix these problems; this page reloads when the files change.</p>"
+            f"<pre style='background:#fff3f3;padding:1rem;white-space:pre-wrap'>{listing}"
+            f"</pre>{RELOAD_SCRIPT}</body>"
+        ).encode()
 
     def handler(self) -> type[http.server.SimpleHTTPRequestHandler]:
         preview = self
@@ -110,8 +118,10 @@ class Preview:
         self.rebuild()
         server = http.server.ThreadingHTTPServer((host, port), self.handler())
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        self.log(f"serving http://{host}:{server.server_address[1]}/ (Ctrl-C to stop); "
-                 f"watching {', '.join(str(p) for p in self.watched)}")
+        self.log(
+            f"serving http://{host}:{server.server_address[1]}/ (Ctrl-C to stop); "
+            f"watching {', '.join(str(p) for p in self.watched)}"
+        )
         try:
             while True:
                 time.sleep(poll_seconds)

@@ -49,11 +49,12 @@ def report(corpus: Corpus) -> dict[str, dict[str, list[str]]]:
 
 
 def render_report(corpus: Corpus, table: dict[str, dict[str, list[str]]]) -> str:
-    lines = [f"{'language':<10}{'up to date':>12}{'stale':>8}{'unrecorded':>12}{'missing':>9}",
-             f"{corpus.source_language + ' (source)':<10}{len(corpus.clauses):>12}"]
+    lines = [
+        f"{'language':<10}{'up to date':>12}{'stale':>8}{'unrecorded':>12}{'missing':>9}",
+        f"{corpus.source_language + ' (source)':<10}{len(corpus.clauses):>12}",
+    ]
     for language, states in table.items():
-        counts = "".join(f"{len(states[s]):>{w}}" for s, w in zip(STATES, (12, 8, 12, 9),
-                                                                    strict=True))
+        counts = "".join(f"{len(states[s]):>{w}}" for s, w in zip(STATES, (12, 8, 12, 9), strict=True))
         lines.append(f"{language:<10}{counts}")
     for language, states in table.items():
         for state in ("stale", "missing", "unrecorded"):
@@ -70,8 +71,11 @@ def run_status(args: argparse.Namespace) -> int:
         return 1
     table = report(corpus)
     if args.format == "json":
-        print(json.dumps({"source_language": corpus.source_language, "languages": table},
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"source_language": corpus.source_language, "languages": table}, ensure_ascii=False, indent=2
+            )
+        )
     else:
         print(render_report(corpus, table))
     behind = any(states[s] for states in table.values() for s in ("stale", "unrecorded", "missing"))
@@ -79,6 +83,7 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 # Recording translations -------------------------------------------------------------------------
+
 
 def _round_trip() -> Any:
     from ruamel.yaml import YAML  # round-trip: comments, order and block styles are kept
@@ -129,16 +134,23 @@ def run_translated(args: argparse.Namespace) -> int:
     ids = list(corpus.clauses) if args.all else args.clauses
     ids = [i for i in ids if args.language in corpus.clauses[i].text]
     changed = record_translations(corpus, args.language, ids)
-    print(f"recorded {len(changed)} {args.language} translation(s) as up to date"
-          + (": " + ", ".join(changed) if changed and len(changed) <= 10 else ""))
+    print(
+        f"recorded {len(changed)} {args.language} translation(s) as up to date"
+        + (": " + ", ".join(changed) if changed and len(changed) <= 10 else "")
+    )
     return 0
 
 
 def _translated_problems(corpus: Corpus, args: argparse.Namespace) -> list[Diagnostic]:
     problems = []
     if args.language not in corpus.languages or args.language == corpus.source_language:
-        problems.append(Diagnostic("E430", f"'{args.language}' is not a translated language of "
-                                   f"the corpus ({', '.join(corpus.languages[1:])})"))
+        problems.append(
+            Diagnostic(
+                "E430",
+                f"'{args.language}' is not a translated language of "
+                f"the corpus ({', '.join(corpus.languages[1:])})",
+            )
+        )
     if not args.all and not args.clauses:
         problems.append(Diagnostic("E430", "name the clauses, or pass --all"))
     for clause_id in args.clauses:

@@ -24,22 +24,31 @@ from terms_compiler.load import Document
 from terms_compiler.resources import schemas_folder
 
 SCHEMA_DIR = schemas_folder()
-SCHEMA_FILES = {"corpus": "corpus.schema.json", "decisions": "decisions.schema.json",
-                "glossary": "glossary.schema.json", "section": "section.schema.json"}
+SCHEMA_FILES = {
+    "corpus": "corpus.schema.json",
+    "decisions": "decisions.schema.json",
+    "glossary": "glossary.schema.json",
+    "section": "section.schema.json",
+}
 
 # Readable names for the patterns of common.schema.json, so an error says what was expected.
 PATTERN_NAMES = {
     "^[a-z0-9]+(-[a-z0-9]+)*$": "a kebab-case id (lower-case words joined by hyphens)",
-    "^[a-z0-9]+(-[a-z0-9]+)*(\\.[a-z0-9]+(-[a-z0-9]+)*)*$":
-        "a clause id (kebab-case words joined by dots)",
+    "^[a-z0-9]+(-[a-z0-9]+)*(\\.[a-z0-9]+(-[a-z0-9]+)*)*$": "a clause id (kebab-case words joined by dots)",
     "^[a-z][a-z0-9_]*$": "a snake_case name",
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "a date (YYYY-MM-DD)",
     "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$": "a language code such as en or zh-Hans",
     "^[0-9a-f]{8,64}$": "a hexadecimal hash",
 }
-JSON_TYPES = {"object": "a mapping", "array": "a list", "string": "a text",
-              "integer": "a whole number", "boolean": "true or false", "null": "nothing",
-              "number": "a number"}
+JSON_TYPES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a text",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "null": "nothing",
+    "number": "a number",
+}
 
 
 def schema_path(kind: str) -> Path:
@@ -55,8 +64,9 @@ def _schemas() -> dict[str, Any]:
 
 @cache
 def _registry() -> Registry:
-    return Registry().with_resources((uri, Resource.from_contents(schema))
-                                     for uri, schema in _schemas().items())
+    return Registry().with_resources(
+        (uri, Resource.from_contents(schema)) for uri, schema in _schemas().items()
+    )
 
 
 @cache
@@ -71,8 +81,8 @@ def _fast_validator(kind: str) -> jsonschema_rs.Validator:
     # Formats are annotations only, as in jsonschema without a format checker; every $ref is
     # to one of our schemas, so nothing is fetched.
     return jsonschema_rs.Draft202012Validator(
-        schema, registry=jsonschema_rs.Registry(_schemas().items()), validate_formats=False,
-        offline=True)
+        schema, registry=jsonschema_rs.Registry(_schemas().items()), validate_formats=False, offline=True
+    )
 
 
 def is_valid_fast(kind: str, data: Any) -> bool:
@@ -110,8 +120,7 @@ def _diagnose(document: Document, error: jsonschema.ValidationError) -> Iterator
     path = tuple(error.absolute_path)
     where = ".".join(str(p) for p in path) or "the file"
 
-    def diagnostic(code: str, message: str, at: tuple[Any, ...] = path,
-                   hint: str = "") -> Diagnostic:
+    def diagnostic(code: str, message: str, at: tuple[Any, ...] = path, hint: str = "") -> Diagnostic:
         return Diagnostic(code, message, document.span(at), _json_path(at), hint)
 
     # jsonschema types these as "maybe unset"; for an error from iter_errors they are set.
@@ -135,8 +144,7 @@ def _diagnose(document: Document, error: jsonschema.ValidationError) -> Iterator
     elif validator == "pattern":
         name = PATTERN_NAMES.get(expected, f"text matching {expected}")
         if "propertyNames" in error.absolute_schema_path:  # a mapping key, not a value
-            yield diagnostic("E204", f"key {_found(instance)} in {where} is not {name}",
-                             (*path, instance))
+            yield diagnostic("E204", f"key {_found(instance)} in {where} is not {name}", (*path, instance))
         else:
             yield diagnostic("E204", f"{_found(instance)} is not {name} (in {where})")
     elif validator == "enum":
@@ -145,7 +153,6 @@ def _diagnose(document: Document, error: jsonschema.ValidationError) -> Iterator
     elif validator in ("oneOf", "anyOf") and error.context:
         yield from _diagnose(document, jsonschema.exceptions.best_match(error.context))
     elif validator == "not" and expected == {"required": ["enum"]}:
-        yield diagnostic("E205", f"'enum' is only for facts of type enum (in {where})",
-                         (*path, "enum"))
+        yield diagnostic("E205", f"'enum' is only for facts of type enum (in {where})", (*path, "enum"))
     else:
         yield diagnostic("E205", f"{where}: {error.message}")

@@ -29,8 +29,12 @@ def worker_count(jobs: int, worth_from: int) -> int:
     than worth_from jobs, one core, no fork, or another thread running)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     workers = min(cores or 1, jobs, 8)
-    if workers < 2 or jobs < worth_from or threading.active_count() > 1 \
-            or "fork" not in multiprocessing.get_all_start_methods():
+    if (
+        workers < 2
+        or jobs < worth_from
+        or threading.active_count() > 1
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
         return 0
     return workers
 

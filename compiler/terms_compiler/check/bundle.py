@@ -70,8 +70,7 @@ class Bundle:
         try:
             compiled = self.decisions[decision_id] = CompiledDecision(decision_id, spec)
         except (RuleError, KeyError, TypeError, ValueError, AttributeError) as error:
-            raise BundleError(f"{self.source}: a rule in the bundle is malformed ({error})") \
-                from None
+            raise BundleError(f"{self.source}: a rule in the bundle is malformed ({error})") from None
         return compiled
 
     def decide(self, decision_id: str, facts: Mapping[str, Any], as_of: str | None = None) -> Answer:
@@ -95,12 +94,13 @@ def _verify_digest(path: str, raw: bytes, digest_path: str) -> None:
         with open(digest_path, encoding="utf-8") as stream:
             recorded = stream.read().split()[0]
     except (OSError, IndexError):
-        raise BundleError(f"{path}: no digest file {digest_path}; refusing an unverified "
-                          "bundle") from None
+        raise BundleError(f"{path}: no digest file {digest_path}; refusing an unverified bundle") from None
     actual = _sha256(raw)
     if recorded.lower() != actual:
-        raise BundleError(f"{path}: SHA-256 is {actual} but {os.path.basename(digest_path)} records "
-                          f"{recorded}; the bundle was changed or truncated")
+        raise BundleError(
+            f"{path}: SHA-256 is {actual} but {os.path.basename(digest_path)} records "
+            f"{recorded}; the bundle was changed or truncated"
+        )
 
 
 SMALL_BUNDLE = 1_000_000
@@ -133,8 +133,9 @@ def _check_shape(data: Any, source: str) -> None:
     version = str(data["format_version"])
     major = version.split(".")[0]
     if not major.isdigit() or int(major) != SUPPORTED_MAJOR:
-        raise BundleError(f"{source}: format version {version} is not supported; this checker "
-                          f"reads {SUPPORTED_MAJOR}.x")
+        raise BundleError(
+            f"{source}: format version {version} is not supported; this checker reads {SUPPORTED_MAJOR}.x"
+        )
 
 
 __all__ = ["Answer", "Bundle", "BundleError", "FactError", "Reason", "UnknownDecision"]

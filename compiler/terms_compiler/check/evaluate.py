@@ -165,8 +165,11 @@ class CompiledRule(NamedTuple):
         condition = to_python(self.spec["when"], fact)
         if self.start == FAR_PAST and self.end == FAR_FUTURE:
             return condition
-        window = (f"{self.start!r} <= " if self.start != FAR_PAST else "") + "day" + \
-            (f" <= {self.end!r}" if self.end != FAR_FUTURE else "")
+        window = (
+            (f"{self.start!r} <= " if self.start != FAR_PAST else "")
+            + "day"
+            + (f" <= {self.end!r}" if self.end != FAR_FUTURE else "")
+        )
         return f"({window} and {condition})"
 
 
@@ -185,8 +188,13 @@ class Answer(NamedTuple):
     """The as-of date as an ordinal."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"decision": self.decision, "outcome": self.outcome, "as_of": self.as_of,
-                "deciding": list(self.deciding), "overridden": list(self.overridden)}
+        return {
+            "decision": self.decision,
+            "outcome": self.outcome,
+            "as_of": self.as_of,
+            "deciding": list(self.deciding),
+            "overridden": list(self.overridden),
+        }
 
 
 Outcome = tuple[str, tuple[str, ...], tuple[str, ...]]
@@ -207,12 +215,24 @@ class CompiledDecision:
         self._defaults = {name: _default(name, f) for name, f in self.facts.items() if "default" in f}
         self._required = [name for name, f in self.facts.items() if "default" not in f]
         self._outcomes: dict[tuple[bool, ...], Outcome] = {}
-        namespace = {"dict": dict, "len": len, "str": str, "int": int, "bool": bool,
-                     "ID": decision_id, "Answer": Answer, "DAYS": _DAYS, "day_of": day_of,
-                     "today": _today, "from_ordinal": from_ordinal, "OUTCOMES": self._outcomes,
-                     "outcome_of": self._outcome_of}
+        namespace = {
+            "dict": dict,
+            "len": len,
+            "str": str,
+            "int": int,
+            "bool": bool,
+            "ID": decision_id,
+            "Answer": Answer,
+            "DAYS": _DAYS,
+            "day_of": day_of,
+            "today": _today,
+            "from_ordinal": from_ordinal,
+            "OUTCOMES": self._outcomes,
+            "outcome_of": self._outcome_of,
+        }
         self._decide_quickly: Callable[[Any, Any], Answer | None] = define(
-            _decide_source(self), "decide_quickly", namespace, f"decide {decision_id}")
+            _decide_source(self), "decide_quickly", namespace, f"decide {decision_id}"
+        )
         self._rule_hits: Callable[[Mapping[str, Any], int], tuple[bool, ...]] | None = None
         """The rules over prepared facts, for the careful path: compiled on its first use."""
         self.explainers: dict[Any, Callable[[Answer], list[Any]] | None] = {}
@@ -223,9 +243,13 @@ class CompiledDecision:
         effective = rule.get("effective") or {}
         start, end = effective.get("from"), effective.get("until")
         return CompiledRule(
-            rule["clause"], rule["outcome"],
-            to_ordinal(start) if start else FAR_PAST, to_ordinal(end) if end else FAR_FUTURE,
-            frozenset(rule.get("overrides", ())), rule)
+            rule["clause"],
+            rule["outcome"],
+            to_ordinal(start) if start else FAR_PAST,
+            to_ordinal(end) if end else FAR_FUTURE,
+            frozenset(rule.get("overrides", ())),
+            rule,
+        )
 
     def decide(self, facts: Mapping[str, Any], as_of: str | None = None) -> Answer:
         """The answer for facts (JSON values); FactError names every problem with them."""
@@ -254,8 +278,11 @@ class CompiledDecision:
             outcome = CONFLICT
         if len(self._outcomes) >= CACHE_LIMIT:
             self._outcomes.clear()
-        found = self._outcomes[hits] = (outcome, tuple(r.clause for r in deciding),
-                                        tuple(r.clause for r in applicable if r.clause in beaten))
+        found = self._outcomes[hits] = (
+            outcome,
+            tuple(r.clause for r in deciding),
+            tuple(r.clause for r in applicable if r.clause in beaten),
+        )
         return found
 
     def prepare(self, facts: Mapping[str, Any]) -> dict[str, Any]:
@@ -333,6 +360,7 @@ def _default(name: str, spec: Mapping[str, Any]) -> Any:
 
 # The generated source -------------------------------------------------------------------------
 
+
 def _decide_source(decision: CompiledDecision) -> str:
     """Source of decide_quickly(facts, as_of) for the decision."""
 
@@ -341,15 +369,19 @@ def _decide_source(decision: CompiledDecision) -> str:
             raise RuleError(f"a rule names the undeclared fact {name!r}")
         return f"v_{name}"
 
-    lines = ["def decide_quickly(facts, as_of):",
-             "    if facts.__class__ is not dict:",
-             "        return None",
-             f"    given = {len(decision._required)}"]
+    lines = [
+        "def decide_quickly(facts, as_of):",
+        "    if facts.__class__ is not dict:",
+        "        return None",
+        f"    given = {len(decision._required)}",
+    ]
     for name, spec in decision.facts.items():
         lines += _fact_source(name, spec, decision._defaults)
-    lines += ["    if len(facts) != given:  # an unknown fact",
-              "        return None",
-              "    if as_of is None:"]
+    lines += [
+        "    if len(facts) != given:  # an unknown fact",
+        "        return None",
+        "    if as_of is None:",
+    ]
     as_of_fact = decision.as_of_fact
     if as_of_fact is None:
         lines += ["        day = today()", "        as_of = from_ordinal(day)"]
@@ -357,24 +389,34 @@ def _decide_source(decision: CompiledDecision) -> str:
         lines += [f"        day, as_of = v_{as_of_fact}, t_{as_of_fact}"]
     else:
         raise RuleError(f"the as-of fact {as_of_fact!r} is not a date fact of the decision")
-    lines += ["    else:",
-              "        day = day_of(as_of)",
-              "        if day is None:",
-              "            return None",
-              "    hits = (",
-              *(f"        {rule.source(fact_in_local)}," for rule in decision.rules),
-              "    )",
-              "    outcome, deciding, overridden = OUTCOMES.get(hits) or outcome_of(hits)",
-              "    prepared = {" + ", ".join(f"{name!r}: v_{name}" for name in decision.facts) + "}",
-              "    return Answer(ID, outcome, as_of, deciding, overridden, prepared, day)"]
+    lines += [
+        "    else:",
+        "        day = day_of(as_of)",
+        "        if day is None:",
+        "            return None",
+        "    hits = (",
+        *(f"        {rule.source(fact_in_local)}," for rule in decision.rules),
+        "    )",
+        "    outcome, deciding, overridden = OUTCOMES.get(hits) or outcome_of(hits)",
+        "    prepared = {" + ", ".join(f"{name!r}: v_{name}" for name in decision.facts) + "}",
+        "    return Answer(ID, outcome, as_of, deciding, overridden, prepared, day)",
+    ]
     return "\n".join(lines) + "\n"
 
 
 def _rule_hits_source(decision: CompiledDecision) -> str:
     """Source of rule_hits(f, day): whether each rule applies, over prepared facts."""
-    return "\n".join(["def rule_hits(f, day):", "    return (",
-                      *(f"        {rule.source(fact_in_dict)}," for rule in decision.rules),
-                      "    )"]) + "\n"
+    return (
+        "\n".join(
+            [
+                "def rule_hits(f, day):",
+                "    return (",
+                *(f"        {rule.source(fact_in_dict)}," for rule in decision.rules),
+                "    )",
+            ]
+        )
+        + "\n"
+    )
 
 
 def _fact_source(name: str, spec: Mapping[str, Any], defaults: Mapping[str, Any]) -> list[str]:
@@ -387,11 +429,17 @@ def _fact_source(name: str, spec: Mapping[str, Any], defaults: Mapping[str, Any]
     value = f"v_{name}"
     if spec["type"] == "date":
         given_as = f"t_{name}"
-        check = [f"if {given_as}.__class__ is not str:", "    return None",
-                 f"{value} = DAYS.get({given_as}) or day_of({given_as})",
-                 f"if {value} is None:", "    return None"]
-        default = f"{value}, {given_as} = {defaults.get(name)!r}, " \
-                  f"{from_ordinal(defaults[name]) if name in defaults else ''!r}"
+        check = [
+            f"if {given_as}.__class__ is not str:",
+            "    return None",
+            f"{value} = DAYS.get({given_as}) or day_of({given_as})",
+            f"if {value} is None:",
+            "    return None",
+        ]
+        default = (
+            f"{value}, {given_as} = {defaults.get(name)!r}, "
+            f"{from_ordinal(defaults[name]) if name in defaults else ''!r}"
+        )
     else:
         given_as = value
         check = [f"if {_bad_value(value, spec)}:", "    return None"]
@@ -399,16 +447,18 @@ def _fact_source(name: str, spec: Mapping[str, Any], defaults: Mapping[str, Any]
     read = f"{given_as} = facts.get({name!r})"
     if name not in defaults:
         return _indented([read, *check])
-    return _indented([read, f"if {given_as} is None:", *_indented([default]),
-                      "else:", *_indented([*check, "given += 1"])])
+    return _indented(
+        [read, f"if {given_as} is None:", *_indented([default]), "else:", *_indented([*check, "given += 1"])]
+    )
 
 
 def _bad_value(value: str, spec: Mapping[str, Any]) -> str:
     """Source of `the value is not one of the (non-date) fact's type`, as _convert sees it."""
     if spec["type"] == "enum":
         allowed = [repr(v) for v in spec.get("values", ()) if isinstance(v, str)]
-        return f"{value}.__class__ is not str or {value} not in " + \
-            ("{" + ", ".join(allowed) + "}" if allowed else "()")
+        return f"{value}.__class__ is not str or {value} not in " + (
+            "{" + ", ".join(allowed) + "}" if allowed else "()"
+        )
     return f"{value}.__class__ is not {_PYTHON_TYPES.get(spec['type'], 'str')}"
 
 
@@ -424,8 +474,12 @@ def _type_words(spec: Mapping[str, Any]) -> str:
     type_ = spec["type"]
     if type_ == "enum":
         return "one of " + ", ".join(spec["values"])
-    return {"date": "a date (YYYY-MM-DD)", "int": "a whole number", "bool": "true or false",
-            "string": "a text"}[type_]
+    return {
+        "date": "a date (YYYY-MM-DD)",
+        "int": "a whole number",
+        "bool": "true or false",
+        "string": "a text",
+    }[type_]
 
 
 def _show(value: Any) -> str:

@@ -36,14 +36,17 @@ PHRASES: dict[str, dict[str, str]] = {
         "not-met": "{clause} does not apply: {failure}",
         "default": "no rule applies, so the answer is the default: {outcome}",
         "conflict": "conflict: {clauses} apply with different outcomes and none overrides the others",
-        "from": "from {date}", "until": "until {date}", "from-until": "from {start} until {end}",
+        "from": "from {date}",
+        "until": "until {date}",
+        "from-until": "from {start} until {end}",
         "compare": "{subject} is {value}; the rule needs {op} {limit}",
         "days-limit": "{end} is {count} days after {start}; the limit is {limit}",
         "days": "the number of days from {start} to {end}",
         "bool": "{subject} is {value}",
         "in": "{subject} is {value}, which is not one of: {options}",
         "not-in": "{subject} is {value}, which is excluded ({options})",
-        "or": "none of the alternatives holds: {alternatives}", "or-joiner": "; or ",
+        "or": "none of the alternatives holds: {alternatives}",
+        "or-joiner": "; or ",
         "int-ops": "<=:at most|<:less than|>=:at least|>:more than|==:|!=:anything but",
         "date-ops": "<=:on or before|<:before|>=:on or after|>:after|==:|!=:anything but",
     },
@@ -53,16 +56,18 @@ PHRASES: dict[str, dict[str, str]] = {
         "not-in-effect": "{clause} не діє на {date} (діє {window})",
         "not-met": "{clause} не застосовується: {failure}",
         "default": "жодне правило не застосовується, тому відповідь типова: {outcome}",
-        "conflict": "конфлікт: {clauses} застосовуються з різними результатами, і жоден не "
-                    "перекриває інші",
-        "from": "з {date}", "until": "до {date}", "from-until": "з {start} до {end}",
+        "conflict": "конфлікт: {clauses} застосовуються з різними результатами, і жоден не перекриває інші",
+        "from": "з {date}",
+        "until": "до {date}",
+        "from-until": "з {start} до {end}",
         "compare": "{subject} = {value}; правило вимагає: {op} {limit}",
         "days-limit": "{end} настає через {count} дн. після {start}; межа — {limit}",
         "days": "кількість днів від {start} до {end}",
         "bool": "{subject} має значення {value}",
         "in": "{subject} = {value}, а це не одне з: {options}",
         "not-in": "{subject} = {value}, а це одне з виключених значень ({options})",
-        "or": "не виконується жодна з умов: {alternatives}", "or-joiner": "; або ",
+        "or": "не виконується жодна з умов: {alternatives}",
+        "or-joiner": "; або ",
         "int-ops": "<=:не більше ніж|<:менше ніж|>=:не менше ніж|>:більше ніж|==:|!=:будь-що, крім",
         "date-ops": "<=:не пізніше|<:раніше ніж|>=:не раніше|>:пізніше ніж|==:|!=:будь-що, крім",
     },
@@ -72,16 +77,18 @@ PHRASES: dict[str, dict[str, str]] = {
         "not-in-effect": "{clause} не действует на {date} (действует {window})",
         "not-met": "{clause} не применяется: {failure}",
         "default": "ни одно правило не применяется, поэтому ответ по умолчанию: {outcome}",
-        "conflict": "конфликт: {clauses} применяются с разными результатами, и ни одно не "
-                    "перекрывает другие",
-        "from": "с {date}", "until": "по {date}", "from-until": "с {start} по {end}",
+        "conflict": "конфликт: {clauses} применяются с разными результатами, и ни одно не перекрывает другие",
+        "from": "с {date}",
+        "until": "по {date}",
+        "from-until": "с {start} по {end}",
         "compare": "{subject} = {value}; правило требует: {op} {limit}",
         "days-limit": "{end} наступает через {count} дн. после {start}; предел — {limit}",
         "days": "количество дней от {start} до {end}",
         "bool": "{subject} имеет значение {value}",
         "in": "{subject} = {value}, а это не одно из: {options}",
         "not-in": "{subject} = {value}, а это одно из исключённых значений ({options})",
-        "or": "не выполняется ни одно из условий: {alternatives}", "or-joiner": "; или ",
+        "or": "не выполняется ни одно из условий: {alternatives}",
+        "or-joiner": "; или ",
         "int-ops": "<=:не больше|<:меньше|>=:не меньше|>:больше|==:|!=:что угодно, кроме",
         "date-ops": "<=:не позднее|<:ранее|>=:не ранее|>:позднее|==:|!=:что угодно, кроме",
     },
@@ -92,14 +99,17 @@ PHRASES: dict[str, dict[str, str]] = {
         "not-met": "{clause}不适用：{failure}",
         "default": "没有适用的规则，因此结果为默认值：{outcome}",
         "conflict": "冲突：{clauses}均适用但结果不同，且互不优先",
-        "from": "自{date}起", "until": "至{date}止", "from-until": "自{start}至{end}",
+        "from": "自{date}起",
+        "until": "至{date}止",
+        "from-until": "自{start}至{end}",
         "compare": "{subject}为{value}；规则要求：{op}{limit}",
         "days-limit": "{end}在{start}之后{count}天；上限为{limit}",
         "days": "从{start}到{end}的天数",
         "bool": "{subject}为{value}",
         "in": "{subject}为{value}，不在以下值中：{options}",
         "not-in": "{subject}为{value}，属于被排除的值（{options}）",
-        "or": "以下条件均不满足：{alternatives}", "or-joiner": "；或",
+        "or": "以下条件均不满足：{alternatives}",
+        "or-joiner": "；或",
         "int-ops": "<=:不超过|<:小于|>=:不少于|>:大于|==:|!=:不为",
         "date-ops": "<=:不晚于|<:早于|>=:不早于|>:晚于|==:|!=:不为",
     },
@@ -115,8 +125,12 @@ class Reason(NamedTuple):
     message: str
 
     def to_json(self) -> dict[str, str]:
-        return {"clause": self.clause, "status": self.status, "outcome": self.outcome,
-                "message": self.message}
+        return {
+            "clause": self.clause,
+            "status": self.status,
+            "outcome": self.outcome,
+            "message": self.message,
+        }
 
 
 def explain(decision: CompiledDecision, answer: Answer, language: str = "en") -> list[Reason]:
@@ -126,8 +140,7 @@ def explain(decision: CompiledDecision, answer: Answer, language: str = "en") ->
     return reasons if closing is None else [*reasons, closing]
 
 
-def explain_json(decision: CompiledDecision, answer: Answer,
-                 language: str = "en") -> list[dict[str, str]]:
+def explain_json(decision: CompiledDecision, answer: Answer, language: str = "en") -> list[dict[str, str]]:
     """The same reasons as JSON objects (Reason.to_json), as `terms check --format json` writes
     them; built as objects directly, which saves a batch a tuple and a call per reason."""
     reasons: list[dict[str, str]] = _rule_reasons(decision, answer, language, as_json=True)
@@ -135,8 +148,7 @@ def explain_json(decision: CompiledDecision, answer: Answer,
     return reasons if closing is None else [*reasons, closing.to_json()]
 
 
-def explain_interpreted(decision: CompiledDecision, answer: Answer,
-                        language: str = "en") -> list[Reason]:
+def explain_interpreted(decision: CompiledDecision, answer: Answer, language: str = "en") -> list[Reason]:
     """The same reasons as explain, found by walking each rule's AST for this answer: the
     reference the compiled explainer is tested against."""
     reasons = _walked_reasons(decision, answer, PHRASES.get(language, PHRASES["en"]))
@@ -144,8 +156,7 @@ def explain_interpreted(decision: CompiledDecision, answer: Answer,
     return reasons if closing is None else [*reasons, closing]
 
 
-def _rule_reasons(decision: CompiledDecision, answer: Answer, language: str,
-                  as_json: bool) -> list[Any]:
+def _rule_reasons(decision: CompiledDecision, answer: Answer, language: str, as_json: bool) -> list[Any]:
     """The rules' reasons, by the decision's compiled explainer for the language (English when
     it has no phrases). Compiling costs about ten walks of the AST, so the first answer in each
     language is explained by walking it (a single `terms check` pays only that), and the second
@@ -163,8 +174,7 @@ def _rule_reasons(decision: CompiledDecision, answer: Answer, language: str,
     return explainer(answer)
 
 
-def _walked_reasons(decision: CompiledDecision, answer: Answer,
-                    phrases: Mapping[str, str]) -> list[Reason]:
+def _walked_reasons(decision: CompiledDecision, answer: Answer, phrases: Mapping[str, str]) -> list[Reason]:
     return [_reason(rule, answer, phrases, decision.rules) for rule in decision.rules]
 
 
@@ -172,8 +182,9 @@ def _closing(decision: CompiledDecision, answer: Answer, language: str) -> Reaso
     """The reason after the rules' reasons: the conflict, or the default, or none."""
     phrases = PHRASES.get(language, PHRASES["en"])
     if answer.outcome == CONFLICT:
-        return Reason("", "conflict", CONFLICT, phrases["conflict"].format(
-            clauses=", ".join(answer.deciding)))
+        return Reason(
+            "", "conflict", CONFLICT, phrases["conflict"].format(clauses=", ".join(answer.deciding))
+        )
     if not answer.deciding:
         outcome = _outcome_label(decision.spec.get("outcomes", {}), answer.outcome, language)
         return Reason("", "default", answer.outcome, phrases["default"].format(outcome=outcome))
@@ -185,23 +196,29 @@ def _outcome_label(labels: Mapping[str, Mapping[str, str]], outcome: str, langua
     return f"{label} ({outcome})" if label and label != outcome else outcome
 
 
-def _reason(rule: CompiledRule, answer: Answer, phrases: Mapping[str, str],
-            rules: tuple[CompiledRule, ...]) -> Reason:
+def _reason(
+    rule: CompiledRule, answer: Answer, phrases: Mapping[str, str], rules: tuple[CompiledRule, ...]
+) -> Reason:
     clause, outcome = rule.clause, rule.outcome
     if clause in answer.deciding:
-        return Reason(clause, "deciding", outcome,
-                      phrases["deciding"].format(clause=clause, outcome=outcome))
+        return Reason(clause, "deciding", outcome, phrases["deciding"].format(clause=clause, outcome=outcome))
     if clause in answer.overridden:
         applied = {*answer.deciding, *answer.overridden}
         beaten_by = ", ".join(r.clause for r in rules if r.clause in applied and clause in r.overrides)
-        return Reason(clause, "overridden", outcome,
-                      phrases["overridden"].format(clause=clause, by=beaten_by))
+        return Reason(
+            clause, "overridden", outcome, phrases["overridden"].format(clause=clause, by=beaten_by)
+        )
     if not rule.in_effect(answer.day):
-        return Reason(clause, "not-in-effect", outcome, phrases["not-in-effect"].format(
-            clause=clause, date=answer.as_of, window=window_words(rule, phrases)))
+        return Reason(
+            clause,
+            "not-in-effect",
+            outcome,
+            phrases["not-in-effect"].format(
+                clause=clause, date=answer.as_of, window=window_words(rule, phrases)
+            ),
+        )
     failure = _Describer(answer.facts, phrases).failure(rule.spec["when"])
-    return Reason(clause, "not-met", outcome,
-                  phrases["not-met"].format(clause=clause, failure=failure))
+    return Reason(clause, "not-met", outcome, phrases["not-met"].format(clause=clause, failure=failure))
 
 
 def window_words(rule: CompiledRule, phrases: Mapping[str, str]) -> str:
@@ -264,11 +281,14 @@ class _Describer:
         if op == "in":
             options = ", ".join(self.show(o) for o in node["options"])
             return self.phrases["not-in" if negated else "in"].format(
-                subject=self.subject(node["value"]), value=self.show(node["value"], named=False),
-                options=options)
+                subject=self.subject(node["value"]),
+                value=self.show(node["value"], named=False),
+                options=options,
+            )
         if op == "fact" or op in ("const", "param"):
-            return self.phrases["bool"].format(subject=self.subject(node),
-                                               value=show_value(self.value(node), "bool"))
+            return self.phrases["bool"].format(
+                subject=self.subject(node), value=show_value(self.value(node), "bool")
+            )
         return self.comparison(node, negated)
 
     def comparison(self, node: Mapping[str, Any], negated: bool) -> str:
@@ -277,13 +297,19 @@ class _Describer:
         if left["op"] == "days" and op in ("<=", "<") and self.value(left) >= 0:
             start, end = left["args"]
             return self.phrases["days-limit"].format(
-                end=self.subject(end), start=self.subject(start), count=self.value(left),
-                limit=self.show(right))
+                end=self.subject(end),
+                start=self.subject(start),
+                count=self.value(left),
+                limit=self.show(right),
+            )
         kind = "date" if node_type(left) == "date" else "int"
         words = operator_words(self.phrases[f"{kind}-ops"])
         sentence = self.phrases["compare"].format(
-            subject=self.subject(left), value=self.show(left, named=False), op=words[op],
-            limit=self.show(right))
+            subject=self.subject(left),
+            value=self.show(left, named=False),
+            op=words[op],
+            limit=self.show(right),
+        )
         return sentence.replace("  ", " ")  # the words for == are empty
 
     def subject(self, node: Mapping[str, Any]) -> str:
@@ -309,8 +335,13 @@ def show_value(value: Any, type_: str) -> str:
 
 
 _OPERATIONS = {
-    "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
-    "+": lambda a, b: a + b, "-": lambda a, b: a - b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
 }
 NEGATION = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}

@@ -29,8 +29,9 @@ from terms_compiler.check.evaluate import (
 from terms_compiler.check.explain import NEGATION, PHRASES, Reason, operator_words, show_value, window_words
 
 
-def compile_explainer(decision: CompiledDecision, language: str,
-                      as_json: bool) -> Callable[[Answer], list[Any]]:
+def compile_explainer(
+    decision: CompiledDecision, language: str, as_json: bool
+) -> Callable[[Answer], list[Any]]:
     """A function from an answer to its rules' reasons (Reasons, or their JSON objects), in
     language, which must be one of LANGUAGES."""
     source = _ExplainerSource(decision, PHRASES[language], as_json).source()
@@ -39,6 +40,7 @@ def compile_explainer(decision: CompiledDecision, language: str,
 
 class Code(NamedTuple):
     """A piece of a message computed at run time: the Python source of a str."""
+
     source: str
 
 
@@ -110,37 +112,59 @@ class _ExplainerSource:
         self.as_json = as_json
 
     def source(self) -> str:
-        return "\n".join([
-            "def reasons(answer):",
-            "    f, day, deciding, overridden = answer.facts, answer.day, answer.deciding, "
-            "answer.overridden",
-            "    return [",
-            *(f"        {self.reason(rule)}," for rule in self.decision.rules),
-            "    ]"]) + "\n"
+        return (
+            "\n".join(
+                [
+                    "def reasons(answer):",
+                    "    f, day, deciding, overridden = answer.facts, answer.day, answer.deciding, "
+                    "answer.overridden",
+                    "    return [",
+                    *(f"        {self.reason(rule)}," for rule in self.decision.rules),
+                    "    ]",
+                ]
+            )
+            + "\n"
+        )
 
     def reason(self, rule: CompiledRule) -> str:
         """Source of the rule's reason, whichever of the four it is."""
         clause, outcome = str(rule.clause), str(rule.outcome)
-        deciding = self.record(rule, "deciding",
-                               _fill(self.phrases["deciding"], clause=[clause], outcome=[outcome]))
+        deciding = self.record(
+            rule, "deciding", _fill(self.phrases["deciding"], clause=[clause], outcome=[outcome])
+        )
         overriders = tuple(r.clause for r in self.decision.rules if rule.clause in r.overrides)
         beaten_by = Code(f"', '.join([c for c in {overriders!r} if c in deciding or c in overridden])")
-        overridden = self.record(rule, "overridden",
-                                 _fill(self.phrases["overridden"], clause=[clause], by=[beaten_by]))
-        otherwise = self.record(rule, "not-met", _fill(self.phrases["not-met"], clause=[clause],
-                                                       failure=self.failure(rule.spec["when"])))
+        overridden = self.record(
+            rule, "overridden", _fill(self.phrases["overridden"], clause=[clause], by=[beaten_by])
+        )
+        otherwise = self.record(
+            rule,
+            "not-met",
+            _fill(self.phrases["not-met"], clause=[clause], failure=self.failure(rule.spec["when"])),
+        )
         if (rule.start, rule.end) != (FAR_PAST, FAR_FUTURE):
-            not_in_effect = self.record(rule, "not-in-effect", _fill(
-                self.phrases["not-in-effect"], clause=[clause], date=[Code("answer.as_of")],
-                window=[window_words(rule, self.phrases)]))
+            not_in_effect = self.record(
+                rule,
+                "not-in-effect",
+                _fill(
+                    self.phrases["not-in-effect"],
+                    clause=[clause],
+                    date=[Code("answer.as_of")],
+                    window=[window_words(rule, self.phrases)],
+                ),
+            )
             otherwise = f"{not_in_effect} if not {rule.start!r} <= day <= {rule.end!r} else {otherwise}"
-        return (f"({deciding} if {rule.clause!r} in deciding else {overridden} if {rule.clause!r} "
-                f"in overridden else {otherwise})")
+        return (
+            f"({deciding} if {rule.clause!r} in deciding else {overridden} if {rule.clause!r} "
+            f"in overridden else {otherwise})"
+        )
 
     def record(self, rule: CompiledRule, status: str, message: Text) -> str:
         if self.as_json:
-            return (f"{{'clause': {rule.clause!r}, 'status': {status!r}, 'outcome': {rule.outcome!r}, "
-                    f"'message': {_source(message)}}}")
+            return (
+                f"{{'clause': {rule.clause!r}, 'status': {status!r}, 'outcome': {rule.outcome!r}, "
+                f"'message': {_source(message)}}}"
+            )
         return f"Reason({rule.clause!r}, {status!r}, {rule.outcome!r}, {_source(message)})"
 
     def failure(self, node: Mapping[str, Any], negated: bool = False) -> Text:
@@ -165,9 +189,12 @@ class _ExplainerSource:
         op = node["op"]
         if op == "in":
             options = _joined(", ", [self.show(o) for o in node["options"]])
-            return _fill(self.phrases["not-in" if negated else "in"],
-                         subject=self.subject(node["value"]),
-                         value=self.show(node["value"], named=False), options=options)
+            return _fill(
+                self.phrases["not-in" if negated else "in"],
+                subject=self.subject(node["value"]),
+                value=self.show(node["value"], named=False),
+                options=options,
+            )
         if op == "fact" or op in ("const", "param"):
             value: Text
             if op != "fact":
@@ -185,15 +212,24 @@ class _ExplainerSource:
         left, right = node["left"], node["right"]
         kind = "date" if node_type(left) == "date" else "int"
         words = operator_words(self.phrases[f"{kind}-ops"])
-        sentence = _fill(self.phrases["compare"], subject=self.subject(left),
-                         value=self.show(left, named=False), op=[words[op]], limit=self.show(right))
+        sentence = _fill(
+            self.phrases["compare"],
+            subject=self.subject(left),
+            value=self.show(left, named=False),
+            op=[words[op]],
+            limit=self.show(right),
+        )
         compare = _with_single_spaces(sentence)
         if left["op"] == "days" and op in ("<=", "<"):
             start, end = left["args"]
             days = to_python(left)
-            days_limit = _fill(self.phrases["days-limit"], end=self.subject(end),
-                               start=self.subject(start), count=[Code(f"text({days})")],
-                               limit=self.show(right))
+            days_limit = _fill(
+                self.phrases["days-limit"],
+                end=self.subject(end),
+                start=self.subject(start),
+                count=[Code(f"text({days})")],
+                limit=self.show(right),
+            )
             return [Code(f"({_source(days_limit)} if {days} >= 0 else {_source(compare)})")]
         return compare
 
@@ -225,8 +261,9 @@ class _ExplainerSource:
         """Whether the fact is declared of type_ and its default (if any) is a python_type, so
         that its prepared value always is one (evaluate checks given values)."""
         spec = self.decision.facts.get(name, {})
-        return bool(spec.get("type") == type_ and
-                    ("default" not in spec or spec["default"].__class__ is python_type))
+        return bool(
+            spec.get("type") == type_ and ("default" not in spec or spec["default"].__class__ is python_type)
+        )
 
 
 def _with_single_spaces(text: Text) -> Text:

@@ -55,8 +55,7 @@ class _Parser:
     def nest(self, token: Token) -> None:
         self.nesting += 1
         if self.nesting > MAX_NESTING:
-            raise self.error(f"the condition is nested more than {MAX_NESTING} levels deep; "
-                             "split it", token)
+            raise self.error(f"the condition is nested more than {MAX_NESTING} levels deep; split it", token)
 
     @property
     def current(self) -> Token:
@@ -83,8 +82,9 @@ class _Parser:
     def parse(self) -> Expr:
         expr = self.parse_or()
         if not self.at("eof"):
-            raise self.error(f"expected 'and', 'or' or the end of the condition, "
-                             f"found {_describe(self.current)}")
+            raise self.error(
+                f"expected 'and', 'or' or the end of the condition, found {_describe(self.current)}"
+            )
         return expr
 
     def parse_or(self) -> Expr:
@@ -116,8 +116,9 @@ class _Parser:
         if self.at("op") and self.current.value in COMPARISONS:
             op = self.advance()
             right = self.parse_sum()
-            return Compare(op.value, left, right, left.span.to(right.span),
-                           Span(op.offset, op.offset + op.length))
+            return Compare(
+                op.value, left, right, left.span.to(right.span), Span(op.offset, op.offset + op.length)
+            )
         negated = False
         if self.at("keyword", "not") and self.tokens[self.position + 1][:2] == ("keyword", "in"):
             self.advance()

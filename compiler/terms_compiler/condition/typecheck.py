@@ -46,16 +46,22 @@ class ConditionError(Exception):
 def describe_type(type_: str) -> str:
     if type_.startswith("enum:"):
         return f"a value of enum '{type_[5:]}'"
-    return {"bool": "true/false", "int": "a whole number", "date": "a date",
-            "string": "a text", "list": "a list"}[type_]
+    return {
+        "bool": "true/false",
+        "int": "a whole number",
+        "date": "a date",
+        "string": "a text",
+        "list": "a list",
+    }[type_]
 
 
 def typecheck(expr: Expr, scope: Scope) -> JsonNode:
     """The typed JSON AST of a condition, or ConditionError at the offending token."""
     node, type_ = _Checker(scope).check(expr)
     if type_ != "bool":
-        raise ConditionError("a condition must be true or false, but this is "
-                             f"{describe_type(type_)}", expr.span)
+        raise ConditionError(
+            f"a condition must be true or false, but this is {describe_type(type_)}", expr.span
+        )
     return node
 
 
@@ -88,13 +94,15 @@ class _Checker:
     def condition(self, expr: Expr, keyword: str) -> JsonNode:
         node, type_ = self.check(expr)
         if type_ != "bool":
-            raise ConditionError(f"'{keyword}' needs a condition (true/false), but this is "
-                                 f"{describe_type(type_)}", expr.span)
+            raise ConditionError(
+                f"'{keyword}' needs a condition (true/false), but this is {describe_type(type_)}", expr.span
+            )
         return node
 
     def is_known(self, expr: Expr) -> bool:
-        return not isinstance(expr, Name) or expr.name in self.scope.facts \
-            or expr.name in self.scope.parameters
+        return (
+            not isinstance(expr, Name) or expr.name in self.scope.facts or expr.name in self.scope.parameters
+        )
 
     def name(self, expr: Name, expected: str | None) -> tuple[JsonNode, str]:
         scope = self.scope
@@ -109,14 +117,19 @@ class _Checker:
         candidates = [*scope.facts, *scope.parameters]
         raise ConditionError(
             f"unknown name '{expr.name}': not a fact of decision '{scope.decision}' "
-            "nor a parameter of this clause", expr.span, _did_you_mean(expr.name, candidates))
+            "nor a parameter of this clause",
+            expr.span,
+            _did_you_mean(expr.name, candidates),
+        )
 
     def enum_value(self, value: str, enum_type: str, span: Span) -> tuple[JsonNode, str]:
         values = self.scope.enums.get(enum_type[5:], ())
         if value not in values:
             raise ConditionError(
-                f"'{value}' is not a value of enum '{enum_type[5:]}'; expected one of: "
-                f"{', '.join(values)}", span, _did_you_mean(value, list(values)))
+                f"'{value}' is not a value of enum '{enum_type[5:]}'; expected one of: {', '.join(values)}",
+                span,
+                _did_you_mean(value, list(values)),
+            )
         return {"op": "const", "type": enum_type, "value": value}, enum_type
 
     def literal(self, expr: Literal, expected: str | None) -> tuple[JsonNode, str]:
@@ -135,16 +148,18 @@ class _Checker:
 
     def call(self, expr: Call) -> tuple[JsonNode, str]:
         if expr.function != "days":
-            raise ConditionError(f"unknown function '{expr.function}'; the only function is "
-                                 "days(from, to)", expr.span)
+            raise ConditionError(
+                f"unknown function '{expr.function}'; the only function is days(from, to)", expr.span
+            )
         if len(expr.args) != 2:
             raise ConditionError(f"days(from, to) takes 2 dates, found {len(expr.args)}", expr.span)
         args = []
         for arg in expr.args:
             node, type_ = self.check(arg)
             if type_ != "date":
-                raise ConditionError(f"days(from, to) takes dates, but this is "
-                                     f"{describe_type(type_)}", arg.span)
+                raise ConditionError(
+                    f"days(from, to) takes dates, but this is {describe_type(type_)}", arg.span
+                )
             args.append(node)
         return {"op": "days", "args": args}, "int"
 
@@ -152,9 +167,12 @@ class _Checker:
         left, left_type = self.check(expr.left)
         right, right_type = self.check(expr.right)
         if right_type != "int" or left_type not in ORDERED_TYPES:
-            raise ConditionError(f"'{expr.op}' adds or subtracts a whole number to a number or a "
-                                 f"date, not {describe_type(right_type)} to "
-                                 f"{describe_type(left_type)}", expr.span)
+            raise ConditionError(
+                f"'{expr.op}' adds or subtracts a whole number to a number or a "
+                f"date, not {describe_type(right_type)} to "
+                f"{describe_type(left_type)}",
+                expr.span,
+            )
         return {"op": expr.op, "left": left, "right": right}, left_type
 
     def compare(self, expr: Compare) -> tuple[JsonNode, str]:
@@ -167,11 +185,13 @@ class _Checker:
             left, left_type = self.check(expr.left)
             right, right_type = self.check(expr.right, left_type)
         if left_type != right_type:
-            raise ConditionError(f"cannot compare {describe_type(left_type)} with "
-                                 f"{describe_type(right_type)}", expr.right.span)
+            raise ConditionError(
+                f"cannot compare {describe_type(left_type)} with {describe_type(right_type)}", expr.right.span
+            )
         if expr.op not in ("==", "!=") and left_type not in ORDERED_TYPES:
-            raise ConditionError(f"'{expr.op}' compares numbers or dates, not "
-                                 f"{describe_type(left_type)}", expr.op_span)
+            raise ConditionError(
+                f"'{expr.op}' compares numbers or dates, not {describe_type(left_type)}", expr.op_span
+            )
         return {"op": expr.op, "left": left, "right": right}, "bool"
 
     def membership(self, expr: Membership) -> tuple[JsonNode, str]:
@@ -184,8 +204,10 @@ class _Checker:
                 raise ConditionError("a list holds plain values", option.span)
             option_node, type_ = self.check(option, value_type)
             if type_ != value_type:
-                raise ConditionError(f"the list holds {describe_type(type_)} but "
-                                     f"{describe_type(value_type)} is looked up", option.span)
+                raise ConditionError(
+                    f"the list holds {describe_type(type_)} but {describe_type(value_type)} is looked up",
+                    option.span,
+                )
             options.append(option_node)
         membership: JsonNode = {"op": "in", "value": value, "options": options}
         return ({"op": "not", "arg": membership} if expr.negated else membership), "bool"

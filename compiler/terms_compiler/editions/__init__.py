@@ -64,6 +64,7 @@ class DiffError(Exception):
 
 # Editions ------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class FactSet:
     """A fact set to compare the editions on."""
@@ -95,9 +96,14 @@ class Edition:
     """The git commit, for a git revision; the bundle's source revision otherwise."""
 
 
-def edition_from_corpus(corpus: Any, conformance: Iterable[Mapping[str, Any]] = (),
-                        label: str = "", kind: str = "corpus", revision: str | None = None,
-                        bundle: Mapping[str, Any] | None = None) -> Edition:
+def edition_from_corpus(
+    corpus: Any,
+    conformance: Iterable[Mapping[str, Any]] = (),
+    label: str = "",
+    kind: str = "corpus",
+    revision: str | None = None,
+    bundle: Mapping[str, Any] | None = None,
+) -> Edition:
     """An edition from a linked, verified corpus (terms_compiler.model.Corpus) and its conformance
     cases (as terms_compiler.pipeline.conformance_cases returns them). Pass the bundle when it is
     already built (build_bundle(corpus, revision)), to save building it again."""
@@ -111,25 +117,48 @@ def edition_from_corpus(corpus: Any, conformance: Iterable[Mapping[str, Any]] = 
         if decision is None:
             continue
         for example in clause.examples:
-            fact_sets.append(FactSet(decision.id, example_facts(decision, example.facts),
-                                     example.as_of, "example", f"{clause.id}: {example.title}"))
+            fact_sets.append(
+                FactSet(
+                    decision.id,
+                    example_facts(decision, example.facts),
+                    example.as_of,
+                    "example",
+                    f"{clause.id}: {example.title}",
+                )
+            )
     bases = {d.id: dict(d.example_base) for d in corpus.decisions.values() if d.example_base}
-    return Edition(label or corpus.id, kind,
-                   bundle if bundle is not None else build_bundle(corpus, revision),
-                   tuple(fact_sets), bases, revision)
+    return Edition(
+        label or corpus.id,
+        kind,
+        bundle if bundle is not None else build_bundle(corpus, revision),
+        tuple(fact_sets),
+        bases,
+        revision,
+    )
 
 
-def edition_from_bundle(data: Mapping[str, Any], cases: Iterable[Mapping[str, Any]] = (),
-                        label: str = "") -> Edition:
+def edition_from_bundle(
+    data: Mapping[str, Any], cases: Iterable[Mapping[str, Any]] = (), label: str = ""
+) -> Edition:
     """An edition from bundle data (e.g. checker.Bundle.load(path).data) and conformance cases."""
-    return Edition(label or str(data.get("corpus", "bundle")), "bundle", data,
-                   tuple(_case_fact_set(case) for case in cases), {},
-                   data.get("source_revision"))
+    return Edition(
+        label or str(data.get("corpus", "bundle")),
+        "bundle",
+        data,
+        tuple(_case_fact_set(case) for case in cases),
+        {},
+        data.get("source_revision"),
+    )
 
 
 def _case_fact_set(case: Mapping[str, Any]) -> FactSet:
-    return FactSet(str(case["decision"]), dict(case.get("facts") or {}), case.get("as_of"),
-                   "conformance", str(case.get("name", "")))
+    return FactSet(
+        str(case["decision"]),
+        dict(case.get("facts") or {}),
+        case.get("as_of"),
+        "conformance",
+        str(case.get("name", "")),
+    )
 
 
 def load_edition(spec: str, corpus_folder: Path = Path("terms")) -> Edition:
@@ -182,8 +211,13 @@ def _load_bundle(path: Path, label: str) -> Edition:
     return edition_from_bundle(data, cases, label)
 
 
-def _load_folder(folder: Path, label: str, kind: str, revision: str | None = None,
-                 shown: Callable[[str], str] | None = None) -> Edition:
+def _load_folder(
+    folder: Path,
+    label: str,
+    kind: str,
+    revision: str | None = None,
+    shown: Callable[[str], str] | None = None,
+) -> Edition:
     from terms_compiler.pipeline import compile_corpus, conformance_cases
 
     result = compile_corpus(folder)
@@ -192,8 +226,7 @@ def _load_folder(folder: Path, label: str, kind: str, revision: str | None = Non
         if shown is not None:
             diagnostics = tuple(_relocated(d, shown) for d in diagnostics)
         errors = sum(1 for d in diagnostics if d.severity.value == "error")
-        raise DiffError(f"'{label}' does not compile ({errors} error{'s' * (errors != 1)})",
-                        diagnostics)
+        raise DiffError(f"'{label}' does not compile ({errors} error{'s' * (errors != 1)})", diagnostics)
     conformance = folder.resolve().parent / "tests" / "conformance"
     try:
         cases = conformance_cases(conformance) if conformance.is_dir() else []
@@ -205,8 +238,9 @@ def _load_folder(folder: Path, label: str, kind: str, revision: str | None = Non
 def _relocated(diagnostic: Any, shown: Callable[[str], str]) -> Any:
     if diagnostic.span is None:
         return diagnostic
-    return dataclasses.replace(diagnostic, span=dataclasses.replace(
-        diagnostic.span, file=shown(diagnostic.span.file)))
+    return dataclasses.replace(
+        diagnostic, span=dataclasses.replace(diagnostic.span, file=shown(diagnostic.span.file))
+    )
 
 
 def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -231,12 +265,12 @@ def _load_revision(spec: str, corpus_folder: Path) -> Edition:
         raise DiffError(f"revision '{spec}' has no {prefix}/")
     paths = [prefix] if prefix else []
     try:
-        conformance = (corpus_folder.resolve().parent / "tests" / "conformance").relative_to(
-            root.resolve()).as_posix()
+        conformance = (
+            (corpus_folder.resolve().parent / "tests" / "conformance").relative_to(root.resolve()).as_posix()
+        )
     except ValueError:
         conformance = ""
-    if prefix and conformance and \
-            _git(root, "cat-file", "-e", f"{commit}:{conformance}").returncode == 0:
+    if prefix and conformance and _git(root, "cat-file", "-e", f"{commit}:{conformance}").returncode == 0:
         paths.append(conformance)
     archive = _git(root, "archive", "--format=tar", commit, "--", *paths)
     if archive.returncode != 0:
@@ -254,13 +288,14 @@ def _load_revision(spec: str, corpus_folder: Path) -> Edition:
         def shown(file: str) -> str:
             for base in (tmp, resolved_tmp):
                 if file.startswith(base):
-                    return f"{spec}:{file[len(base):].lstrip('/')}"
+                    return f"{spec}:{file[len(base) :].lstrip('/')}"
             return file
 
         return _load_folder(folder, spec, "git", commit, shown)
 
 
 # Changes -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Change:
@@ -418,8 +453,16 @@ class Changes:
 
     @property
     def empty(self) -> bool:
-        return not (self.languages_added or self.languages_removed or self.added or self.removed
-                    or self.changed or self.decisions or self.glossary or self.flips)
+        return not (
+            self.languages_added
+            or self.languages_removed
+            or self.added
+            or self.removed
+            or self.changed
+            or self.decisions
+            or self.glossary
+            or self.flips
+        )
 
 
 def compare(old: Edition, new: Edition) -> Changes:
@@ -429,52 +472,78 @@ def compare(old: Edition, new: Edition) -> Changes:
     languages = tuple(dict.fromkeys([*new_langs, *old_langs]))
     old_rules, new_rules = _rules_by_clause(ob), _rules_by_clause(nb)
     old_clauses, new_clauses = ob["clauses"], nb["clauses"]
-    added = tuple(_clause_info(cid, new_clauses[cid], new_rules.get(cid))
-                  for cid in new_clauses if cid not in old_clauses)
-    removed = tuple(_clause_info(cid, old_clauses[cid], old_rules.get(cid))
-                    for cid in old_clauses if cid not in new_clauses)
+    added = tuple(
+        _clause_info(cid, new_clauses[cid], new_rules.get(cid))
+        for cid in new_clauses
+        if cid not in old_clauses
+    )
+    removed = tuple(
+        _clause_info(cid, old_clauses[cid], old_rules.get(cid))
+        for cid in old_clauses
+        if cid not in new_clauses
+    )
     changed = []
     for cid in new_clauses:
         if cid in old_clauses:
-            change = _clause_change(cid, old_clauses[cid], new_clauses[cid], old_rules.get(cid),
-                                    new_rules.get(cid), languages)
+            change = _clause_change(
+                cid, old_clauses[cid], new_clauses[cid], old_rules.get(cid), new_rules.get(cid), languages
+            )
             if change is not None:
                 changed.append(change)
     return Changes(
-        _side(old), _side(new), languages,
+        _side(old),
+        _side(new),
+        languages,
         tuple(lang for lang in new_langs if lang not in old_langs),
         tuple(lang for lang in old_langs if lang not in new_langs),
-        added, removed, tuple(changed), _decision_changes(ob, nb, languages),
+        added,
+        removed,
+        tuple(changed),
+        _decision_changes(ob, nb, languages),
         _glossary_changes(ob.get("glossary", {}), nb.get("glossary", {}), languages),
-        _behaviour(old, new))
+        _behaviour(old, new),
+    )
 
 
 def _side(edition: Edition) -> Side:
     data = edition.bundle
-    return Side(edition.label, edition.kind, str(data.get("corpus", "")),
-                str(data.get("edition", "")), data.get("edition_date"), edition.revision)
+    return Side(
+        edition.label,
+        edition.kind,
+        str(data.get("corpus", "")),
+        str(data.get("edition", "")),
+        data.get("edition_date"),
+        edition.revision,
+    )
 
 
 def _rules_by_clause(bundle: Mapping[str, Any]) -> dict[str, tuple[str, Mapping[str, Any]]]:
-    return {rule["clause"]: (decision_id, rule)
-            for decision_id, spec in bundle["decisions"].items() for rule in spec["rules"]}
+    return {
+        rule["clause"]: (decision_id, rule)
+        for decision_id, spec in bundle["decisions"].items()
+        for rule in spec["rules"]
+    }
 
 
 def _rule_line(decision: str, rule: Mapping[str, Any]) -> str:
     return f"{decision}: {rule['outcome']} when {rule.get('source') or _source_of(rule['when'])}"
 
 
-def _clause_info(cid: str, clause: Mapping[str, Any],
-                 rule: tuple[str, Mapping[str, Any]] | None) -> ClauseInfo:
+def _clause_info(
+    cid: str, clause: Mapping[str, Any], rule: tuple[str, Mapping[str, Any]] | None
+) -> ClauseInfo:
     titles = {lang: str(text.get("title", "")) for lang, text in clause.get("text", {}).items()}
-    return ClauseInfo(cid, str(clause.get("section", "")), titles,
-                      _rule_line(*rule) if rule else None)
+    return ClauseInfo(cid, str(clause.get("section", "")), titles, _rule_line(*rule) if rule else None)
 
 
-def _clause_change(cid: str, old: Mapping[str, Any], new: Mapping[str, Any],
-                   old_rule: tuple[str, Mapping[str, Any]] | None,
-                   new_rule: tuple[str, Mapping[str, Any]] | None,
-                   languages: Sequence[str]) -> ClauseChange | None:
+def _clause_change(
+    cid: str,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    old_rule: tuple[str, Mapping[str, Any]] | None,
+    new_rule: tuple[str, Mapping[str, Any]] | None,
+    languages: Sequence[str],
+) -> ClauseChange | None:
     logic: list[Change] = []
     if old.get("section") != new.get("section"):
         logic.append(Change("section", "", old.get("section"), new.get("section")))
@@ -487,12 +556,10 @@ def _clause_change(cid: str, old: Mapping[str, Any], new: Mapping[str, Any],
     old_effective, new_effective = old.get("effective") or {}, new.get("effective") or {}
     for bound in ("from", "until"):
         if old_effective.get(bound) != new_effective.get(bound):
-            logic.append(Change("effective", bound, old_effective.get(bound),
-                                new_effective.get(bound)))
+            logic.append(Change("effective", bound, old_effective.get(bound), new_effective.get(bound)))
     redlines = []
     for language in languages:
-        redline = _redline(old.get("text", {}).get(language), new.get("text", {}).get(language),
-                           language)
+        redline = _redline(old.get("text", {}).get(language), new.get("text", {}).get(language), language)
         if redline is not None:
             redlines.append(redline)
     kinds = [*dict.fromkeys(c.kind for c in logic), *(f"prose:{r.language}" for r in redlines)]
@@ -501,28 +568,36 @@ def _clause_change(cid: str, old: Mapping[str, Any], new: Mapping[str, Any],
     return ClauseChange(cid, tuple(kinds), tuple(logic), tuple(redlines))
 
 
-def _rule_changes(old: tuple[str, Mapping[str, Any]],
-                  new: tuple[str, Mapping[str, Any]]) -> list[Change]:
+def _rule_changes(old: tuple[str, Mapping[str, Any]], new: tuple[str, Mapping[str, Any]]) -> list[Change]:
     (old_decision, old_rule), (new_decision, new_rule) = old, new
     changes = []
     if old_decision != new_decision:
         changes.append(Change("decision", "", old_decision, new_decision))
     if _shape(old_rule["when"]) != _shape(new_rule["when"]):
-        changes.append(Change("condition", "", old_rule.get("source") or _source_of(old_rule["when"]),
-                              new_rule.get("source") or _source_of(new_rule["when"])))
+        changes.append(
+            Change(
+                "condition",
+                "",
+                old_rule.get("source") or _source_of(old_rule["when"]),
+                new_rule.get("source") or _source_of(new_rule["when"]),
+            )
+        )
     old_params, new_params = old_rule.get("parameters", {}), new_rule.get("parameters", {})
     for name in dict.fromkeys([*old_params, *new_params]):
         before, after = old_params.get(name), new_params.get(name)
         if before != after:
-            changes.append(Change("parameters", name, before and before.get("value"),
-                                  after and after.get("value")))
+            changes.append(
+                Change("parameters", name, before and before.get("value"), after and after.get("value"))
+            )
     if old_rule["outcome"] != new_rule["outcome"]:
         changes.append(Change("outcome", "", old_rule["outcome"], new_rule["outcome"]))
     old_overrides, new_overrides = list(old_rule.get("overrides", [])), list(new_rule.get("overrides", []))
-    changes.extend(Change("overrides", clause, clause, None)
-                   for clause in old_overrides if clause not in new_overrides)
-    changes.extend(Change("overrides", clause, None, clause)
-                   for clause in new_overrides if clause not in old_overrides)
+    changes.extend(
+        Change("overrides", clause, clause, None) for clause in old_overrides if clause not in new_overrides
+    )
+    changes.extend(
+        Change("overrides", clause, None, clause) for clause in new_overrides if clause not in old_overrides
+    )
     return changes
 
 
@@ -553,8 +628,9 @@ def _source_of(node: Mapping[str, Any]) -> str:
     if op == "not":
         inner = node["arg"]
         if inner["op"] == "in":
-            return (f"{_source_of(inner['value'])} not in "
-                    f"[{', '.join(_source_of(o) for o in inner['options'])}]")
+            return (
+                f"{_source_of(inner['value'])} not in [{', '.join(_source_of(o) for o in inner['options'])}]"
+            )
         return f"not {_source_of(inner)}"
     if op == "in":
         return f"{_source_of(node['value'])} in [{', '.join(_source_of(o) for o in node['options'])}]"
@@ -563,8 +639,9 @@ def _source_of(node: Mapping[str, Any]) -> str:
     return f"{_source_of(node['left'])} {op} {_source_of(node['right'])}"
 
 
-def _decision_changes(ob: Mapping[str, Any], nb: Mapping[str, Any],
-                      languages: Sequence[str]) -> tuple[DecisionChange, ...]:
+def _decision_changes(
+    ob: Mapping[str, Any], nb: Mapping[str, Any], languages: Sequence[str]
+) -> tuple[DecisionChange, ...]:
     old, new = ob["decisions"], nb["decisions"]
     result = [DecisionChange(d, "added", ()) for d in new if d not in old]
     result += [DecisionChange(d, "removed", ()) for d in old if d not in new]
@@ -616,14 +693,18 @@ def _fact_changes(name: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> 
     return changes
 
 
-def _glossary_changes(old: Mapping[str, Any], new: Mapping[str, Any],
-                      languages: Sequence[str]) -> tuple[TermChange, ...]:
+def _glossary_changes(
+    old: Mapping[str, Any], new: Mapping[str, Any], languages: Sequence[str]
+) -> tuple[TermChange, ...]:
     result = [TermChange(t, "added") for t in new if t not in old]
     result += [TermChange(t, "removed") for t in old if t not in new]
     for term in new:
         if term in old:
-            differ = tuple(lang for lang in languages
-                           if _term_words(old[term].get(lang)) != _term_words(new[term].get(lang)))
+            differ = tuple(
+                lang
+                for lang in languages
+                if _term_words(old[term].get(lang)) != _term_words(new[term].get(lang))
+            )
             if differ:
                 result.append(TermChange(term, "changed", differ))
     return tuple(result)
@@ -635,8 +716,10 @@ def _term_words(text: Any) -> Any:
 
 # Redlines ------------------------------------------------------------------------------------
 
-CJK = ("\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff"
-       "\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef")
+CJK = (
+    "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff"
+    "\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+)
 _TOKEN = re.compile(rf"\s+|[{CJK}]|[^\s{CJK}]+")
 _CJK_CHAR = re.compile(rf"[{CJK}]")
 _LINK_TITLE = re.compile(r'(\]\([^)\s]*)\s+"[^"]*"\)')
@@ -711,8 +794,7 @@ def _comparable_markdown(markdown: str) -> str:
     return _LINK_TITLE.sub(r"\1)", markdown)
 
 
-def _redline(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None,
-             language: str) -> Redline | None:
+def _redline(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None, language: str) -> Redline | None:
     if old is None and new is None:
         return None
     old, new = old or {}, new or {}
@@ -723,8 +805,11 @@ def _redline(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None,
     if _comparable_markdown(old_md) != _comparable_markdown(new_md):
         old_plain, new_plain = str(old.get("plain", old_md)), str(new.get("plain", new_md))
         # Plain text reads best; when only Markdown differs (a link target), show Markdown.
-        body = redline(old_plain, new_plain) if old_plain != new_plain else \
-            redline(_comparable_markdown(old_md), _comparable_markdown(new_md))
+        body = (
+            redline(old_plain, new_plain)
+            if old_plain != new_plain
+            else redline(_comparable_markdown(old_md), _comparable_markdown(new_md))
+        )
     if title is None and body is None:
         return None
     return Redline(language, title, body)
@@ -745,11 +830,11 @@ def _trimmed(ops: Sequence[Op]) -> list[Op]:
             continue
         words = tokens(text)
         lead = text[: len(text) - len(text.lstrip())]
-        trail = text[len(text.rstrip()):]
+        trail = text[len(text.rstrip()) :]
         first, last = index == 0, index == len(ops) - 1
         head = [] if first else _take(words, CONTEXT_WEIGHT)
         tail = [] if last else _take(words[::-1], CONTEXT_WEIGHT)[::-1]
-        omitted = words[len(head):len(words) - len(tail)]
+        omitted = words[len(head) : len(words) - len(tail)]
         if sum(_weight(word) for word in omitted) <= MIN_CUT:
             result.append((op, text))  # an ellipsis would save next to nothing
             continue
@@ -777,13 +862,13 @@ def _take(words: Sequence[str], limit: float) -> list[str]:
 def redline_text(ops: Sequence[Op], markdown: bool = False, trim: bool = True) -> str:
     """[-deleted-]{+inserted+} (text) or ~~deleted~~ **inserted** (Markdown), one line."""
     parts = []
-    for op, text in (_trimmed(ops) if trim else ops):
+    for op, text in _trimmed(ops) if trim else ops:
         text = text.replace("\n", " ¶ ")
         if op == "=":
             parts.append(_md_escape(text) if markdown else text)
             continue
         core = text.strip()
-        lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()):]
+        lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
         if not core:
             continue
         if markdown:
@@ -801,15 +886,19 @@ def _md_escape(text: str) -> str:
 
 # Behaviour -----------------------------------------------------------------------------------
 
+
 def _logic(spec: Mapping[str, Any]) -> Any:
     """What evaluation depends on in a decision's spec (not its words)."""
-    facts = {name: {key: fact.get(key) for key in ("type", "values")} |
-             ({"default": fact["default"]} if "default" in fact else {})
-             for name, fact in spec.get("facts", {}).items()}
-    rules = [{key: rule.get(key) for key in ("clause", "outcome", "when", "effective", "overrides")}
-             for rule in spec.get("rules", [])]
-    return {"facts": facts, "default": spec.get("default"), "as_of": spec.get("as_of"),
-            "rules": rules}
+    facts = {
+        name: {key: fact.get(key) for key in ("type", "values")}
+        | ({"default": fact["default"]} if "default" in fact else {})
+        for name, fact in spec.get("facts", {}).items()
+    }
+    rules = [
+        {key: rule.get(key) for key in ("clause", "outcome", "when", "effective", "overrides")}
+        for rule in spec.get("rules", [])
+    ]
+    return {"facts": facts, "default": spec.get("default"), "as_of": spec.get("as_of"), "rules": rules}
 
 
 def _behaviour(old: Edition, new: Edition) -> tuple[Behaviour, ...]:
@@ -867,9 +956,11 @@ MAX_WAYS = 16
 
 def _changed_rules(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """Rules (in either version) that differ between the editions, or are in one only."""
+
     def key(rule: Mapping[str, Any]) -> Any:
-        return json.dumps([rule.get(k) for k in ("outcome", "when", "effective", "overrides")],
-                          sort_keys=True)
+        return json.dumps(
+            [rule.get(k) for k in ("outcome", "when", "effective", "overrides")], sort_keys=True
+        )
 
     old_rules = {rule["clause"]: rule for rule in old.get("rules", [])}
     new_rules = {rule["clause"]: rule for rule in new.get("rules", [])}
@@ -899,8 +990,15 @@ class _Probe:
     last day and the day after each rule's effective window.
     """
 
-    def __init__(self, decision_id: str, old_spec: Mapping[str, Any], new_spec: Mapping[str, Any],
-                 old: Edition, new: Edition, reference: str) -> None:
+    def __init__(
+        self,
+        decision_id: str,
+        old_spec: Mapping[str, Any],
+        new_spec: Mapping[str, Any],
+        old: Edition,
+        new: Edition,
+        reference: str,
+    ) -> None:
         self.id = decision_id
         self.old_spec, self.new_spec = old_spec, new_spec
         self.old_rules = CompiledDecision(decision_id, old_spec)
@@ -913,8 +1011,7 @@ class _Probe:
                     known["values"] = list(dict.fromkeys([*known.get("values", []), *fact["values"]]))
         self.as_of_fact: str | None = new_spec.get("as_of") or old_spec.get("as_of")
         self.reference = None if self.as_of_fact else reference
-        self.cases = [fs for edition in (new, old) for fs in edition.fact_sets
-                      if fs.decision == decision_id]
+        self.cases = [fs for edition in (new, old) for fs in edition.fact_sets if fs.decision == decision_id]
         self.base = self._base(old, new, reference)
         self.dimensions = self._dimensions()
         self.changed_rules = _changed_rules(old_spec, new_spec)
@@ -922,8 +1019,11 @@ class _Probe:
     # the base fact set
 
     def _base(self, old: Edition, new: Edition, reference: str) -> dict[str, Any]:
-        base: Mapping[str, Any] = (new.example_bases.get(self.id) or old.example_bases.get(self.id)
-                                   or (self.cases[0].facts if self.cases else {}))
+        base: Mapping[str, Any] = (
+            new.example_bases.get(self.id)
+            or old.example_bases.get(self.id)
+            or (self.cases[0].facts if self.cases else {})
+        )
         result = {name: value for name, value in base.items() if name in self.facts}
         for name, fact in self.facts.items():
             if name not in result and "default" not in fact:
@@ -963,15 +1063,22 @@ class _Probe:
             else:
                 choices = [*dict.fromkeys(values.get(name, []))]
             assignments: list[_Assignment] = [_Set(name, v) for v in choices]
-            assignments += [_SetEqual(name, other) for a, b in equal for mine, other in
-                            ((a, b), (b, a)) if mine == name and other in self.facts]
+            assignments += [
+                _SetEqual(name, other)
+                for a, b in equal
+                for mine, other in ((a, b), (b, a))
+                if mine == name and other in self.facts
+            ]
             if assignments:
                 categorical.append(list(dict.fromkeys(assignments)))
             if fact["type"] in ("int", "date"):
                 bounds: list[_Assignment] = [
-                    _Boundary(form, name, delta) for form in dict.fromkeys(forms)
+                    _Boundary(form, name, delta)
+                    for form in dict.fromkeys(forms)
                     for fact_name, coefficient in form.coefficients
-                    if fact_name == name and abs(coefficient) == 1 for delta in (-1, 0, 1)]
+                    if fact_name == name and abs(coefficient) == 1
+                    for delta in (-1, 0, 1)
+                ]
                 if bounds:
                     numeric.append(bounds)
         shifts: list[list[_Assignment]] = [[_Shift(day) for day in sorted(windows)]] if windows else []
@@ -1038,16 +1145,22 @@ class _Probe:
         if fact.get("type") == "bool":
             return next((v for v in (False, True) if v not in excluded), None)
         if fact.get("type") == "string":
-            return next(f"{OTHER_TEXT}{n or ''}" for n in range(len(excluded) + 1)
-                        if f"{OTHER_TEXT}{n or ''}" not in excluded)
+            return next(
+                f"{OTHER_TEXT}{n or ''}"
+                for n in range(len(excluded) + 1)
+                if f"{OTHER_TEXT}{n or ''}" not in excluded
+            )
         return None
 
     def _targets(self, base: FactSet) -> Iterator[FactSet]:
         """For each changed rule, fact sets from the base on which its condition holds."""
         for rule in self.changed_rules:
             effective = rule.get("effective") or {}
-            window = [_Shift(day) for day in (_ordinal(effective.get("from")),
-                                              _ordinal(effective.get("until"))) if day][:1]
+            window = [
+                _Shift(day)
+                for day in (_ordinal(effective.get("from")), _ordinal(effective.get("until")))
+                if day
+            ][:1]
             for way in self._satisfy(rule["when"]):
                 ordered = sorted(way, key=lambda a: isinstance(a, _Boundary))
                 for assignments in (ordered, [*ordered, *window]) if window else (ordered,):
@@ -1064,7 +1177,7 @@ class _Probe:
 
     def _pairs(self, start: FactSet) -> Iterator[FactSet]:
         for i, first in enumerate(self.dimensions):
-            for second in self.dimensions[i + 1:]:
+            for second in self.dimensions[i + 1 :]:
                 if isinstance(first[0], _Boundary) and isinstance(second[0], _Boundary):
                     continue  # two boundaries at once move each other's boundary
                 for a in first:
@@ -1080,8 +1193,7 @@ class _Probe:
         yield base
         targets = list(self._targets(base))
         yield from targets
-        bases = [*targets, base, *(dataclasses.replace(fs, source="generated", name="")
-                                   for fs in cases)]
+        bases = [*targets, base, *(dataclasses.replace(fs, source="generated", name="") for fs in cases)]
         for start in bases:
             yield from self._singles(start)
         for start in bases:
@@ -1131,8 +1243,9 @@ class _Probe:
             return _iso(target)
         return target
 
-    def _shift(self, facts: dict[str, Any], as_of: str | None,
-               day: int) -> tuple[dict[str, Any], str | None] | None:
+    def _shift(
+        self, facts: dict[str, Any], as_of: str | None, day: int
+    ) -> tuple[dict[str, Any], str | None] | None:
         if self.as_of_fact is None:
             return (facts, _iso(day)) if _iso(day) else None
         current = self._number(facts, self.as_of_fact) if as_of is None else _ordinal(as_of)
@@ -1169,26 +1282,58 @@ class _Probe:
             new, new_error = _decide(self.new_rules, fact_set)
             if old is None and new is None:
                 continue  # neither edition accepts it: not a change
-            case = Case(fact_set.facts, fact_set.as_of, fact_set.source, fact_set.name,
-                        old.as_of if old else "", new.as_of if new else "")
+            case = Case(
+                fact_set.facts,
+                fact_set.as_of,
+                fact_set.source,
+                fact_set.name,
+                old.as_of if old else "",
+                new.as_of if new else "",
+            )
             if old is None or new is None:
                 refusal = ("old", old_error) if old is None else ("new", new_error)
                 refused.setdefault(refusal, []).append(case)
             elif (old.outcome, old.deciding) != (new.outcome, new.deciding):
-                situation = (old.outcome, new.outcome, old.deciding, new.deciding,
-                             old.overridden, new.overridden)
+                situation = (
+                    old.outcome,
+                    new.outcome,
+                    old.deciding,
+                    new.deciding,
+                    old.overridden,
+                    new.overridden,
+                )
                 groups.setdefault(situation, []).append(case)
                 answers.setdefault(situation, (old, new))
         order = {name: index for index, name in enumerate(self.facts)}
-        flips = [Flip(old.outcome, new.outcome, old.deciding, new.deciding, old.overridden,
-                      new.overridden, tuple(groups[key])) for key, (old, new) in answers.items()]
-        flips.sort(key=lambda f: (not f.outcome_changed, f.old_outcome, f.new_outcome,
-                                  f.old_deciding, f.new_deciding, f.old_overridden,
-                                  f.new_overridden, f.cases[0].new_as_of,
-                                  _sort_key(f.cases[0].facts, order)))
-        unmatched = sorted((Unmatched(side, problem, tuple(cases))
-                            for (side, problem), cases in refused.items()),
-                           key=lambda u: (u.side, u.problem))
+        flips = [
+            Flip(
+                old.outcome,
+                new.outcome,
+                old.deciding,
+                new.deciding,
+                old.overridden,
+                new.overridden,
+                tuple(groups[key]),
+            )
+            for key, (old, new) in answers.items()
+        ]
+        flips.sort(
+            key=lambda f: (
+                not f.outcome_changed,
+                f.old_outcome,
+                f.new_outcome,
+                f.old_deciding,
+                f.new_deciding,
+                f.old_overridden,
+                f.new_overridden,
+                f.cases[0].new_as_of,
+                _sort_key(f.cases[0].facts, order),
+            )
+        )
+        unmatched = sorted(
+            (Unmatched(side, problem, tuple(cases)) for (side, problem), cases in refused.items()),
+            key=lambda u: (u.side, u.problem),
+        )
         return Behaviour(self.id, self.base, len(seen), capped, tuple(flips), tuple(unmatched))
 
 
@@ -1206,8 +1351,13 @@ def _sort_key(facts: Mapping[str, Any], order: Mapping[str, int]) -> str:
     return json.dumps(sorted(((order.get(k, len(order)), k, str(v)) for k, v in facts.items())))
 
 
-def _analyse(node: Mapping[str, Any], used: dict[str, None], values: dict[str, list[Any]],
-             forms: list[_Form], equal: list[tuple[str, str]]) -> None:
+def _analyse(
+    node: Mapping[str, Any],
+    used: dict[str, None],
+    values: dict[str, list[Any]],
+    forms: list[_Form],
+    equal: list[tuple[str, str]],
+) -> None:
     op = node.get("op")
     if op == "fact":
         used[node["name"]] = None
@@ -1220,7 +1370,8 @@ def _analyse(node: Mapping[str, Any], used: dict[str, None], values: dict[str, l
         _analyse(node["value"], used, values, forms, equal)
         if node["value"]["op"] == "fact":
             values.setdefault(node["value"]["name"], []).extend(
-                o["value"] for o in node["options"] if o["op"] in ("const", "param"))
+                o["value"] for o in node["options"] if o["op"] in ("const", "param")
+            )
     elif op in _COMPARISONS or op in ("+", "-"):
         _analyse(node["left"], used, values, forms, equal)
         _analyse(node["right"], used, values, forms, equal)
@@ -1268,7 +1419,6 @@ def _linear(left: Mapping[str, Any], right: Mapping[str, Any], sign: int) -> _Fo
     return _Form(tuple(sorted((k, v) for k, v in coefficients.items() if v)), constant)
 
 
-
 def _ordinal(value: Any) -> int | None:
     try:
         return dt.date.fromisoformat(value).toordinal() if isinstance(value, str) else None
@@ -1291,6 +1441,7 @@ def _first_value(fact: Mapping[str, Any], reference: str) -> Any:
 
 
 # Summary and rendering -----------------------------------------------------------------------
+
 
 def changes_summary(changes: Changes) -> dict[str, Any]:
     """What tools need to know to re-check: clause ids with their kinds of change, decisions
@@ -1336,8 +1487,9 @@ def _shown_facts(facts: Mapping[str, Any], base: Mapping[str, Any]) -> str:
 
 
 def _side_line(side: Side) -> str:
-    kind = {"folder": "corpus folder", "corpus": "corpus", "bundle": "bundle",
-            "git": "git revision"}.get(side.kind, side.kind)
+    kind = {"folder": "corpus folder", "corpus": "corpus", "bundle": "bundle", "git": "git revision"}.get(
+        side.kind, side.kind
+    )
     where = f"{kind} {side.revision[:12]}" if side.kind == "git" and side.revision else kind
     return f"{side.corpus}, edition {side.edition} ({where})"
 
@@ -1360,8 +1512,10 @@ def _change_words(change: Change) -> str:
     if change.kind == "overrides":
         return f"overrides: {'+' if change.old is None else '-'} {change.what}"
     if change.kind == "effective":
-        return (f"effective {change.what}: {_show(change.old) if change.old else 'open'} -> "
-                f"{_show(change.new) if change.new else 'open'}")
+        return (
+            f"effective {change.what}: {_show(change.old) if change.old else 'open'} -> "
+            f"{_show(change.new) if change.new else 'open'}"
+        )
     if change.old is None:
         return f"{change.kind} added: {change.new}"
     if change.new is None:
@@ -1396,13 +1550,11 @@ def _deciding(clauses: Sequence[str], overridden: Sequence[str] = ()) -> str:
 def _answers(flip: Flip) -> str:
     old = _deciding(flip.old_deciding, flip.old_overridden)
     new = _deciding(flip.new_deciding, flip.new_overridden)
-    return (f"{flip.old_outcome} -> {flip.new_outcome} "
-            f"({old if old == new else f'{old} -> {new}'})")
+    return f"{flip.old_outcome} -> {flip.new_outcome} ({old if old == new else f'{old} -> {new}'})"
 
 
 def _as_of(case: Case) -> str:
-    return case.new_as_of if case.old_as_of == case.new_as_of else \
-        f"{case.old_as_of} -> {case.new_as_of}"
+    return case.new_as_of if case.old_as_of == case.new_as_of else f"{case.old_as_of} -> {case.new_as_of}"
 
 
 def _origin(case: Case) -> str:
@@ -1420,19 +1572,29 @@ def _plural(count: int, word: str) -> str:
 def _behaviour_headline(changes: Changes) -> str:
     compared = sum(b.compared for b in changes.behaviour)
     situations = sum(len(b.flips) for b in changes.behaviour)
-    return (f"{_plural(changes.flips, 'fact set')} answer{'s' * (changes.flips == 1)} "
-            f"differently, in {_plural(situations, 'situation')} ({compared} compared in "
-            f"{_plural(len(changes.behaviour), 'decision')} whose logic changed)")
+    return (
+        f"{_plural(changes.flips, 'fact set')} answer{'s' * (changes.flips == 1)} "
+        f"differently, in {_plural(situations, 'situation')} ({compared} compared in "
+        f"{_plural(len(changes.behaviour), 'decision')} whose logic changed)"
+    )
 
 
 def _text(changes: Changes, language: str | None) -> list[str]:
-    lines = [f"terms diff {changes.old.label} -> {changes.new.label}",
-             f"  old: {_side_line(changes.old)}", f"  new: {_side_line(changes.new)}"]
+    lines = [
+        f"terms diff {changes.old.label} -> {changes.new.label}",
+        f"  old: {_side_line(changes.old)}",
+        f"  new: {_side_line(changes.new)}",
+    ]
     if changes.languages_added or changes.languages_removed:
-        lines.append("languages: " + ", ".join([*(f"+ {x}" for x in changes.languages_added),
-                                                 *(f"- {x}" for x in changes.languages_removed)]))
-    lines.append(f"clauses: {len(changes.added)} added, {len(changes.removed)} removed, "
-                 f"{len(changes.changed)} changed")
+        lines.append(
+            "languages: "
+            + ", ".join(
+                [*(f"+ {x}" for x in changes.languages_added), *(f"- {x}" for x in changes.languages_removed)]
+            )
+        )
+    lines.append(
+        f"clauses: {len(changes.added)} added, {len(changes.removed)} removed, {len(changes.changed)} changed"
+    )
     for info in changes.added:
         lines.append(f"+ {info.id}  ({info.section}: {_title(info, language, changes.languages)})")
         if info.rule:
@@ -1443,8 +1605,7 @@ def _text(changes: Changes, language: str | None) -> list[str]:
             lines.append(f"    rule: {info.rule}")
     for clause in changes.changed:
         lines.append(f"~ {clause.id}  [{', '.join(clause.kinds)}]")
-        lines.extend("    " + _change_words(change).replace("\n", "\n    ")
-                     for change in clause.logic)
+        lines.extend("    " + _change_words(change).replace("\n", "\n    ") for change in clause.logic)
         for red in clause.redlines:
             if language and red.language != language:
                 continue
@@ -1457,8 +1618,9 @@ def _text(changes: Changes, language: str | None) -> list[str]:
         for decision in changes.decisions:
             sign = {"added": "+", "removed": "-"}.get(decision.status, "~")
             lines.append(f"{sign} {decision.id}")
-            lines.extend("    " + _decision_words(change).replace("\n", "\n    ")
-                         for change in decision.changes)
+            lines.extend(
+                "    " + _decision_words(change).replace("\n", "\n    ") for change in decision.changes
+            )
     if changes.glossary:
         lines.append(f"glossary: {len(changes.glossary)} changed")
         for term in changes.glossary:
@@ -1468,26 +1630,34 @@ def _text(changes: Changes, language: str | None) -> list[str]:
     lines.append(f"behaviour: {_behaviour_headline(changes)}")
     for behaviour in changes.behaviour:
         capped = f", stopped at {MAX_FACT_SETS}" if behaviour.capped else ""
-        lines.append(f"  {behaviour.decision}: {_plural(behaviour.fact_sets, 'fact set')} of "
-                     f"{behaviour.compared}{capped}; facts not shown are as in "
-                     f"{_shown_facts(behaviour.base, {})}")
+        lines.append(
+            f"  {behaviour.decision}: {_plural(behaviour.fact_sets, 'fact set')} of "
+            f"{behaviour.compared}{capped}; facts not shown are as in "
+            f"{_shown_facts(behaviour.base, {})}"
+        )
         for index, flip in enumerate(behaviour.flips[:MAX_LISTED]):
             if not flip.outcome_changed and (index == 0 or behaviour.flips[index - 1].outcome_changed):
                 lines.append("    same outcome, other deciding clauses:")
             case = flip.cases[0]
-            lines.append(f"    {_shown_facts(case.facts, behaviour.base)}, as of {_as_of(case)}: "
-                         f"{_answers(flip)}{_origin(case)}{_alike(len(flip.cases))}")
+            lines.append(
+                f"    {_shown_facts(case.facts, behaviour.base)}, as of {_as_of(case)}: "
+                f"{_answers(flip)}{_origin(case)}{_alike(len(flip.cases))}"
+            )
         if len(behaviour.flips) > MAX_LISTED:
             rest = behaviour.flips[MAX_LISTED:]
-            lines.append(f"    ... and {_plural(len(rest), 'more situation')} "
-                         f"({_plural(sum(len(f.cases) for f in rest), 'fact set')})")
+            lines.append(
+                f"    ... and {_plural(len(rest), 'more situation')} "
+                f"({_plural(sum(len(f.cases) for f in rest), 'fact set')})"
+            )
         if behaviour.unmatched:
             count = sum(len(u.cases) for u in behaviour.unmatched)
             lines.append(f"    not comparable: {_plural(count, 'fact set')} only one edition accepts")
             for item in behaviour.unmatched:
                 case = item.cases[0]
-                lines.append(f"      {_shown_facts(case.facts, behaviour.base)}{_origin(case)}"
-                             f"{_alike(len(item.cases))}: {item.side} refuses: {item.problem}")
+                lines.append(
+                    f"      {_shown_facts(case.facts, behaviour.base)}{_origin(case)}"
+                    f"{_alike(len(item.cases))}: {item.side} refuses: {item.problem}"
+                )
     return lines
 
 
@@ -1508,21 +1678,32 @@ def _cell(text: str) -> str:
 
 
 def _markdown(changes: Changes, language: str | None) -> list[str]:
-    lines = [f"# What changed: {_md(changes.old.label)} → {_md(changes.new.label)}", "",
-             f"- Old: {_md(_side_line(changes.old))}", f"- New: {_md(_side_line(changes.new))}"]
+    lines = [
+        f"# What changed: {_md(changes.old.label)} → {_md(changes.new.label)}",
+        "",
+        f"- Old: {_md(_side_line(changes.old))}",
+        f"- New: {_md(_side_line(changes.new))}",
+    ]
     if changes.languages_added or changes.languages_removed:
-        languages = [*(f"+ {x}" for x in changes.languages_added),
-                     *(f"- {x}" for x in changes.languages_removed)]
+        languages = [
+            *(f"+ {x}" for x in changes.languages_added),
+            *(f"- {x}" for x in changes.languages_removed),
+        ]
         lines.append(f"- Languages: {', '.join(languages)}")
-    lines += ["", f"Clauses: {len(changes.added)} added, {len(changes.removed)} removed, "
-                  f"{len(changes.changed)} changed.", ""]
+    lines += [
+        "",
+        f"Clauses: {len(changes.added)} added, {len(changes.removed)} removed, "
+        f"{len(changes.changed)} changed.",
+        "",
+    ]
     for heading, infos in (("Added clauses", changes.added), ("Removed clauses", changes.removed)):
         if not infos:
             continue
         lines += [f"## {heading}", ""]
         for info in infos:
-            lines.append(f"- {_code(info.id)} ({_md(info.section)}): "
-                         f"{_md(_title(info, language, changes.languages))}")
+            lines.append(
+                f"- {_code(info.id)} ({_md(info.section)}): {_md(_title(info, language, changes.languages))}"
+            )
             if info.rule:
                 lines.append(f"    - rule: {_code(info.rule)}")
         lines.append("")
@@ -1547,45 +1728,60 @@ def _markdown(changes: Changes, language: str | None) -> list[str]:
         lines += ["## Decisions", ""]
         for decision in changes.decisions:
             lines.append(f"- {_code(decision.id)}: {decision.status}")
-            lines += [f"    - {_md(_arrows(_decision_words(change)))}"
-                      for change in decision.changes]
+            lines += [f"    - {_md(_arrows(_decision_words(change)))}" for change in decision.changes]
         lines.append("")
     if changes.glossary:
         lines += ["## Glossary", ""]
-        lines += [f"- {_code(t.id)}: {t.status}"
-                  f"{' (' + ', '.join(t.languages) + ')' if t.languages else ''}"
-                  for t in changes.glossary]
+        lines += [
+            f"- {_code(t.id)}: {t.status}{' (' + ', '.join(t.languages) + ')' if t.languages else ''}"
+            for t in changes.glossary
+        ]
         lines.append("")
-    lines += ["## Behaviour", "", _md(_behaviour_headline(changes)[:1].upper() +
-                                      _behaviour_headline(changes)[1:]) + ".", ""]
+    lines += [
+        "## Behaviour",
+        "",
+        _md(_behaviour_headline(changes)[:1].upper() + _behaviour_headline(changes)[1:]) + ".",
+        "",
+    ]
     for behaviour in changes.behaviour:
         capped = f" (stopped at {MAX_FACT_SETS})" if behaviour.capped else ""
-        lines += [f"### {_code(behaviour.decision)}", "",
-                  f"{_plural(behaviour.fact_sets, 'fact set')} of {behaviour.compared}{capped} "
-                  f"answer differently. Facts not shown are as in "
-                  f"{_code(_shown_facts(behaviour.base, {}))}.", ""]
+        lines += [
+            f"### {_code(behaviour.decision)}",
+            "",
+            f"{_plural(behaviour.fact_sets, 'fact set')} of {behaviour.compared}{capped} "
+            f"answer differently. Facts not shown are as in "
+            f"{_code(_shown_facts(behaviour.base, {}))}.",
+            "",
+        ]
         if behaviour.flips:
             lines += ["| Facts | As of | Old | New | Alike |", "|---|---|---|---|---|"]
             for flip in behaviour.flips[:MAX_LISTED]:
                 case = flip.cases[0]
                 old = f"{flip.old_outcome} ({_deciding(flip.old_deciding, flip.old_overridden)})"
                 new = f"{flip.new_outcome} ({_deciding(flip.new_deciding, flip.new_overridden)})"
-                facts = _code(_shown_facts(case.facts, behaviour.base)).replace("|", "\\|") + \
-                    _cell(_origin(case))
-                lines.append(f"| {facts} | {_as_of(case)} | {_cell(old)} | {_cell(new)} "
-                             f"| {len(flip.cases) - 1} |")
+                facts = _code(_shown_facts(case.facts, behaviour.base)).replace("|", "\\|") + _cell(
+                    _origin(case)
+                )
+                lines.append(
+                    f"| {facts} | {_as_of(case)} | {_cell(old)} | {_cell(new)} | {len(flip.cases) - 1} |"
+                )
             lines.append("")
             if len(behaviour.flips) > MAX_LISTED:
                 rest = behaviour.flips[MAX_LISTED:]
-                lines += [f"… and {_plural(len(rest), 'more situation')} "
-                          f"({_plural(sum(len(f.cases) for f in rest), 'fact set')}).", ""]
+                lines += [
+                    f"… and {_plural(len(rest), 'more situation')} "
+                    f"({_plural(sum(len(f.cases) for f in rest), 'fact set')}).",
+                    "",
+                ]
         if behaviour.unmatched:
             count = sum(len(u.cases) for u in behaviour.unmatched)
             lines += [f"Not comparable: {_plural(count, 'fact set')} only one edition accepts.", ""]
             for item in behaviour.unmatched:
                 case = item.cases[0]
-                lines.append(f"- {_cell(_shown_facts(case.facts, behaviour.base) + _origin(case))}"
-                             f"{_alike(len(item.cases))}: {item.side} refuses: {_cell(item.problem)}")
+                lines.append(
+                    f"- {_cell(_shown_facts(case.facts, behaviour.base) + _origin(case))}"
+                    f"{_alike(len(item.cases))}: {item.side} refuses: {_cell(item.problem)}"
+                )
             lines.append("")
     return lines
 
@@ -1598,8 +1794,10 @@ def dump_json(value: Any, indent: str = "") -> str:
         return flat
     inner = indent + "  "
     if isinstance(value, dict):
-        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {dump_json(v, inner).lstrip()}"
-                 for k, v in value.items()]
+        items = [
+            f"{inner}{json.dumps(k, ensure_ascii=False)}: {dump_json(v, inner).lstrip()}"
+            for k, v in value.items()
+        ]
         return "{\n" + ",\n".join(items) + f"\n{indent}}}"
     items = [inner + dump_json(v, inner).lstrip() for v in value]
     return "[\n" + ",\n".join(items) + f"\n{indent}]"
@@ -1634,8 +1832,14 @@ def _case_json(case: Case) -> dict[str, Any]:
 
 def _to_json(changes: Changes, language: str | None) -> dict[str, Any]:
     def side(s: Side) -> dict[str, Any]:
-        return {"label": s.label, "kind": s.kind, "corpus": s.corpus, "edition": s.edition,
-                "edition_date": s.edition_date, "revision": s.revision}
+        return {
+            "label": s.label,
+            "kind": s.kind,
+            "corpus": s.corpus,
+            "edition": s.edition,
+            "edition_date": s.edition_date,
+            "revision": s.revision,
+        }
 
     def info(i: ClauseInfo) -> dict[str, Any]:
         titles = {k: v for k, v in i.titles.items() if not language or k == language}
@@ -1645,41 +1849,70 @@ def _to_json(changes: Changes, language: str | None) -> dict[str, Any]:
         "old": side(changes.old),
         "new": side(changes.new),
         "summary": changes_summary(changes),
-        "languages": {"added": list(changes.languages_added),
-                      "removed": list(changes.languages_removed)},
+        "languages": {"added": list(changes.languages_added), "removed": list(changes.languages_removed)},
         "clauses": {
             "added": [info(i) for i in changes.added],
             "removed": [info(i) for i in changes.removed],
-            "changed": [{
-                "id": c.id, "kinds": list(c.kinds),
-                "logic": [_change_json(change) for change in c.logic],
-                "prose": {r.language: {"title": _ops_json(r.title), "body": _ops_json(r.body)}
-                          for r in c.redlines if not language or r.language == language},
-            } for c in changes.changed],
+            "changed": [
+                {
+                    "id": c.id,
+                    "kinds": list(c.kinds),
+                    "logic": [_change_json(change) for change in c.logic],
+                    "prose": {
+                        r.language: {"title": _ops_json(r.title), "body": _ops_json(r.body)}
+                        for r in c.redlines
+                        if not language or r.language == language
+                    },
+                }
+                for c in changes.changed
+            ],
         },
-        "decisions": [{"id": d.id, "status": d.status,
-                       "changes": [_change_json(change) for change in d.changes]}
-                      for d in changes.decisions],
-        "glossary": [{"id": t.id, "status": t.status, "languages": list(t.languages)}
-                     for t in changes.glossary],
-        "behaviour": [{
-            "decision": b.decision, "base": dict(b.base), "compared": b.compared,
-            "capped": b.capped, "fact_sets": b.fact_sets,
-            "situations": [{
-                "old": {"outcome": f.old_outcome, "deciding": list(f.old_deciding),
-                        "overridden": list(f.old_overridden)},
-                "new": {"outcome": f.new_outcome, "deciding": list(f.new_deciding),
-                        "overridden": list(f.new_overridden)},
-                "fact_sets": [_case_json(case) for case in f.cases],
-            } for f in b.flips],
-            "not_comparable": [{"refused_by": u.side, "problem": u.problem,
-                                "fact_sets": [_case_json(case) for case in u.cases]}
-                               for u in b.unmatched],
-        } for b in changes.behaviour],
+        "decisions": [
+            {"id": d.id, "status": d.status, "changes": [_change_json(change) for change in d.changes]}
+            for d in changes.decisions
+        ],
+        "glossary": [
+            {"id": t.id, "status": t.status, "languages": list(t.languages)} for t in changes.glossary
+        ],
+        "behaviour": [
+            {
+                "decision": b.decision,
+                "base": dict(b.base),
+                "compared": b.compared,
+                "capped": b.capped,
+                "fact_sets": b.fact_sets,
+                "situations": [
+                    {
+                        "old": {
+                            "outcome": f.old_outcome,
+                            "deciding": list(f.old_deciding),
+                            "overridden": list(f.old_overridden),
+                        },
+                        "new": {
+                            "outcome": f.new_outcome,
+                            "deciding": list(f.new_deciding),
+                            "overridden": list(f.new_overridden),
+                        },
+                        "fact_sets": [_case_json(case) for case in f.cases],
+                    }
+                    for f in b.flips
+                ],
+                "not_comparable": [
+                    {
+                        "refused_by": u.side,
+                        "problem": u.problem,
+                        "fact_sets": [_case_json(case) for case in u.cases],
+                    }
+                    for u in b.unmatched
+                ],
+            }
+            for b in changes.behaviour
+        ],
     }
 
 
 # Command line --------------------------------------------------------------------------------
+
 
 def run_diff(args: argparse.Namespace) -> int:
     """terms diff OLD NEW [--path terms] [--format text|markdown|json] [--lang xx]."""
@@ -1697,8 +1930,11 @@ def run_diff(args: argparse.Namespace) -> int:
     old, new = editions
     languages = [*new.bundle.get("languages", []), *old.bundle.get("languages", [])]
     if args.lang is not None and args.lang not in languages:
-        print(f"terms diff: language '{args.lang}' is in neither edition "
-              f"({', '.join(dict.fromkeys(languages))})", file=sys.stderr)
+        print(
+            f"terms diff: language '{args.lang}' is in neither edition "
+            f"({', '.join(dict.fromkeys(languages))})",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     print(render(compare(old, new), args.format, args.lang))
     return EXIT_OK

@@ -74,12 +74,16 @@ def term_url(term_id: str, language: str) -> str:
 
 def term_titles(corpus: Corpus) -> dict[tuple[str, str], str]:
     """(term id, language) -> its definition as plain text, the hover title of its links."""
-    return {(term.id, language): to_plain_text(text.definition)
-            for term in corpus.glossary.values() for language, text in term.text.items()}
+    return {
+        (term.id, language): to_plain_text(text.definition)
+        for term in corpus.glossary.values()
+        for language, text in term.text.items()
+    }
 
 
-def rendered_markdown(corpus: Corpus, clause: Clause, language: str,
-                      titles: Mapping[tuple[str, str], str] | None = None) -> str:
+def rendered_markdown(
+    corpus: Corpus, clause: Clause, language: str, titles: Mapping[tuple[str, str], str] | None = None
+) -> str:
     """The clause body in a language with parameters substituted and links pointing at the site.
 
     Links are relative to the clause's page (../glossary/#term), so the same text works on the
@@ -90,8 +94,11 @@ def rendered_markdown(corpus: Corpus, clause: Clause, language: str,
 
     def url_for(scheme: str, target: str) -> tuple[str, str]:
         if scheme == "term":
-            title = titles[(target, language)] if titles is not None else \
-                to_plain_text(corpus.glossary[target].text[language].definition)
+            title = (
+                titles[(target, language)]
+                if titles is not None
+                else to_plain_text(corpus.glossary[target].text[language].definition)
+            )
             return "../" + term_url(target, language).split("/", 1)[1], title
         return "../" + clause_url(corpus, target, language).split("/", 1)[1], ""
 
@@ -120,8 +127,7 @@ def facts_schema(decision: Decision, corpus: Corpus) -> dict[str, Any]:
         "type": "object",
         "additionalProperties": False,
         "required": [name for name, fact in decision.facts.items() if fact.required],
-        "properties": {name: fact_schema(fact, corpus, language)
-                       for name, fact in decision.facts.items()},
+        "properties": {name: fact_schema(fact, corpus, language) for name, fact in decision.facts.items()},
     }
 
 
@@ -140,15 +146,17 @@ def decision_json(corpus: Corpus, decision: Decision) -> dict[str, Any]:
         rule = clause.rule
         if rule is None or rule.decision != decision.id or rule.condition is None:
             continue
-        rules.append({
-            "clause": clause.id,
-            "outcome": rule.outcome,
-            "when": rule.condition,
-            "source": " ".join(rule.when.split()),
-            "parameters": {n: {"type": p.type, "value": p.value} for n, p in clause.parameters.items()},
-            "effective": {"from": clause.effective.start, "until": clause.effective.end},
-            "overrides": list(rule.overrides),
-        })
+        rules.append(
+            {
+                "clause": clause.id,
+                "outcome": rule.outcome,
+                "when": rule.condition,
+                "source": " ".join(rule.when.split()),
+                "parameters": {n: {"type": p.type, "value": p.value} for n, p in clause.parameters.items()},
+                "effective": {"from": clause.effective.start, "until": clause.effective.end},
+                "overrides": list(rule.overrides),
+            }
+        )
     return {
         "question": dict(decision.question),
         "outcomes": {k: dict(v) for k, v in decision.outcomes.items()},
@@ -160,8 +168,7 @@ def decision_json(corpus: Corpus, decision: Decision) -> dict[str, Any]:
     }
 
 
-def render_texts(markdowns: Mapping[str, str],
-                 rendered: Memo | None = None) -> dict[str, tuple[str, str]]:
+def render_texts(markdowns: Mapping[str, str], rendered: Memo | None = None) -> dict[str, tuple[str, str]]:
     """Each Markdown text, keyed by its SHA-256 -> its HTML and plain text. Texts the build
     cache knows are taken from it; the others are parsed, in several processes when there are
     many."""
@@ -193,7 +200,7 @@ def _parse_all(texts: list[str]) -> list[tuple[str, str]]:
     parsed: list[tuple[str, str]] = []
     try:
         with forked_pool(workers) as pool:
-            blocks = [texts[i:i + size] for i in range(0, len(texts), size)]
+            blocks = [texts[i : i + size] for i in range(0, len(texts), size)]
             for block in pool.map(_parse_block, blocks):
                 # Blocks come as bytes and are unpacked here, in the main thread: the executor's
                 # result thread allocates from another malloc arena, which keeps its peak.
@@ -207,8 +214,12 @@ def _parse_block(texts: list[str]) -> bytes:
     return marshal.dumps([to_html_and_plain_text(text) for text in texts])
 
 
-def clause_json(corpus: Corpus, clause: Clause, markdowns: Mapping[str, tuple[str, str]],
-                renders: Mapping[str, tuple[str, str]]) -> dict[str, Any]:
+def clause_json(
+    corpus: Corpus,
+    clause: Clause,
+    markdowns: Mapping[str, tuple[str, str]],
+    renders: Mapping[str, tuple[str, str]],
+) -> dict[str, Any]:
     """A clause in the bundle; `markdowns`: language -> its rendered_markdown and that text's
     SHA-256; `renders`: render_texts of them."""
     text = {}
@@ -232,19 +243,20 @@ def clause_json(corpus: Corpus, clause: Clause, markdowns: Mapping[str, tuple[st
     }
 
 
-def build_bundle(corpus: Corpus, source_revision: str | None,
-                 rendered: Memo | None = None) -> dict[str, Any]:
+def build_bundle(corpus: Corpus, source_revision: str | None, rendered: Memo | None = None) -> dict[str, Any]:
     """The bundle as a JSON value; `rendered` (the build cache) gives the HTML and plain text of
     Markdown rendered before."""
     titles = term_titles(corpus)
     markdowns: dict[str, dict[str, tuple[str, str]]] = {}
     for clause in corpus.all_clauses():
-        texts = (rendered_markdown(corpus, clause, language, titles)
-                 for language in corpus.languages)
-        markdowns[clause.id] = {language: (text, sha256_hex(text.encode()))
-                                for language, text in zip(corpus.languages, texts, strict=True)}
-    renders = render_texts({digest: text for texts in markdowns.values()
-                            for text, digest in texts.values()}, rendered)
+        texts = (rendered_markdown(corpus, clause, language, titles) for language in corpus.languages)
+        markdowns[clause.id] = {
+            language: (text, sha256_hex(text.encode()))
+            for language, text in zip(corpus.languages, texts, strict=True)
+        }
+    renders = render_texts(
+        {digest: text for texts in markdowns.values() for text, digest in texts.values()}, rendered
+    )
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -256,15 +268,20 @@ def build_bundle(corpus: Corpus, source_revision: str | None,
         "source_revision": source_revision,
         "source_language": corpus.source_language,
         "languages": list(corpus.languages),
-        "enums": {name: {"values": {v: dict(labels) for v, labels in enum.values.items()}}
-                  for name, enum in corpus.enums.items()},
+        "enums": {
+            name: {"values": {v: dict(labels) for v, labels in enum.values.items()}}
+            for name, enum in corpus.enums.items()
+        },
         "decisions": {d.id: decision_json(corpus, d) for d in corpus.decisions.values()},
-        "clauses": {c.id: clause_json(corpus, c, markdowns[c.id], renders)
-                    for c in corpus.all_clauses()},
+        "clauses": {c.id: clause_json(corpus, c, markdowns[c.id], renders) for c in corpus.all_clauses()},
         "changes": None,
-        "glossary": {t.id: {lang: {"term": x.term, "definition": x.definition,
-                                   "url": term_url(t.id, lang)} for lang, x in t.text.items()}
-                     for t in corpus.glossary.values()},
+        "glossary": {
+            t.id: {
+                lang: {"term": x.term, "definition": x.definition, "url": term_url(t.id, lang)}
+                for lang, x in t.text.items()
+            }
+            for t in corpus.glossary.values()
+        },
     }
 
 

@@ -71,11 +71,16 @@ class ReusePages(BasePlugin[_NoOptions]):  # type: ignore[no-untyped-call]
         rebuilt = json.loads(path.read_text(encoding="utf-8"))
         last = json.loads((self.last_site / SEARCH_INDEX).read_text(encoding="utf-8"))
         entries = {"rebuilt": _by_page(rebuilt["docs"]), "last": _by_page(last["docs"])}
-        docs = [entry for url in self.page_urls
-                for entry in entries["rebuilt" if url in self.rebuilt_urls else "last"].get(url, [])]
+        docs = [
+            entry
+            for url in self.page_urls
+            for entry in entries["rebuilt" if url in self.rebuilt_urls else "last"].get(url, [])
+        ]
         # As Material writes it (material/plugins/search/plugin.py, generate_search_index).
-        path.write_text(json.dumps({"config": rebuilt["config"], "docs": docs},
-                                   separators=(",", ":"), default=str), encoding="utf-8")
+        path.write_text(
+            json.dumps({"config": rebuilt["config"], "docs": docs}, separators=(",", ":"), default=str),
+            encoding="utf-8",
+        )
 
 
 def _by_page(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -124,13 +129,16 @@ def _templates_in(folder: str, followlinks: bool) -> frozenset[str]:
 
 def _list_templates(loader: jinja2.FileSystemLoader) -> list[str]:
     """loader.list_templates(), from each folder's listing."""
-    return sorted(frozenset().union(*(_templates_in(folder, loader.followlinks)
-                                      for folder in loader.searchpath)))
+    return sorted(
+        frozenset().union(*(_templates_in(folder, loader.followlinks) for folder in loader.searchpath))
+    )
 
 
 def _environment_with_memory(
-        make_environment: Callable[[], jinja2.Environment]) -> Callable[[], jinja2.Environment]:
+    make_environment: Callable[[], jinja2.Environment],
+) -> Callable[[], jinja2.Environment]:
     """MkDocs' Theme.get_env, with templates compiled and listed once per process."""
+
     def get_env() -> jinja2.Environment:
         environment = make_environment()
         environment.bytecode_cache = _COMPILED
@@ -138,6 +146,7 @@ def _environment_with_memory(
         assert isinstance(loader, jinja2.FileSystemLoader)
         loader.list_templates = partial(_list_templates, loader)  # type: ignore[method-assign]
         return environment
+
     return get_env
 
 
@@ -160,13 +169,15 @@ def main(argv: list[str]) -> int:
     """Build each site that standard input lists, in turn (one process for several languages
     saves each one the start-up of Python, MkDocs and Material)."""
     argparse.ArgumentParser(
-        prog="python -m terms_compiler.emit.mkdocs_reuse", description=__doc__.split("\n\n")[0],
+        prog="python -m terms_compiler.emit.mkdocs_reuse",
+        description=__doc__.split("\n\n")[0],
         epilog="Standard input is a JSON list of sites to build, each an object with "
         "config_file (the language's mkdocs.yml), site_dir (where to write the site; it must "
         "not exist), last_site (the language's site from the last build) and pages (the "
         "changed pages, as paths under docs/). When MkDocs fails, the failed site's "
         "config_file is printed on standard output, MkDocs' messages on standard error, and "
-        "the exit status is 1.").parse_args(argv)
+        "the exit status is 1.",
+    ).parse_args(argv)
     jobs = json.load(sys.stdin)
     logging.getLogger("mkdocs.commands.build").addFilter(_NotTheDirtyWarning())
     handler = logging.StreamHandler()
@@ -174,8 +185,9 @@ def main(argv: list[str]) -> int:
     logging.getLogger("mkdocs").addHandler(handler)
     for job in jobs:
         try:
-            build_language(Path(job["config_file"]), Path(job["site_dir"]),
-                           Path(job["last_site"]), set(job["pages"]))
+            build_language(
+                Path(job["config_file"]), Path(job["site_dir"]), Path(job["last_site"]), set(job["pages"])
+            )
         except Abort as error:
             print(job["config_file"])
             print(error, file=sys.stderr)

@@ -17,85 +17,111 @@ from terms_compiler.prose import format_value
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
-        "all": "all of the following hold:", "any": "one of the following holds:",
+        "all": "all of the following hold:",
+        "any": "one of the following holds:",
         "not": "it is not the case that {x}",
-        "is": "{d} is {v}", "is-not": "{d} is not {v}", "or": " or ", "list-sep": ", ",
-        "in": "{d} is {v}", "not-in": "{d} is none of: {v}",
-        "same": "{d} is the same as {e}", "differs": "{d} differs from {e}",
+        "is": "{d} is {v}",
+        "is-not": "{d} is not {v}",
+        "or": " or ",
+        "list-sep": ", ",
+        "in": "{d} is {v}",
+        "not-in": "{d} is none of: {v}",
+        "same": "{d} is the same as {e}",
+        "differs": "{d} differs from {e}",
         "int": "<=:{d} is at most {v}|<:{d} is less than {v}|>=:{d} is at least {v}|"
-               ">:{d} is more than {v}|==:{d} is {v}|!=:{d} is not {v}",
+        ">:{d} is more than {v}|==:{d} is {v}|!=:{d} is not {v}",
         "date": "<=:{d} is on or before {v}|<:{d} is before {v}|>=:{d} is on or after {v}|"
-                ">:{d} is after {v}|==:{d} is {v}|!=:{d} is not {v}",
+        ">:{d} is after {v}|==:{d} is {v}|!=:{d} is not {v}",
         "days": "<=:{end} is no more than {days} after {start}|<:{end} is less than {days} "
-                "after {start}|>=:{end} is at least {days} after {start}|>:{end} is more than "
-                "{days} after {start}|==:{end} is exactly {days} after {start}|"
-                "!=:{end} is not exactly {days} after {start}",
+        "after {start}|>=:{end} is at least {days} after {start}|>:{end} is more than "
+        "{days} after {start}|==:{end} is exactly {days} after {start}|"
+        "!=:{end} is not exactly {days} after {start}",
         "days0": ">=:{end} is on or after {start}|>:{end} is after {start}|"
-                 "<=:{end} is on or before {start}|<:{end} is before {start}|"
-                 "==:{end} is the same day as {start}|!=:{end} is not the same day as {start}",
-        "true": "true", "false": "false",
+        "<=:{end} is on or before {start}|<:{end} is before {start}|"
+        "==:{end} is the same day as {start}|!=:{end} is not the same day as {start}",
+        "true": "true",
+        "false": "false",
     },
     "uk": {
-        "all": "виконуються всі умови:", "any": "виконується одна з умов:",
+        "all": "виконуються всі умови:",
+        "any": "виконується одна з умов:",
         "not": "неправда, що {x}",
-        "is": "{d} — {v}", "is-not": "{d} — не {v}", "or": " або ", "list-sep": ", ",
-        "in": "{d} — {v}", "not-in": "{d} — жодне з: {v}",
-        "same": "{d} збігається з {e}", "differs": "{d} відрізняється від {e}",
+        "is": "{d} — {v}",
+        "is-not": "{d} — не {v}",
+        "or": " або ",
+        "list-sep": ", ",
+        "in": "{d} — {v}",
+        "not-in": "{d} — жодне з: {v}",
+        "same": "{d} збігається з {e}",
+        "differs": "{d} відрізняється від {e}",
         "int": "<=:{d} — не більше ніж {v}|<:{d} — менше ніж {v}|>=:{d} — не менше ніж {v}|"
-               ">:{d} — більше ніж {v}|==:{d} — {v}|!=:{d} — не {v}",
+        ">:{d} — більше ніж {v}|==:{d} — {v}|!=:{d} — не {v}",
         "date": "<=:{d} — не пізніше {v}|<:{d} — раніше ніж {v}|>=:{d} — не раніше {v}|"
-                ">:{d} — пізніше ніж {v}|==:{d} — {v}|!=:{d} — не {v}",
+        ">:{d} — пізніше ніж {v}|==:{d} — {v}|!=:{d} — не {v}",
         "days": "<=:{end} — не більше ніж через {days} після {start}|<:{end} — менше ніж через "
-                "{days} після {start}|>=:{end} — щонайменше через {days} після {start}|"
-                ">:{end} — більше ніж через {days} після {start}|==:{end} — рівно через {days} "
-                "після {start}|!=:{end} — не рівно через {days} після {start}",
+        "{days} після {start}|>=:{end} — щонайменше через {days} після {start}|"
+        ">:{end} — більше ніж через {days} після {start}|==:{end} — рівно через {days} "
+        "після {start}|!=:{end} — не рівно через {days} після {start}",
         "days0": ">=:{end} — не раніше ніж {start}|>:{end} — пізніше ніж {start}|"
-                 "<=:{end} — не пізніше ніж {start}|<:{end} — раніше ніж {start}|"
-                 "==:{end} — той самий день, що й {start}|!=:{end} — інший день, ніж {start}",
-        "true": "так", "false": "ні",
+        "<=:{end} — не пізніше ніж {start}|<:{end} — раніше ніж {start}|"
+        "==:{end} — той самий день, що й {start}|!=:{end} — інший день, ніж {start}",
+        "true": "так",
+        "false": "ні",
     },
     "ru": {
-        "all": "выполняются все условия:", "any": "выполняется одно из условий:",
+        "all": "выполняются все условия:",
+        "any": "выполняется одно из условий:",
         "not": "неверно, что {x}",
-        "is": "{d} — {v}", "is-not": "{d} — не {v}", "or": " или ", "list-sep": ", ",
-        "in": "{d} — {v}", "not-in": "{d} — ни одно из: {v}",
-        "same": "{d} совпадает с {e}", "differs": "{d} отличается от {e}",
+        "is": "{d} — {v}",
+        "is-not": "{d} — не {v}",
+        "or": " или ",
+        "list-sep": ", ",
+        "in": "{d} — {v}",
+        "not-in": "{d} — ни одно из: {v}",
+        "same": "{d} совпадает с {e}",
+        "differs": "{d} отличается от {e}",
         "int": "<=:{d} — не более {v}|<:{d} — менее {v}|>=:{d} — не менее {v}|>:{d} — более {v}|"
-               "==:{d} — {v}|!=:{d} — не {v}",
+        "==:{d} — {v}|!=:{d} — не {v}",
         "date": "<=:{d} — не позднее {v}|<:{d} — ранее {v}|>=:{d} — не ранее {v}|"
-                ">:{d} — позднее {v}|==:{d} — {v}|!=:{d} — не {v}",
+        ">:{d} — позднее {v}|==:{d} — {v}|!=:{d} — не {v}",
         "days": "<=:{end} — не более чем через {days} после {start}|<:{end} — менее чем через "
-                "{days} после {start}|>=:{end} — не менее чем через {days} после {start}|"
-                ">:{end} — более чем через {days} после {start}|==:{end} — ровно через {days} "
-                "после {start}|!=:{end} — не ровно через {days} после {start}",
+        "{days} после {start}|>=:{end} — не менее чем через {days} после {start}|"
+        ">:{end} — более чем через {days} после {start}|==:{end} — ровно через {days} "
+        "после {start}|!=:{end} — не ровно через {days} после {start}",
         "days0": ">=:{end} — не ранее чем {start}|>:{end} — позднее чем {start}|"
-                 "<=:{end} — не позднее чем {start}|<:{end} — ранее чем {start}|"
-                 "==:{end} — тот же день, что и {start}|!=:{end} — другой день, чем {start}",
-        "true": "да", "false": "нет",
+        "<=:{end} — не позднее чем {start}|<:{end} — ранее чем {start}|"
+        "==:{end} — тот же день, что и {start}|!=:{end} — другой день, чем {start}",
+        "true": "да",
+        "false": "нет",
     },
     "zh": {
-        "all": "同时满足以下全部条件：", "any": "满足以下任一条件：",
+        "all": "同时满足以下全部条件：",
+        "any": "满足以下任一条件：",
         "not": "并非{x}",
-        "is": "{d}为{v}", "is-not": "{d}不为{v}", "or": "或", "list-sep": "、",
-        "in": "{d}为{v}", "not-in": "{d}不属于：{v}",
-        "same": "{d}与{e}相同", "differs": "{d}与{e}不同",
+        "is": "{d}为{v}",
+        "is-not": "{d}不为{v}",
+        "or": "或",
+        "list-sep": "、",
+        "in": "{d}为{v}",
+        "not-in": "{d}不属于：{v}",
+        "same": "{d}与{e}相同",
+        "differs": "{d}与{e}不同",
         "int": "<=:{d}不超过{v}|<:{d}小于{v}|>=:{d}不少于{v}|>:{d}大于{v}|==:{d}为{v}|!=:{d}不为{v}",
-        "date": "<=:{d}不晚于{v}|<:{d}早于{v}|>=:{d}不早于{v}|>:{d}晚于{v}|==:{d}为{v}|"
-                "!=:{d}不为{v}",
+        "date": "<=:{d}不晚于{v}|<:{d}早于{v}|>=:{d}不早于{v}|>:{d}晚于{v}|==:{d}为{v}|!=:{d}不为{v}",
         "days": "<=:{end}不晚于{start}之后{days}|<:{end}早于{start}之后{days}|"
-                ">=:{end}不早于{start}之后{days}|>:{end}晚于{start}之后{days}|"
-                "==:{end}恰为{start}之后{days}|!=:{end}不恰为{start}之后{days}",
+        ">=:{end}不早于{start}之后{days}|>:{end}晚于{start}之后{days}|"
+        "==:{end}恰为{start}之后{days}|!=:{end}不恰为{start}之后{days}",
         "days0": ">=:{end}不早于{start}|>:{end}晚于{start}|<=:{end}不晚于{start}|"
-                 "<:{end}早于{start}|==:{end}与{start}为同一天|!=:{end}与{start}不为同一天",
-        "true": "是", "false": "否",
+        "<:{end}早于{start}|==:{end}与{start}为同一天|!=:{end}与{start}不为同一天",
+        "true": "是",
+        "false": "否",
     },
 }
 QUOTED_LANGUAGES = frozenset({"uk", "ru"})
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
-def rule_in_words(condition: Mapping[str, Any], corpus: Corpus, decision: Decision,
-                  language: str) -> str:
+def rule_in_words(condition: Mapping[str, Any], corpus: Corpus, decision: Decision, language: str) -> str:
     """The condition as HTML: a sentence, or a nested list for and/or."""
     return _Renderer(corpus, decision, language).render(condition)
 
@@ -142,8 +168,7 @@ class _Renderer:
         listed = (joined + self.words["or"] + values[-1]) if joined else values[-1]
         if negated:
             listed = self.words["list-sep"].join(values)
-        return self.words["not-in" if negated else "in"].format(
-            d=self.describe(node["value"]), v=listed)
+        return self.words["not-in" if negated else "in"].format(d=self.describe(node["value"]), v=listed)
 
     def comparison(self, node: Mapping[str, Any]) -> str:
         op, left, right = node["op"], node["left"], node["right"]
@@ -154,14 +179,15 @@ class _Renderer:
             count = right.get("value")
             if right["op"] in ("const", "param") and count == 0:
                 return self.table("days0")[op].format(start=start, end=end)
-            return self.table("days")[op].format(start=start, end=end,
-                                                 days=self.days(self.describe(right), count))
+            return self.table("days")[op].format(
+                start=start, end=end, days=self.days(self.describe(right), count)
+            )
         both_facts = left["op"] == "fact" and right["op"] == "fact"
         if op in ("==", "!=") and (both_facts or node_type(left) not in ("int", "date")):
-            key = ("same" if op == "==" else "differs") if both_facts else \
-                ("is" if op == "==" else "is-not")
-            return self.words[key].format(d=self.describe(left), e=self.describe(right),
-                                          v=self.describe(right))
+            key = ("same" if op == "==" else "differs") if both_facts else ("is" if op == "==" else "is-not")
+            return self.words[key].format(
+                d=self.describe(left), e=self.describe(right), v=self.describe(right)
+            )
         kind = "date" if node_type(left) == "date" else "int"
         return self.table(kind)[op].format(d=self.describe(left), v=self.describe(right))
 
@@ -194,4 +220,3 @@ class _Renderer:
         if type_ == "string":
             return f"“{value}”"
         return format_value(type_, value, self.language)
-

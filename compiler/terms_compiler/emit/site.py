@@ -25,14 +25,14 @@ import yaml
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-from terms_compiler.emit.bundle import clause_url
 from terms_compiler.cache import content_key, fingerprint
 from terms_compiler.diagnostics import CompileError, Diagnostic, SourceSpan
+from terms_compiler.emit.bundle import clause_url
+from terms_compiler.emit.rule_words import rule_in_words
 from terms_compiler.load import display_path
 from terms_compiler.model import Clause, Corpus, Decision
 from terms_compiler.prose import format_value, to_html
 from terms_compiler.resources import schemas_folder, site_folder
-from terms_compiler.emit.rule_words import rule_in_words
 from terms_compiler.workers import POOL_FAILURES, forked_pool, worker_count
 
 TEMPLATES = site_folder()
@@ -52,8 +52,7 @@ def md_escape(text: str) -> str:
 
 @cache
 def strings() -> dict[str, dict[str, str]]:
-    data: dict[str, dict[str, str]] = yaml.safe_load(
-        (TEMPLATES / "strings.yaml").read_text(encoding="utf-8"))
+    data: dict[str, dict[str, str]] = yaml.safe_load((TEMPLATES / "strings.yaml").read_text(encoding="utf-8"))
     return data
 
 
@@ -65,9 +64,13 @@ def ui(language: str) -> dict[str, str]:
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True)
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters["md"] = md_escape
     return env
 
@@ -81,8 +84,9 @@ def render(template: str, **context: Any) -> str:
     except jinja2.TemplateError as error:
         line, message = _template_line(error, template), str(error)
     path = display_path(TEMPLATES / template)
-    raise CompileError([Diagnostic("E701", f"template error: {message}",
-                                   SourceSpan(path, line, 1))]) from None
+    raise CompileError(
+        [Diagnostic("E701", f"template error: {message}", SourceSpan(path, line, 1))]
+    ) from None
 
 
 def _template_line(error: Exception, template: str) -> int:
@@ -98,11 +102,14 @@ def _template_line(error: Exception, template: str) -> int:
 
 # Page contexts ---------------------------------------------------------------------------------
 
+
 def effective_line(clause: Clause, language: str) -> str:
     s = ui(language)
     start, end = clause.effective.start, clause.effective.end
+
     def day(value: str) -> str:
         return format_value("date", value, language)
+
     if start and end:
         return s["in_effect_between"].format(**{"from": day(start), "until": day(end)})
     if start:
@@ -125,18 +132,21 @@ def fact_value(corpus: Corpus, decision: Decision, name: str, value: Any, langua
     return str(value)
 
 
-def clause_context(corpus: Corpus, clause: Clause, language: str,
-                   bundle: Mapping[str, Any]) -> dict[str, Any]:
+def clause_context(
+    corpus: Corpus, clause: Clause, language: str, bundle: Mapping[str, Any]
+) -> dict[str, Any]:
     s = ui(language)
     # The bundle's HTML and freshness themselves: the site shows exactly what tools read.
     text = bundle["clauses"][clause.id]["text"][language]
     context: dict[str, Any] = {
-        "id": clause.id, "title": clause.text[language].title,
+        "id": clause.id,
+        "title": clause.text[language].title,
         "effective": effective_line(clause, language),
         "html": Markup(text["html"]),
         "stale": text["freshness"] == "stale",
         "source_url": f"../../{corpus.source_language}/{clause.section}/#{clause.id}",
-        "rule": None, "examples": [],
+        "rule": None,
+        "examples": [],
     }
     rule = clause.rule
     if rule is None or rule.condition is None:
@@ -146,17 +156,29 @@ def clause_context(corpus: Corpus, clause: Clause, language: str,
         "decision": rule.decision,
         "gives": s["rule_gives"].format(outcome=outcome_label(decision, rule.outcome, language)),
         "words": Markup(rule_in_words(rule.condition, corpus, decision, language)),
-        "overrides": [{"url": "../" + clause_url(corpus, target, language).split("/", 1)[1],
-                       "title": corpus.clauses[target].text[language].title}
-                      for target in rule.overrides],
+        "overrides": [
+            {
+                "url": "../" + clause_url(corpus, target, language).split("/", 1)[1],
+                "title": corpus.clauses[target].text[language].title,
+            }
+            for target in rule.overrides
+        ],
     }
-    context["examples"] = [{
-        "facts": [(decision.facts[name].description.get(language, name),
-                   fact_value(corpus, decision, name, value, language))
-                  for name, value in example.facts.items() if name in decision.facts],
-        "as_of": format_value("date", example.as_of, language) if example.as_of else "",
-        "outcome": outcome_label(decision, example.outcome, language),
-    } for example in clause.examples]
+    context["examples"] = [
+        {
+            "facts": [
+                (
+                    decision.facts[name].description.get(language, name),
+                    fact_value(corpus, decision, name, value, language),
+                )
+                for name, value in example.facts.items()
+                if name in decision.facts
+            ],
+            "as_of": format_value("date", example.as_of, language) if example.as_of else "",
+            "outcome": outcome_label(decision, example.outcome, language),
+        }
+        for example in clause.examples
+    ]
     return context
 
 
@@ -164,37 +186,70 @@ def decision_context(corpus: Corpus, decision: Decision, language: str) -> dict[
     s = ui(language)
     facts = []
     for fact in decision.facts.values():
-        values = [{"id": v, "label": labels.get(language, v)}
-                  for v, labels in corpus.enums[fact.enum].values.items()] if fact.enum else []
-        facts.append({
-            "name": fact.name, "description": fact.description.get(language, ""),
-            "type": s[f"type_{fact.type}"], "allowed": values,
-            "default": s["required"] if fact.required else
-            fact_value(corpus, decision, fact.name, fact.default, language)})
-    as_of = decision.facts[decision.as_of].description.get(language, decision.as_of) \
-        if decision.as_of else s["caller_date"]
-    clauses = [{"id": c.id, "title": c.text[language].title,
-                "url": "../../" + clause_url(corpus, c.id, language).split("/", 1)[1],
-                "outcome": outcome_label(decision, c.rule.outcome, language)}
-               for c in corpus.all_clauses() if c.rule and c.rule.decision == decision.id]
+        values = (
+            [
+                {"id": v, "label": labels.get(language, v)}
+                for v, labels in corpus.enums[fact.enum].values.items()
+            ]
+            if fact.enum
+            else []
+        )
+        facts.append(
+            {
+                "name": fact.name,
+                "description": fact.description.get(language, ""),
+                "type": s[f"type_{fact.type}"],
+                "allowed": values,
+                "default": s["required"]
+                if fact.required
+                else fact_value(corpus, decision, fact.name, fact.default, language),
+            }
+        )
+    as_of = (
+        decision.facts[decision.as_of].description.get(language, decision.as_of)
+        if decision.as_of
+        else s["caller_date"]
+    )
+    clauses = [
+        {
+            "id": c.id,
+            "title": c.text[language].title,
+            "url": "../../" + clause_url(corpus, c.id, language).split("/", 1)[1],
+            "outcome": outcome_label(decision, c.rule.outcome, language),
+        }
+        for c in corpus.all_clauses()
+        if c.rule and c.rule.decision == decision.id
+    ]
     return {
-        "decision": decision, "facts": facts, "as_of": as_of, "clauses": clauses,
-        "outcomes": [{"id": o, "label": labels.get(language, o), "is_default": o == decision.default}
-                     for o, labels in decision.outcomes.items()],
-        "example_base": [(name, fact_value(corpus, decision, name, value, language))
-                         for name, value in decision.example_base.items()],
+        "decision": decision,
+        "facts": facts,
+        "as_of": as_of,
+        "clauses": clauses,
+        "outcomes": [
+            {"id": o, "label": labels.get(language, o), "is_default": o == decision.default}
+            for o, labels in decision.outcomes.items()
+        ],
+        "example_base": [
+            (name, fact_value(corpus, decision, name, value, language))
+            for name, value in decision.example_base.items()
+        ],
     }
 
 
-def status_tables(corpus: Corpus, language: str,
-                  bundle: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def status_tables(
+    corpus: Corpus, language: str, bundle: Mapping[str, Any]
+) -> dict[str, list[dict[str, Any]]]:
     """The translation status page: counts per language, and the clauses whose translation in
     some language is not up to date (every clause would make the page, in every language, grow
     as clauses x languages, the whole site as clauses x languages squared). The states are the
     bundle's freshness of each text."""
     s = ui(language)
-    labels = {"source": s["source_language"], "current": s["status_current"],
-              "stale": s["status_stale"], "unrecorded": s["status_unrecorded"]}
+    labels = {
+        "source": s["source_language"],
+        "current": s["status_current"],
+        "stale": s["status_stale"],
+        "unrecorded": s["status_unrecorded"],
+    }
     counts = {other: dict.fromkeys(labels, 0) for other in corpus.languages}
     rows = []
     for clause in corpus.all_clauses():
@@ -203,30 +258,44 @@ def status_tables(corpus: Corpus, language: str,
         for other, state in zip(corpus.languages, states, strict=True):
             counts[other][state] += 1
         if any(state in ("stale", "unrecorded") for state in states):
-            rows.append({"id": clause.id, "title": clause.text[language].title,
-                         "url": "../" + clause_url(corpus, clause.id, language).split("/", 1)[1],
-                         "cells": [{"status": state, "label": labels[state]} for state in states]})
-    summary = [{"code": other, "name": strings()[other]["language_name"] if other in strings()
-                else other, "source": other == corpus.source_language, **counts[other]}
-               for other in corpus.languages]
+            rows.append(
+                {
+                    "id": clause.id,
+                    "title": clause.text[language].title,
+                    "url": "../" + clause_url(corpus, clause.id, language).split("/", 1)[1],
+                    "cells": [{"status": state, "label": labels[state]} for state in states],
+                }
+            )
+    summary = [
+        {
+            "code": other,
+            "name": strings()[other]["language_name"] if other in strings() else other,
+            "source": other == corpus.source_language,
+            **counts[other],
+        }
+        for other in corpus.languages
+    ]
     return {"summary": summary, "rows": rows}
 
 
 # Writing the sources ---------------------------------------------------------------------------
 
+
 def mkdocs_config(corpus: Corpus, language: str) -> dict[str, Any]:
     s = ui(language)
-    config: dict[str, Any] = yaml.safe_load(
-        (TEMPLATES / "mkdocs.base.yml").read_text(encoding="utf-8"))
+    config: dict[str, Any] = yaml.safe_load((TEMPLATES / "mkdocs.base.yml").read_text(encoding="utf-8"))
     config["site_name"] = corpus.title[language]
     config["theme"]["language"] = language
-    config["extra"] = {"alternate": [{"name": ui(other)["language_name"], "lang": other,
-                                      "link": f"../{other}/"} for other in corpus.languages]}
+    config["extra"] = {
+        "alternate": [
+            {"name": ui(other)["language_name"], "lang": other, "link": f"../{other}/"}
+            for other in corpus.languages
+        ]
+    }
     config["plugins"] = [{"search": {"lang": SEARCH_LANGUAGES.get(language, ["en"])}}]
     config["nav"] = [
         {s["home"]: "index.md"},
-        {s["sections"]: [{section.title[language]: f"{section.id}.md"}
-                         for section in corpus.sections]},
+        {s["sections"]: [{section.title[language]: f"{section.id}.md"} for section in corpus.sections]},
         {s["decisions"]: [{d.id: f"decisions/{d.id}.md"} for d in corpus.decisions.values()]},
         {s["glossary"]: "glossary.md"},
         {s["changes"]: "changes.md"},
@@ -241,13 +310,15 @@ def download_files(corpus: Corpus, language: str) -> list[dict[str, str]]:
     name = f"{corpus.id}.json"
     # The files are published once, at the site root (files/), for every language: from
     # <lang>/downloads/ that is two levels up.
-    files = [{"name": name, "href": f"../../files/{name}", "what": s["bundle_file"]},
-             {"name": f"{name}.sha256", "href": f"../../files/{name}.sha256",
-              "what": s["digest_file"]},
-             {"name": "conformance.json", "href": "../../files/conformance.json",
-              "what": s["conformance_file"]}]
-    files += [{"name": p.name, "href": f"../../files/schemas/{p.name}", "what": s["schema_file"]}
-              for p in sorted(SCHEMAS.glob("*.json"))]
+    files = [
+        {"name": name, "href": f"../../files/{name}", "what": s["bundle_file"]},
+        {"name": f"{name}.sha256", "href": f"../../files/{name}.sha256", "what": s["digest_file"]},
+        {"name": "conformance.json", "href": "../../files/conformance.json", "what": s["conformance_file"]},
+    ]
+    files += [
+        {"name": p.name, "href": f"../../files/schemas/{p.name}", "what": s["schema_file"]}
+        for p in sorted(SCHEMAS.glob("*.json"))
+    ]
     return files
 
 
@@ -280,8 +351,10 @@ def changes_context(corpus: Corpus, changes: Any, language: str) -> dict[str, An
             if change.kind == "condition":
                 old_condition = str(change.old)
             elif change.kind == "effective":
-                lines.append(f"{s['effective_label']} ({change.what}): "
-                             f"{change.old or s['effective_open']} → {change.new or s['effective_open']}")
+                lines.append(
+                    f"{s['effective_label']} ({change.what}): "
+                    f"{change.old or s['effective_open']} → {change.new or s['effective_open']}"
+                )
             elif change.kind == "parameters":
                 lines.append(f"{s['parameters_label']}: {change.what} {change.old} → {change.new}")
             else:
@@ -293,17 +366,32 @@ def changes_context(corpus: Corpus, changes: Any, language: str) -> dict[str, An
         current = corpus.clauses.get(clause.id)
         words = ""
         if old_condition and current and current.rule and current.rule.condition:
-            words = Markup(rule_in_words(current.rule.condition, corpus,
-                                         corpus.decisions[current.rule.decision], language))
-        changed.append({"id": clause.id, "title": title(clause.id, {}), "url": link(clause.id),
-                        "lines": lines, "rule_words": words, "old_condition": old_condition})
+            words = Markup(
+                rule_in_words(
+                    current.rule.condition, corpus, corpus.decisions[current.rule.decision], language
+                )
+            )
+        changed.append(
+            {
+                "id": clause.id,
+                "title": title(clause.id, {}),
+                "url": link(clause.id),
+                "lines": lines,
+                "rule_words": words,
+                "old_condition": old_condition,
+            }
+        )
     return {
-        "added": [{"id": c.id, "title": title(c.id, c.titles), "url": link(c.id)}
-                  for c in changes.added if c.id in corpus.clauses],
+        "added": [
+            {"id": c.id, "title": title(c.id, c.titles), "url": link(c.id)}
+            for c in changes.added
+            if c.id in corpus.clauses
+        ],
         "removed": [{"id": c.id, "title": title(c.id, c.titles)} for c in changes.removed],
         "changed": changed,
-        "answers": [answer for behaviour in changes.behaviour
-                    for answer in _answers(corpus, behaviour, language)],
+        "answers": [
+            answer for behaviour in changes.behaviour for answer in _answers(corpus, behaviour, language)
+        ],
     }
 
 
@@ -315,18 +403,24 @@ def _answers(corpus: Corpus, behaviour: Any, language: str) -> list[dict[str, st
     answers = []
     for flip in [f for f in behaviour.flips if f.outcome_changed][:MAX_ANSWERS_SHOWN]:
         case = flip.cases[0]
-        shown = [f"{decision.facts[name].description.get(language, name)}: "
-                 f"{fact_value(corpus, decision, name, value, language)}"
-                 for name, value in case.facts.items()
-                 if name in decision.facts and behaviour.base.get(name) != value]
-        answers.append({
-            "sentence": s["answer_changed"].format(
-                question=decision.question[language], facts="; ".join(shown),
-                date=format_value("date", case.new_as_of, language),
-                old=outcome_label(decision, flip.old_outcome, language),
-                new=outcome_label(decision, flip.new_outcome, language)),
-            "similar": s["similar"].format(n=len(flip.cases) - 1) if len(flip.cases) > 1 else "",
-        })
+        shown = [
+            f"{decision.facts[name].description.get(language, name)}: "
+            f"{fact_value(corpus, decision, name, value, language)}"
+            for name, value in case.facts.items()
+            if name in decision.facts and behaviour.base.get(name) != value
+        ]
+        answers.append(
+            {
+                "sentence": s["answer_changed"].format(
+                    question=decision.question[language],
+                    facts="; ".join(shown),
+                    date=format_value("date", case.new_as_of, language),
+                    old=outcome_label(decision, flip.old_outcome, language),
+                    new=outcome_label(decision, flip.new_outcome, language),
+                ),
+                "similar": s["similar"].format(n=len(flip.cases) - 1) if len(flip.cases) > 1 else "",
+            }
+        )
     return answers
 
 
@@ -350,8 +444,14 @@ def section_page_key(language: str, path: str, title: str, clauses: list[dict[st
     return content_key(language, path, title, repr(clauses))
 
 
-def write_language(corpus: Corpus, language: str, root: Path, bundle: Mapping[str, Any],
-                   changes: Any = None, last: LastSources | None = None) -> dict[str, bool]:
+def write_language(
+    corpus: Corpus,
+    language: str,
+    root: Path,
+    bundle: Mapping[str, Any],
+    changes: Any = None,
+    last: LastSources | None = None,
+) -> dict[str, bool]:
     """One language's MkDocs sources under root. Returns the key of each section page, and
     whether the page came from the last build."""
     docs = root / "docs"
@@ -359,26 +459,47 @@ def write_language(corpus: Corpus, language: str, root: Path, bundle: Mapping[st
     s = ui(language)
     common = {"corpus": corpus, "lang": language, "s": s}
     pages = {
-        "index.md": render("pages/index.md.j2", **common, sections=corpus.sections,
-                           decisions=list(corpus.decisions.values()),
-                           bundle_name=f"{corpus.id}.json",
-                           edition_date=format_value("date", corpus.edition_date, language)
-                           if corpus.edition_date else ""),
-        "glossary.md": render("pages/glossary.md.j2", **common, terms=[
-            {"id": t.id, "term": t.text[language].term,
-             "html": Markup(to_html(t.text[language].definition))}
-            for t in corpus.glossary.values()]),
-        "status.md": render("pages/status.md.j2", **common, languages=corpus.languages,
-                            **status_tables(corpus, language, bundle)),
-        "downloads.md": render("pages/downloads.md.j2", **common,
-                               files=download_files(corpus, language)),
-        "changes.md": render("pages/changes.md.j2", **common, previous=corpus.previous_edition,
-                             changes=changes_context(corpus, changes, language)),
+        "index.md": render(
+            "pages/index.md.j2",
+            **common,
+            sections=corpus.sections,
+            decisions=list(corpus.decisions.values()),
+            bundle_name=f"{corpus.id}.json",
+            edition_date=format_value("date", corpus.edition_date, language) if corpus.edition_date else "",
+        ),
+        "glossary.md": render(
+            "pages/glossary.md.j2",
+            **common,
+            terms=[
+                {
+                    "id": t.id,
+                    "term": t.text[language].term,
+                    "html": Markup(to_html(t.text[language].definition)),
+                }
+                for t in corpus.glossary.values()
+            ],
+        ),
+        "status.md": render(
+            "pages/status.md.j2",
+            **common,
+            languages=corpus.languages,
+            **status_tables(corpus, language, bundle),
+        ),
+        "downloads.md": render("pages/downloads.md.j2", **common, files=download_files(corpus, language)),
+        "changes.md": render(
+            "pages/changes.md.j2",
+            **common,
+            previous=corpus.previous_edition,
+            changes=changes_context(corpus, changes, language),
+        ),
     }
     # A section page's clause contexts take a third of its time and its template the rest: a
     # page whose key the last build wrote is linked from there instead of rendered.
-    last_pages, last_keys = (last.docs / language / "docs", last.keys) \
-        if last is not None and language in last.languages else (None, ())
+    last_pages, last_keys = (
+        (last.docs / language / "docs", last.keys)
+        if last is not None and language in last.languages
+        else (None, ())
+    )
     keys: dict[str, bool] = {}
     for section in corpus.sections:
         path = f"{section.id}.md"
@@ -393,24 +514,30 @@ def write_language(corpus: Corpus, language: str, root: Path, bundle: Mapping[st
                 continue
             except OSError:
                 pass
-        pages[path] = render("pages/section.md.j2", lang=language, s=s, title=title,
-                             clauses=clauses)
+        pages[path] = render("pages/section.md.j2", lang=language, s=s, title=title, clauses=clauses)
     for decision in corpus.decisions.values():
         pages[f"decisions/{decision.id}.md"] = render(
-            "pages/decision.md.j2", **common, **decision_context(corpus, decision, language))
+            "pages/decision.md.j2", **common, **decision_context(corpus, decision, language)
+        )
     for path, text in pages.items():
         (docs / path).write_text(text, encoding="utf-8")
     (root / "mkdocs.yml").write_text(
-        yaml.safe_dump(mkdocs_config(corpus, language), allow_unicode=True, sort_keys=False),
-        encoding="utf-8")
+        yaml.safe_dump(mkdocs_config(corpus, language), allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     (root / BUILT_BY).write_text(fingerprint() + "\n", encoding="utf-8")
     shutil.copytree(TEMPLATES / "overrides", root / "overrides")
     shutil.copytree(TEMPLATES / "assets", docs / "assets")
     return keys
 
 
-def write_docs(corpus: Corpus, bundle: Mapping[str, Any], bundle_dir: Path, out: Path,
-               changes: Any = None, last: LastSources | None = None) -> dict[str, bool]:
+def write_docs(
+    corpus: Corpus,
+    bundle: Mapping[str, Any],
+    bundle_dir: Path,
+    out: Path,
+    changes: Any = None,
+    last: LastSources | None = None,
+) -> dict[str, bool]:
     """MkDocs sources for every language under out/<lang>/, the root page, and out/files/ (the
     bundle_dir's files and the schemas, published once for all languages). `bundle` is the bundle
     as written to bundle_dir; `changes` (from terms_compiler.editions.compare) fills each language's
@@ -437,11 +564,18 @@ def write_docs(corpus: Corpus, bundle: Mapping[str, Any], bundle_dir: Path, out:
             keys.update(write_language(corpus, language, out / language, bundle, changes, last))
     shutil.copytree(bundle_dir, out / "files", copy_function=link_or_copy)
     shutil.copytree(SCHEMAS, out / "files" / "schemas")
-    (out / "index.html").write_text(render(
-        "root.html.j2", title=corpus.title[corpus.source_language],
-        source_language=corpus.source_language,
-        languages=[{"code": lang, "name": ui(lang)["language_name"], "title": corpus.title[lang]}
-                   for lang in corpus.languages]), encoding="utf-8")
+    (out / "index.html").write_text(
+        render(
+            "root.html.j2",
+            title=corpus.title[corpus.source_language],
+            source_language=corpus.source_language,
+            languages=[
+                {"code": lang, "name": ui(lang)["language_name"], "title": corpus.title[lang]}
+                for lang in corpus.languages
+            ],
+        ),
+        encoding="utf-8",
+    )
     return keys
 
 
@@ -466,6 +600,7 @@ def _write_language_job(language: str) -> dict[str, bool]:
 
 # Running MkDocs --------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SiteBuild:
     """How much of one language's site came from the last build."""
@@ -476,9 +611,13 @@ class SiteBuild:
     """Pages whose HTML came from the last build: all of them when the site was reused whole."""
 
 
-def build_sites(docs: Path, site: Path, languages: tuple[str, ...],
-                previous: Path | None = None,
-                reusable: Container[str] = ()) -> dict[str, SiteBuild]:
+def build_sites(
+    docs: Path,
+    site: Path,
+    languages: tuple[str, ...],
+    previous: Path | None = None,
+    reusable: Container[str] = (),
+) -> dict[str, SiteBuild]:
     """Build each language's site with MkDocs, in parallel processes.
 
     `previous` is the output folder of an earlier build (holding docs/ and site/). A language
@@ -490,24 +629,49 @@ def build_sites(docs: Path, site: Path, languages: tuple[str, ...],
     site.mkdir(parents=True)
     shutil.copy(docs / "index.html", site / "index.html")
     shutil.copytree(docs / "files", site / "files", copy_function=link_or_copy)
-    changed = {language: changed_pages(docs / language, previous / "docs" / language)
-               if previous is not None and language in reusable else None
-               for language in languages}
+    changed = {
+        language: changed_pages(docs / language, previous / "docs" / language)
+        if previous is not None and language in reusable
+        else None
+        for language in languages
+    }
     for language in [language for language in languages if changed[language] == []]:
         assert previous is not None
         shutil.copytree(previous / "site" / language, site / language, copy_function=link_or_copy)
 
     def mkdocs(language: str) -> None:
-        run_mkdocs([language], ["-m", "mkdocs", "build", "--strict", "--quiet",
-                                "--config-file", str(docs / language / "mkdocs.yml"),
-                                "--site-dir", str((site / language).resolve())])
+        run_mkdocs(
+            [language],
+            [
+                "-m",
+                "mkdocs",
+                "build",
+                "--strict",
+                "--quiet",
+                "--config-file",
+                str(docs / language / "mkdocs.yml"),
+                "--site-dir",
+                str((site / language).resolve()),
+            ],
+        )
 
     def reuse_pages(batch: list[str]) -> None:
         assert previous is not None
-        run_mkdocs(batch, ["-m", "terms_compiler.emit.mkdocs_reuse"], json.dumps([
-            {"config_file": str(docs / language / "mkdocs.yml"), "site_dir": str(site / language),
-             "last_site": str(previous / "site" / language), "pages": changed[language]}
-            for language in batch]))
+        run_mkdocs(
+            batch,
+            ["-m", "terms_compiler.emit.mkdocs_reuse"],
+            json.dumps(
+                [
+                    {
+                        "config_file": str(docs / language / "mkdocs.yml"),
+                        "site_dir": str(site / language),
+                        "last_site": str(previous / "site" / language),
+                        "pages": changed[language],
+                    }
+                    for language in batch
+                ]
+            ),
+        )
 
     cores = os.cpu_count() or 1
     partly = [language for language in languages if changed[language]]
@@ -518,25 +682,40 @@ def build_sites(docs: Path, site: Path, languages: tuple[str, ...],
         tasks += [pool.submit(reuse_pages, batch) for batch in batches]
         for task in tasks:
             task.result()
-    pages = {language: sum(1 for _ in (docs / language / "docs").rglob("*.md"))
-             for language in languages}
-    return {language: SiteBuild(pages[language], 0 if changed[language] is None
-                                else pages[language] - len(changed[language] or []))
-            for language in languages}
+    pages = {language: sum(1 for _ in (docs / language / "docs").rglob("*.md")) for language in languages}
+    return {
+        language: SiteBuild(
+            pages[language],
+            0 if changed[language] is None else pages[language] - len(changed[language] or []),
+        )
+        for language in languages
+    }
 
 
 def run_mkdocs(languages: list[str], arguments: list[str], stdin: str | None = None) -> None:
     """Run MkDocs (or terms_compiler.emit.mkdocs_reuse) for these languages; a failure is a CompileError
     naming the language (terms_compiler.emit.mkdocs_reuse prints the mkdocs.yml of the one that failed)."""
-    done = subprocess.run([sys.executable, *arguments], input=stdin, capture_output=True,
-                          text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    done = subprocess.run(
+        [sys.executable, *arguments],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
     if done.returncode != 0:
         named = Path(done.stdout.strip()).parent.name  # see terms_compiler.emit.mkdocs_reuse
         failed = [named] if named in languages else languages
         tail = (done.stderr or done.stdout).strip().splitlines()[-12:]
-        raise CompileError([Diagnostic(
-            "E700", f"MkDocs failed to build the {', '.join(map(repr, failed))} "
-            f"site{'s' if len(failed) > 1 else ''}", excerpt=tuple(tail))])
+        raise CompileError(
+            [
+                Diagnostic(
+                    "E700",
+                    f"MkDocs failed to build the {', '.join(map(repr, failed))} "
+                    f"site{'s' if len(failed) > 1 else ''}",
+                    excerpt=tuple(tail),
+                )
+            ]
+        )
 
 
 def changed_pages(sources: Path, last: Path) -> list[str] | None:

@@ -7,18 +7,19 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from terms_compiler.emit.bundle import decision_json, example_facts
 from terms_compiler.cache import Memo, content_key
-from terms_compiler.verify.conflicts import logic_problems
-from terms_compiler.diagnostics import Diagnostic
-from terms_compiler.verify.drift import drift_problems
 from terms_compiler.check.evaluate import CompiledDecision, FactError
 from terms_compiler.check.explain import explain
+from terms_compiler.diagnostics import Diagnostic
+from terms_compiler.emit.bundle import decision_json, example_facts
 from terms_compiler.model import Clause, Corpus, Decision, Example
+from terms_compiler.verify.conflicts import logic_problems
+from terms_compiler.verify.drift import drift_problems
 
 
-def verify(corpus: Corpus, drift_checked: Memo | None = None,
-           decisions_checked: Memo | None = None) -> list[Diagnostic]:
+def verify(
+    corpus: Corpus, drift_checked: Memo | None = None, decisions_checked: Memo | None = None
+) -> list[Diagnostic]:
     """Problems found by the examples, drift and logic checks (after a clean link stage).
     `drift_checked`: what the drift checks found in each clause in an earlier build (see
     drift_problems); `decisions_checked`: the decisions in which an earlier build's examples
@@ -31,8 +32,11 @@ def verify(corpus: Corpus, drift_checked: Memo | None = None,
             examples[clause.rule.decision] += ((clause, example) for example in clause.examples)
     for decision in corpus.decisions.values():
         spec = decision_json(corpus, decision)
-        key = _decision_key(corpus, decision, spec, examples[decision.id]) \
-            if decisions_checked is not None else ""
+        key = (
+            _decision_key(corpus, decision, spec, examples[decision.id])
+            if decisions_checked is not None
+            else ""
+        )
         if decisions_checked is not None and decisions_checked.get(key):
             continue
         in_examples = run_examples(corpus, decision, spec, examples[decision.id])
@@ -44,20 +48,26 @@ def verify(corpus: Corpus, drift_checked: Memo | None = None,
     return example_problems + drift_problems(corpus, drift_checked) + logic
 
 
-def _decision_key(corpus: Corpus, decision: Decision, spec: Mapping[str, Any],
-                  examples: list[tuple[Clause, Example]]) -> str:
+def _decision_key(
+    corpus: Corpus, decision: Decision, spec: Mapping[str, Any], examples: list[tuple[Clause, Example]]
+) -> str:
     """Everything the examples and logic checks of a decision read: its spec (facts, enum
     values and rules, as tools get them), its clauses' examples with the facts they start from
     (example_base), and the edition date they run at when the decision has no date fact."""
-    return content_key(decision.id, str(decision.as_of), decision.default,
-                       str(corpus.edition_date), json.dumps(spec, sort_keys=True, default=str),
-                       repr(sorted(decision.example_base.items())),
-                       repr([(clause.id, example.facts, example.as_of, example.outcome)
-                             for clause, example in examples]))
+    return content_key(
+        decision.id,
+        str(decision.as_of),
+        decision.default,
+        str(corpus.edition_date),
+        json.dumps(spec, sort_keys=True, default=str),
+        repr(sorted(decision.example_base.items())),
+        repr([(clause.id, example.facts, example.as_of, example.outcome) for clause, example in examples]),
+    )
 
 
-def run_examples(corpus: Corpus, decision: Decision, spec: Mapping[str, Any],
-                 examples: list[tuple[Clause, Example]]) -> list[Diagnostic]:
+def run_examples(
+    corpus: Corpus, decision: Decision, spec: Mapping[str, Any], examples: list[tuple[Clause, Example]]
+) -> list[Diagnostic]:
     """Run the worked examples of one decision's clauses against the decision (compiled from
     spec, its decision_json, as tools compile it)."""
     compiled = CompiledDecision(decision.id, spec)
@@ -69,12 +79,16 @@ def run_examples(corpus: Corpus, decision: Decision, spec: Mapping[str, Any],
         try:
             answer = compiled.decide(facts, as_of)
         except FactError as error:
-            problems.append(Diagnostic("E361", f"example cannot run: {error}",
-                                       example.origin.span()))
+            problems.append(Diagnostic("E361", f"example cannot run: {error}", example.origin.span()))
             continue
         if answer.outcome != example.outcome:
             reasons = [r.message for r in explain(compiled, answer)]
-            problems.append(Diagnostic(
-                "E360", f"example expects '{example.outcome}' but the rules give "
-                f"'{answer.outcome}'", example.origin.span(), excerpt=tuple(reasons)))
+            problems.append(
+                Diagnostic(
+                    "E360",
+                    f"example expects '{example.outcome}' but the rules give '{answer.outcome}'",
+                    example.origin.span(),
+                    excerpt=tuple(reasons),
+                )
+            )
     return problems

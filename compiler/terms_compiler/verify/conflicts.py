@@ -17,8 +17,8 @@ from typing import Any
 
 import z3
 
-from terms_compiler.diagnostics import Diagnostic, Severity
 from terms_compiler.check.evaluate import from_ordinal, to_ordinal
+from terms_compiler.diagnostics import Diagnostic, Severity
 from terms_compiler.model import Corpus, Decision
 
 # Dates in models are kept within a readable range.
@@ -78,10 +78,16 @@ class _Encoder:
         if op == "days":
             return self.value(node["args"][1]) - self.value(node["args"][0])
         left, right = self.value(node["left"]), self.value(node["right"])
-        return {"==": lambda: left == right, "!=": lambda: left != right,
-                "<": lambda: left < right, "<=": lambda: left <= right,
-                ">": lambda: left > right, ">=": lambda: left >= right,
-                "+": lambda: left + right, "-": lambda: left - right}[op]()
+        return {
+            "==": lambda: left == right,
+            "!=": lambda: left != right,
+            "<": lambda: left < right,
+            "<=": lambda: left <= right,
+            ">": lambda: left > right,
+            ">=": lambda: left >= right,
+            "+": lambda: left + right,
+            "-": lambda: left - right,
+        }[op]()
 
     def _enum_index(self, node: Mapping[str, Any], value: str) -> int:
         enum = str(node["type"])[5:]
@@ -125,8 +131,11 @@ def _fixed_values(node: Mapping[str, Any]) -> dict[str, frozenset[Any]]:
     for part in conjuncts:
         if part["op"] == "==" and part["left"]["op"] == "fact" and part["right"]["op"] == "const":
             pinned[part["left"]["name"]] = frozenset([part["right"]["value"]])
-        elif part["op"] == "in" and part["value"]["op"] == "fact" and \
-                all(o["op"] == "const" for o in part["options"]):
+        elif (
+            part["op"] == "in"
+            and part["value"]["op"] == "fact"
+            and all(o["op"] == "const" for o in part["options"])
+        ):
             pinned[part["value"]["name"]] = frozenset(o["value"] for o in part["options"])
         elif part["op"] == "fact" and part["type"] == "bool":
             pinned[part["name"]] = frozenset([True])
@@ -135,8 +144,9 @@ def _fixed_values(node: Mapping[str, Any]) -> dict[str, frozenset[Any]]:
     return pinned
 
 
-def _candidate_pairs(rules: list[Mapping[str, Any]], pinned: Mapping[str, dict[str, frozenset[Any]]]
-                     ) -> list[tuple[Mapping[str, Any], Mapping[str, Any]]]:
+def _candidate_pairs(
+    rules: list[Mapping[str, Any]], pinned: Mapping[str, dict[str, frozenset[Any]]]
+) -> list[tuple[Mapping[str, Any], Mapping[str, Any]]]:
     """The pairs of rules, in their order, that are not kept apart by the fact most of them pin
     to values (e.g. product == "p-7"): rules are grouped by that fact's values, so a decision
     keyed by it costs a pass per rule, not one per pair. A rule that does not pin it is paired
@@ -150,8 +160,9 @@ def _candidate_pairs(rules: list[Mapping[str, Any]], pinned: Mapping[str, dict[s
     for index, rule in enumerate(rules):
         values = pinned[rule["clause"]].get(key)
         if values is None:
-            pairs.update((min(index, other), max(index, other))
-                         for other in range(len(rules)) if other != index)
+            pairs.update(
+                (min(index, other), max(index, other)) for other in range(len(rules)) if other != index
+            )
         else:
             for value in values:
                 groups[value].append(index)
@@ -176,8 +187,7 @@ def logic_problems(corpus: Corpus, decision: Decision, spec: Mapping[str, Any]) 
     return list(_decision_problems(corpus, decision, spec)) if spec["rules"] else []
 
 
-def _decision_problems(corpus: Corpus, decision: Decision,
-                       spec: Mapping[str, Any]) -> Iterator[Diagnostic]:
+def _decision_problems(corpus: Corpus, decision: Decision, spec: Mapping[str, Any]) -> Iterator[Diagnostic]:
     encoder = _Encoder(decision, spec)
     rules = spec["rules"]
     by_clause = {r["clause"]: r for r in rules}
@@ -187,8 +197,7 @@ def _decision_problems(corpus: Corpus, decision: Decision,
         # Built on demand: the pre-filter below rules out most pairs without the solver.
         return encoder.applies(by_clause[clause_id])
 
-    overriders = {r["clause"]: [o["clause"] for o in rules if r["clause"] in o["overrides"]]
-                  for r in rules}
+    overriders = {r["clause"]: [o["clause"] for o in rules if r["clause"] in o["overrides"]] for r in rules}
     pinned = {r["clause"]: _fixed_values(r["when"]) for r in rules}
     solver = z3.Solver()
     solver.add(*encoder.domain)
@@ -202,8 +211,11 @@ def _decision_problems(corpus: Corpus, decision: Decision,
             solver.pop()
 
     for first, second in _candidate_pairs(rules, pinned):
-        if first["outcome"] == second["outcome"] or not _windows_overlap(first, second) \
-                or not _may_overlap(pinned[first["clause"]], pinned[second["clause"]]):
+        if (
+            first["outcome"] == second["outcome"]
+            or not _windows_overlap(first, second)
+            or not _may_overlap(pinned[first["clause"]], pinned[second["clause"]])
+        ):
             continue
         a, b = first["clause"], second["clause"]
         if a in second["overrides"] or b in first["overrides"]:
@@ -215,38 +227,54 @@ def _decision_problems(corpus: Corpus, decision: Decision,
             shown = json.dumps(facts, ensure_ascii=False)
             clause = corpus.clauses[b]
             yield Diagnostic(
-                "E370", f"rules '{a}' ({first['outcome']}) and '{b}' ({second['outcome']}) of "
+                "E370",
+                f"rules '{a}' ({first['outcome']}) and '{b}' ({second['outcome']}) of "
                 f"decision '{decision.id}' can both apply and neither overrides the other",
                 clause.origin.span("rule"),
                 hint=f"add one to the other's overrides, or narrow a condition; both apply to "
-                     f"{shown} as of {as_of}")
+                f"{shown} as of {as_of}",
+            )
     for rule in rules:
         for target in rule["overrides"]:
             if target in by_clause and holds(applies(target)) is None:
                 yield Diagnostic(
-                    "W371", f"'{rule['clause']}' overrides '{target}', which can never apply",
+                    "W371",
+                    f"'{rule['clause']}' overrides '{target}', which can never apply",
                     corpus.clauses[rule["clause"]].origin.span("rule", "overrides"),
-                    severity=Severity.WARNING)
+                    severity=Severity.WARNING,
+                )
     yield from _coverage_gaps(corpus, decision, rules)
 
 
-def _coverage_gaps(corpus: Corpus, decision: Decision,
-                   rules: list[Mapping[str, Any]]) -> Iterator[Diagnostic]:
+def _coverage_gaps(
+    corpus: Corpus, decision: Decision, rules: list[Mapping[str, Any]]
+) -> Iterator[Diagnostic]:
     """Dates after the first rule starts on which no rule of the decision is in effect."""
-    windows = sorted((to_ordinal(r["effective"]["from"]) if r["effective"]["from"] else 0,
-                      to_ordinal(r["effective"]["until"]) if r["effective"]["until"]
-                      else dt.date.max.toordinal()) for r in rules)
+    windows = sorted(
+        (
+            to_ordinal(r["effective"]["from"]) if r["effective"]["from"] else 0,
+            to_ordinal(r["effective"]["until"]) if r["effective"]["until"] else dt.date.max.toordinal(),
+        )
+        for r in rules
+    )
     covered_until = windows[0][1]
     for start, end in windows[1:]:
         if start > covered_until + 1:
             yield Diagnostic(
-                "W372", f"no rule of decision '{decision.id}' is in effect from "
+                "W372",
+                f"no rule of decision '{decision.id}' is in effect from "
                 f"{from_ordinal(covered_until + 1)} to {from_ordinal(start - 1)}; it answers "
-                f"'{decision.default}' then", decision.origin.span(), severity=Severity.WARNING)
+                f"'{decision.default}' then",
+                decision.origin.span(),
+                severity=Severity.WARNING,
+            )
         covered_until = max(covered_until, end)
     last_end = covered_until
     if last_end < dt.date.max.toordinal():
         yield Diagnostic(
-            "W372", f"no rule of decision '{decision.id}' is in effect after "
+            "W372",
+            f"no rule of decision '{decision.id}' is in effect after "
             f"{from_ordinal(last_end)}; it answers '{decision.default}' then",
-            decision.origin.span(), severity=Severity.WARNING)
+            decision.origin.span(),
+            severity=Severity.WARNING,
+        )

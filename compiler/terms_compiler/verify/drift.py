@@ -51,11 +51,21 @@ def _checked_key(source_language: str, clause: Clause) -> str:
     stays stale until a translator catches up, and placing its warning again would mean
     reading its whole file again."""
     document = clause.origin.document
-    return content_key(source_language, document.path, document.digest, *(
-        part for language, text in sorted(clause.text.items())
-        for part in (language, text.title, text.body, str(text.translates))), *(
-        part for name, parameter in sorted(clause.parameters.items())
-        for part in (name, parameter.type, repr(parameter.value))))
+    return content_key(
+        source_language,
+        document.path,
+        document.digest,
+        *(
+            part
+            for language, text in sorted(clause.text.items())
+            for part in (language, text.title, text.body, str(text.translates))
+        ),
+        *(
+            part
+            for name, parameter in sorted(clause.parameters.items())
+            for part in (name, parameter.type, repr(parameter.value))
+        ),
+    )
 
 
 def _clause_problems(clause: Clause, source_language: str) -> list[Diagnostic]:
@@ -67,11 +77,16 @@ def _clause_problems(clause: Clause, source_language: str) -> list[Diagnostic]:
             continue
         problems += parity(clause, language, source_language)
         if text.translates is not None and text.translates != source_hash(source):
-            problems.append(Diagnostic(
-                "W420", f"the {language} translation of '{clause.id}' is stale: its source "
-                f"text changed since it was translated", clause.origin.span("text", language),
-                hint=f"bring it up to date, then run: terms translated {language} {clause.id}",
-                severity=Severity.WARNING))
+            problems.append(
+                Diagnostic(
+                    "W420",
+                    f"the {language} translation of '{clause.id}' is stale: its source "
+                    f"text changed since it was translated",
+                    clause.origin.span("text", language),
+                    hint=f"bring it up to date, then run: terms translated {language} {clause.id}",
+                    severity=Severity.WARNING,
+                )
+            )
     return problems
 
 
@@ -101,18 +116,26 @@ def parity(clause: Clause, language: str, source_language: str) -> Iterator[Diag
         span = clause.origin.span("text", language, "body")  # only for a problem: it costs
         if kind in ("paragraph", "list item", "link"):
             noun = next(iter(wanted or have))
-            yield Diagnostic("E403", f"the {language} translation of '{clause.id}' has "
-                             f"{have[noun]} {noun}, the {source_language} source has "
-                             f"{wanted[noun]}", span)
+            yield Diagnostic(
+                "E403",
+                f"the {language} translation of '{clause.id}' has "
+                f"{have[noun]} {noun}, the {source_language} source has "
+                f"{wanted[noun]}",
+                span,
+            )
             continue
         missing = sorted((wanted - have).elements())
         extra = sorted((have - wanted).elements())
-        parts = ([f"lacks {kind} {', '.join(missing)}"] if missing else []) + \
-                ([f"has extra {kind} {', '.join(extra)}"] if extra else [])
+        parts = ([f"lacks {kind} {', '.join(missing)}"] if missing else []) + (
+            [f"has extra {kind} {', '.join(extra)}"] if extra else []
+        )
         code = {"placeholder": "E400", "glossary term": "E401", "cross-reference": "E402"}[kind]
-        yield Diagnostic(code, f"the {language} translation of '{clause.id}' "
-                         f"{' and '.join(parts)} (compared with the {source_language} source)",
-                         span)
+        yield Diagnostic(
+            code,
+            f"the {language} translation of '{clause.id}' "
+            f"{' and '.join(parts)} (compared with the {source_language} source)",
+            span,
+        )
 
 
 def hand_typed_numbers(clause: Clause, language: str) -> Iterator[Diagnostic]:
@@ -132,11 +155,13 @@ def hand_typed_numbers(clause: Clause, language: str) -> Iterator[Diagnostic]:
             if match is not None:
                 span = clause.origin.span_in(offset, "text", language, key)
                 yield Diagnostic(
-                    "E410", f"'{written}' is typed by hand but is the value of parameter "
-                    f"'{match}'; write {{{{ {match} }}}}", span,
-                    hint="prose shows parameters through placeholders, so text and rule "
-                         "cannot drift apart",
-                    excerpt=clause.origin.document.excerpt(span, len(written)))
+                    "E410",
+                    f"'{written}' is typed by hand but is the value of parameter "
+                    f"'{match}'; write {{{{ {match} }}}}",
+                    span,
+                    hint="prose shows parameters through placeholders, so text and rule cannot drift apart",
+                    excerpt=clause.origin.document.excerpt(span, len(written)),
+                )
 
 
 def _numbers(text: str) -> Iterator[tuple[int, str]]:
@@ -149,6 +174,6 @@ def _numbers(text: str) -> Iterator[tuple[int, str]]:
     for match in dates:
         yield match.start(), match.group()
     for match in dates:
-        blanked = blanked[:match.start()] + " " * len(match.group()) + blanked[match.end():]
+        blanked = blanked[: match.start()] + " " * len(match.group()) + blanked[match.end() :]
     for match in NUMBER_IN_TEXT.finditer(blanked):
         yield match.start(), match.group()
