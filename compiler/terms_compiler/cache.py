@@ -26,6 +26,7 @@ from typing import Any, BinaryIO
 
 from terms_compiler.diagnostics import Diagnostic
 from terms_compiler.resources import schemas_folder, site_folder
+from terms_compiler.revision import revision_identity
 
 # What shapes the output besides the corpus: our code, templates and schemas (see fingerprint) ...
 # ... and these libraries (a new version may render, validate or lay out differently).
@@ -247,8 +248,6 @@ class LastBuild:
             marshal.dump((fingerprint(), record), stream)
 
     def _edition_commit(self, spec: str) -> str | None:
-        from terms_compiler.editions import revision_identity
-
         return revision_identity(spec, self.corpus)
 
 

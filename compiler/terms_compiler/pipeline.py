@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +19,7 @@ from terms_compiler.cache import BuildCache, LastBuild, content_key
 from terms_compiler.diagnostics import CompileError, Diagnostic, Severity, SourceSpan, has_errors
 from terms_compiler.emit.bundle import build_bundle, canonical_json, digest_line, write_canonical_json
 from terms_compiler.load import Document, discover, display_path, load_corpus_files, load_file
+from terms_compiler.revision import source_revision
 from terms_compiler.validate import validate_document
 
 StageHook = Callable[[str, float], None]
@@ -205,20 +205,6 @@ def build_inputs(root: Path, conformance: Path, revision: str | None, with_site:
         except OSError:
             return None
     return content_key(*parts)
-
-
-def source_revision(root: Path) -> str | None:
-    """The git commit of the corpus, with +dirty when its files have uncommitted changes."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "."], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return commit + ("+dirty" if dirty else "")
 
 
 def conformance_cases(folder: Path) -> list[dict[str, Any]]:

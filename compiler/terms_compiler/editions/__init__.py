@@ -22,7 +22,6 @@ import difflib
 import io
 import json
 import re
-import subprocess
 import sys
 import tarfile
 import tempfile
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from terms_compiler.check.evaluate import Answer, CompiledDecision, FactError, RuleError, node_type
+from terms_compiler.revision import git
 
 EXIT_OK, EXIT_USAGE = 0, 2
 FORMATS = ("text", "markdown", "json")
@@ -180,18 +180,6 @@ def load_edition(spec: str, corpus_folder: Path = Path("terms")) -> Edition:
     return _load_revision(spec, corpus_folder)
 
 
-def revision_identity(spec: str, corpus_folder: Path) -> str | None:
-    """The commit a previous edition named by git revision resolves to ("" when it does not
-    resolve); None when spec names a path (a bundle or folder, whose files are not tracked)."""
-    if Path(spec).exists():
-        return None
-    try:
-        found = _git(corpus_folder, "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}")
-    except OSError:
-        return ""
-    return found.stdout.decode().strip() if found.returncode == 0 else ""
-
-
 def _load_bundle(path: Path, label: str) -> Edition:
     from terms_compiler.check.bundle import Bundle, BundleError
 
@@ -243,25 +231,21 @@ def _relocated(diagnostic: Any, shown: Callable[[str], str]) -> Any:
     )
 
 
-def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, check=False)
-
-
 def _load_revision(spec: str, corpus_folder: Path) -> Edition:
     neither = f"'{spec}' is neither a bundle (.json file), a corpus folder nor a git revision"
     try:
-        top = _git(corpus_folder, "rev-parse", "--show-toplevel")
+        top = git(corpus_folder, "rev-parse", "--show-toplevel")
     except OSError:
         raise DiffError(f"{neither} (git is not available)") from None
     if top.returncode != 0:
         raise DiffError(f"{neither} ({corpus_folder} is not in a git repository)")
     root = Path(top.stdout.decode().strip())
-    found = _git(corpus_folder, "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}")
+    found = git(corpus_folder, "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}")
     if found.returncode != 0 or not found.stdout.strip():
         raise DiffError(f"{neither} of {root}")
     commit = found.stdout.decode().strip()
-    prefix = _git(corpus_folder, "rev-parse", "--show-prefix").stdout.decode().strip().rstrip("/")
-    if prefix and _git(root, "cat-file", "-e", f"{commit}:{prefix}").returncode != 0:
+    prefix = git(corpus_folder, "rev-parse", "--show-prefix").stdout.decode().strip().rstrip("/")
+    if prefix and git(root, "cat-file", "-e", f"{commit}:{prefix}").returncode != 0:
         raise DiffError(f"revision '{spec}' has no {prefix}/")
     paths = [prefix] if prefix else []
     try:
@@ -270,9 +254,9 @@ def _load_revision(spec: str, corpus_folder: Path) -> Edition:
         )
     except ValueError:
         conformance = ""
-    if prefix and conformance and _git(root, "cat-file", "-e", f"{commit}:{conformance}").returncode == 0:
+    if prefix and conformance and git(root, "cat-file", "-e", f"{commit}:{conformance}").returncode == 0:
         paths.append(conformance)
-    archive = _git(root, "archive", "--format=tar", commit, "--", *paths)
+    archive = git(root, "archive", "--format=tar", commit, "--", *paths)
     if archive.returncode != 0:
         problem = archive.stderr.decode(errors="replace").strip().splitlines()
         raise DiffError(f"cannot export revision '{spec}': {problem[0] if problem else 'git failed'}")
