@@ -23,6 +23,7 @@ Compile licensing terms written as YAML clauses into a JSON rule bundle (and, la
 multilingual site), and answer questions from a bundle.
 
 commands:
+  init      start a new corpus: starter files that build clean, in the languages asked for
   validate  check the corpus: YAML, schemas, references, conditions, worked examples
   build     validate, then write build/bundle/ (the rule bundle) and build/site/ (the website)
   serve     live preview of the site for editors: rebuilds and reloads on every change
@@ -53,6 +54,38 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
+
+    init = commands.add_parser(
+        "init",
+        help="start a new corpus that builds clean",
+        description="Write a new corpus into DIR: corpus.yaml, decisions.yaml (one decision), "
+        "glossary.yaml (one term), sections/10-renewal.yaml (one clause with its parameters, "
+        "rule and two worked examples, its prose in every language asked for), conformance "
+        "cases, the JSON Schemas with a VS Code mapping, a README and a .gitignore. "
+        "`terms build DIR` builds it at once without a warning; edit it from there. DIR must "
+        "be empty or new (a .git folder is allowed) unless --force is given.",
+        epilog="example: terms init my-terms --languages en,de && cd my-terms && terms build .",
+    )
+    init.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="the new corpus folder (default: .)",
+    )
+    init.add_argument(
+        "--languages",
+        default="en",
+        metavar="CODES",
+        help="languages, comma-separated, the source language first (default: en); starter "
+        f"texts exist for {', '.join(INIT_LANGUAGES)}",
+    )
+    init.add_argument(
+        "--force",
+        action="store_true",
+        help="write into DIR even if it is not empty, replacing files of the same name",
+    )
 
     validate = commands.add_parser(
         "validate",
@@ -203,6 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # attributes: the commands only read them.
     args: Any = _plain_check_arguments(arguments) or build_parser().parse_args(arguments)
     command = {
+        "init": _init,
         "validate": _validate,
         "build": _build,
         "serve": _serve,
@@ -217,6 +251,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+
+
+# init ----------------------------------------------------------------------------------------
+
+# The languages scaffold/languages/ has starter texts for, named in --help without importing the
+# scaffold (Jinja, YAML); tests/test_init.py holds the two lists equal.
+INIT_LANGUAGES = ("de", "en", "es", "fr", "it", "ja", "pt", "ru", "uk", "zh")
+
+
+def _init(args: argparse.Namespace) -> int:
+    import shlex
+    from pathlib import Path
+
+    from terms_compiler.scaffold import ScaffoldError, parse_languages, scaffold
+
+    try:
+        written = scaffold(args.path, parse_languages(args.languages), args.force)
+    except ScaffoldError as error:
+        print(f"terms init: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:
+        print(f"terms init: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    print("\n".join(f"wrote {path}" for path in written))
+    print("\nnext:")
+    if args.path.resolve() != Path.cwd():
+        print(f"  cd {shlex.quote(str(args.path))}")
+    print("  terms build .   # the rule bundle and the website, in build/")
+    print("  terms serve .   # live preview on http://127.0.0.1:8000/, rebuilt on every save")
+    return EXIT_OK
 
 
 # validate and build --------------------------------------------------------------------------
