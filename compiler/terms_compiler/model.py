@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from terms_compiler.diagnostics import Diagnostic, SourceSpan
@@ -189,6 +190,8 @@ class Corpus:
     """Publication date of the edition (reproducible builds take dates from here, not the clock)."""
     previous_edition: str | None
     """Git revision of the previous edition, for the list of changes."""
+    conformance: Path | None
+    """The folder of conformance cases corpus.yaml names (resolved against its folder), if any."""
     enums: Mapping[str, Enum]
     decisions: Mapping[str, Decision]
     glossary: Mapping[str, Term]
@@ -241,6 +244,7 @@ def build(documents: list[Document]) -> tuple[Corpus, list[Diagnostic]]:
         edition=meta["edition"],
         edition_date=meta.get("edition_date"),
         previous_edition=meta.get("previous_edition"),
+        conformance=builder.conformance_folder(corpus_doc),
         enums=enums,
         decisions=decisions,
         glossary=glossary,
@@ -272,6 +276,19 @@ class _Builder:
         for key in ("title", "description"):
             if key in doc.data:
                 self.localized(doc, (key,), languages)
+
+    def conformance_folder(self, doc: Document) -> Path | None:
+        if "conformance" not in doc.data:
+            return None
+        folder: Path = doc.source.parent / doc.data["conformance"]
+        if not folder.is_dir():
+            self.report(
+                "E306",
+                f"the conformance folder '{doc.data['conformance']}' does not exist",
+                doc.span(("conformance",)),
+                hint="name a folder of conformance cases, relative to corpus.yaml",
+            )
+        return folder
 
     def localized(self, doc: Document, path: JsonPath, languages: tuple[str, ...]) -> None:
         """Report a language missing from, or unknown to, a per-language mapping."""

@@ -1,4 +1,15 @@
-"""The pipeline: the stages in order, run until one reports errors; the build writes atomically."""
+"""The pipeline: every stage from the corpus files to the site, in order, in one list.
+
+    load -> validate -> model -> link -> verify                       (compile_corpus)
+         -> render bundle -> diff previous edition -> write bundle
+         -> emit markdown -> mkdocs                                     (build, into a staging folder)
+
+Each stage reads what the stages before it left in the State and adds its own result; the
+values it hands on are frozen (documents, the corpus) or plain data (the bundle). The build
+cache (terms_compiler.cache) is applied here, around the stages: each adapter below looks its
+stage's results up by content and keeps the new ones. `terms validate`, `status`, `diff` and
+`serve` run this same list, `status` only up to the model.
+"""
 
 from __future__ import annotations
 
@@ -24,22 +35,47 @@ from terms_compiler.validate import validate_document
 
 StageHook = Callable[[str, float], None]
 CACHE_FOLDER = ".cache"
+OUTPUT_PARTS = ("bundle", "docs", "site")
 
 
 @dataclass
-class _State:
+class State:
+    """What the stages hand on to each other during one run."""
+
     root: Path
+    """The corpus folder."""
     cache: BuildCache
+    revision: str | None = None
+    """The corpus's git commit, recorded in the bundle."""
+    staging: Path | None = None
+    """Where the output stages write (a build's staging folder); None: compile only."""
+    last_output: Path | None = None
+    """The last build's output folder, whose unchanged sites may be reused; None: none."""
+    last_build: LastBuild | None = None
+    with_site: bool = True
+    conformance_folder: Path | None = None
+    """Conformance cases given on the command line, instead of the folder corpus.yaml names."""
     documents: list[Document] = field(default_factory=list)
     corpus: model_stage.Corpus | None = None
+    conformance: list[dict[str, Any]] | None = None
+    """The conformance cases to publish; None when the corpus has none."""
+    bundle: dict[str, Any] | None = None
+    changes: Any = None
+    """The changes since the previous edition (editions.compare), or None."""
 
 
-def _load(state: _State) -> list[Diagnostic]:
+Stage = Callable[[State], list[Diagnostic]]
+
+
+# Compile ---------------------------------------------------------------------------------------
+
+
+def _load(state: State) -> list[Diagnostic]:
     state.documents, problems = load_corpus_files(state.root, state.cache.documents)
     return problems
 
 
-def _validate(state: _State) -> list[Diagnostic]:
+def _validate(state: State) -> list[Diagnostic]:
     found = []
     for doc in state.documents:
         key = content_key(doc.kind, doc.digest)
@@ -53,38 +89,170 @@ def _validate(state: _State) -> list[Diagnostic]:
     return found
 
 
-def _model(state: _State) -> list[Diagnostic]:
+def _model(state: State) -> list[Diagnostic]:
     state.corpus, problems = model_stage.build(state.documents)
     return problems
 
 
-def _link(state: _State) -> list[Diagnostic]:
+def _link(state: State) -> list[Diagnostic]:
     assert state.corpus is not None
     state.corpus, problems = link_stage.link(state.corpus)
     return problems
 
 
-def _verify(state: _State) -> list[Diagnostic]:
+def _verify(state: State) -> list[Diagnostic]:
     assert state.corpus is not None
     return verify_stage.verify(state.corpus, state.cache.drift_checked, state.cache.decisions_checked)
+
+
+# Output ----------------------------------------------------------------------------------------
+
+
+def _render_bundle(state: State) -> list[Diagnostic]:
+    assert state.corpus is not None
+    folder = state.conformance_folder or state.corpus.conformance
+    state.conformance = conformance_cases(folder) if folder is not None else None
+    state.bundle = build_bundle(state.corpus, state.revision, state.cache.rendered)
+    if folder is None:
+        return [
+            _corpus_warning(
+                state.root,
+                "W380",
+                "corpus.yaml names no conformance folder "
+                "(key 'conformance'): the bundle is published without conformance cases",
+            )
+        ]
+    return []
+
+
+def _diff_previous(state: State) -> list[Diagnostic]:
+    """The changes since the edition corpus.yaml names as previous; a warning, not a failed
+    build, when it cannot be read (a shallow clone, say)."""
+    corpus, bundle = state.corpus, state.bundle
+    assert corpus is not None and bundle is not None
+    if not corpus.previous_edition:
+        return []
+    from terms_compiler.editions import (  # editions reads a folder with compile_corpus, below
+        DiffError,
+        changes_summary,
+        compare,
+        edition_from_corpus,
+        load_edition,
+    )
+
+    try:
+        old = load_edition(corpus.previous_edition, state.root)
+    except DiffError as error:
+        return [
+            _corpus_warning(
+                state.root,
+                "W500",
+                f"the previous edition '{corpus.previous_edition}' "
+                f"cannot be read ({error}); the site has no list of changes",
+            )
+        ]
+    new = edition_from_corpus(corpus, state.conformance or [], label=corpus.edition, bundle=bundle)
+    state.changes = compare(old, new)
+    bundle["changes"] = {"previous_edition": corpus.previous_edition, **changes_summary(state.changes)}
+    return []
+
+
+def _write_bundle(state: State) -> list[Diagnostic]:
+    assert state.corpus is not None and state.bundle is not None and state.staging is not None
+    folder, name = state.staging / "bundle", f"{state.corpus.id}.json"
+    folder.mkdir()
+    digest = write_canonical_json(state.bundle, folder / name)
+    (folder / f"{name}.sha256").write_text(digest_line(digest, name), encoding="utf-8")
+    if state.conformance is not None:
+        cases = {"bundle": name, "cases": state.conformance}
+        (folder / "conformance.json").write_bytes(canonical_json(cases))
+    return []
+
+
+def _emit_markdown(state: State) -> list[Diagnostic]:
+    if not state.with_site:
+        return []
+    from terms_compiler.emit import site  # Jinja and MkDocs are imported only when a site is built
+
+    corpus, cache = state.corpus, state.cache
+    assert corpus is not None and state.bundle is not None and state.staging is not None
+    if state.last_build is not None and state.last_output is not None:
+        cache.reusable_sites = {
+            language
+            for language in corpus.languages
+            if state.last_build.untouched(state.last_output, f"docs/{language}")
+            and state.last_build.untouched(state.last_output, f"site/{language}")
+        }
+    last = None
+    if state.last_output is not None:
+        last = site.LastSources(
+            state.last_output / "docs", frozenset(cache.reusable_sites), cache.section_pages.previous
+        )
+    staging = state.staging
+    pages = site.write_docs(corpus, state.bundle, staging / "bundle", staging / "docs", state.changes, last)
+    cache.section_pages.note(pages)
+    return []
+
+
+def _mkdocs(state: State) -> list[Diagnostic]:
+    if not state.with_site:
+        return []
+    from terms_compiler.emit import site  # as above
+
+    corpus, cache, staging = state.corpus, state.cache, state.staging
+    assert corpus is not None and staging is not None
+    builds = site.build_sites(
+        staging / "docs", staging / "site", corpus.languages, state.last_output, cache.reusable_sites
+    )
+    cache.sites_reused = [language for language, b in builds.items() if b.pages_reused == b.pages]
+    cache.pages_reused = [
+        (b.pages_reused, b.pages) for language, b in builds.items() if language not in cache.sites_reused
+    ]
+    return []
 
 
 # The whole processing order, in one place. A stage runs only when the ones before it found no
 # error, except that validation also runs over the files that did load, so one bad file does not
 # hide the schema errors of the others.
-STAGES: tuple[tuple[str, Callable[[_State], list[Diagnostic]]], ...] = (
+STAGES: tuple[tuple[str, Stage], ...] = (
     ("load", _load),
     ("validate", _validate),
     ("model", _model),
     ("link", _link),
     ("verify", _verify),
+    ("render bundle", _render_bundle),
+    ("diff previous edition", _diff_previous),
+    ("write bundle", _write_bundle),
+    ("emit markdown", _emit_markdown),
+    ("mkdocs", _mkdocs),
 )
+COMPILE_STAGES = STAGES[: [name for name, _ in STAGES].index("verify") + 1]
+
+
+def run(state: State, stages: tuple[tuple[str, Stage], ...], on_stage: StageHook | None = None) -> Result:
+    """Run stages in order over state until one finds an error."""
+    diagnostics: list[Diagnostic] = []
+    timings: list[tuple[str, float]] = []
+    try:
+        for name, stage in stages:
+            started = time.perf_counter()
+            found = stage(state)
+            timings.append((name, time.perf_counter() - started))
+            if on_stage:
+                on_stage(name, timings[-1][1])
+            diagnostics.extend(found)
+            if has_errors(diagnostics) and name != "load":
+                break
+    except CompileError as error:
+        diagnostics.extend(error.diagnostics)
+    return Result(state.corpus, tuple(diagnostics), tuple(timings))
 
 
 @dataclass(frozen=True, slots=True)
 class Result:
     corpus: model_stage.Corpus | None
-    """The linked, verified corpus; None when a stage found errors."""
+    """The corpus as the last stage that ran left it (None when no model was built): only a
+    result that is ok holds a linked, verified corpus."""
     diagnostics: tuple[Diagnostic, ...]
     timings: tuple[tuple[str, float], ...]
     """(stage, seconds) for each stage that ran."""
@@ -94,24 +262,16 @@ class Result:
         return self.corpus is not None and not has_errors(self.diagnostics)
 
 
-def compile_corpus(root: Path, on_stage: StageHook | None = None, cache: BuildCache | None = None) -> Result:
-    """Run the stages over the corpus at root; `cache` holds results of earlier builds."""
-    state = _State(root, cache or BuildCache(None))
-    diagnostics: list[Diagnostic] = []
-    timings: list[tuple[str, float]] = []
-    try:
-        for name, stage in STAGES:
-            started = time.perf_counter()
-            found = stage(state)
-            timings.append((name, time.perf_counter() - started))
-            if on_stage:
-                on_stage(name, timings[-1][1])
-            diagnostics.extend(found)
-            if has_errors(diagnostics) and name != "load":
-                return Result(None, tuple(diagnostics), tuple(timings))
-    except CompileError as error:
-        return Result(None, (*diagnostics, *error.diagnostics), tuple(timings))
-    return Result(state.corpus, tuple(diagnostics), tuple(timings))
+def compile_corpus(
+    root: Path, on_stage: StageHook | None = None, cache: BuildCache | None = None, until: str = "verify"
+) -> Result:
+    """Run the compile stages over the corpus at root, up to and including `until`; `cache`
+    holds results of earlier builds."""
+    names = [name for name, _ in COMPILE_STAGES]
+    return run(State(root, cache or BuildCache(None)), COMPILE_STAGES[: names.index(until) + 1], on_stage)
+
+
+# Build -----------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,175 +311,53 @@ def build(
     conformance: Path | None = None,
     use_cache: bool = True,
 ) -> BuildResult:
-    """Compile the corpus, then write the bundle (and the site) into out/, atomically.
-    Conformance cases come from `conformance`, default tests/conformance beside the corpus.
-    With `use_cache`, results of earlier builds under out/.cache/ are reused where their
-    inputs are unchanged (see terms_compiler.cache), and unchanged languages skip MkDocs; when no
-    input changed at all and the output is as the last build left it, it is kept as it is."""
-    folder = conformance or root.resolve().parent / "tests" / "conformance"
+    """Run every stage over the corpus at root, writing into a staging folder, then publish
+    the bundle (and the site) into out/. Conformance cases come from `conformance`, default
+    the folder corpus.yaml names. With `use_cache`, results of earlier builds under out/.cache/
+    are reused where their inputs are unchanged (see terms_compiler.cache), and unchanged
+    languages skip MkDocs; when no input changed at all and the output is as the last build
+    left it, it is kept as it is."""
     revision = source_revision(root)
     last_build = LastBuild(out / CACHE_FOLDER, root) if use_cache else None
-    inputs = build_inputs(root, folder, revision, with_site) if last_build else None
+    inputs = build_inputs(root, conformance or named_conformance(root), revision, with_site)
     if last_build and inputs and (kept := last_build.unchanged(inputs, out)):
         return BuildResult(kept[1], kept[0], "everything: no input changed", unchanged=True)
     cache = BuildCache(out / CACHE_FOLDER if use_cache else None)
-    result = compile_corpus(root, on_stage, cache)
-    if not result.ok or result.corpus is None:
-        return BuildResult(result.diagnostics, None)
-    if last_build:
-        cache.reusable_sites = {
-            language
-            for language in result.corpus.languages
-            if last_build.untouched(out, f"docs/{language}") and last_build.untouched(out, f"site/{language}")
-        }
-    try:
-        bundle, warnings = write_outputs(
-            result.corpus,
-            root,
-            out,
-            revision,
-            conformance_cases(folder) if folder.is_dir() else [],
-            with_site,
-            on_stage,
-            cache,
-        )
-    except CompileError as error:
-        return BuildResult((*result.diagnostics, *error.diagnostics), None)
-    cache.save()
-    diagnostics = (*result.diagnostics, *warnings)
-    if last_build and inputs:
-        last_build.save(inputs, out, bundle, diagnostics, result.corpus.previous_edition)
-    return BuildResult(diagnostics, bundle, cache.summary())
-
-
-def build_inputs(root: Path, conformance: Path, revision: str | None, with_site: bool) -> str | None:
-    """A key over everything a build reads besides the compiler (see cache.fingerprint): the
-    bytes of each corpus file and conformance case, the corpus's git revision, the folder as
-    diagnostics name it, and whether the site is built. None when a corpus file is missing
-    (that build fails and is never kept)."""
-    parts: list[str | bytes] = [display_path(root), str(revision), "site" if with_site else "no site"]
-    cases = sorted(conformance.glob("*.yaml")) if conformance.is_dir() else []
-    for path in [path for path, _ in discover(root)] + cases:
-        try:
-            parts += [str(path), path.read_bytes()]
-        except OSError:
-            return None
-    return content_key(*parts)
-
-
-def conformance_cases(folder: Path) -> list[dict[str, Any]]:
-    """Conformance cases from tests/conformance/*.yaml (a decision and its cases per file),
-    flattened for export beside the bundle."""
-    cases = []
-    for path in sorted(folder.glob("*.yaml")):
-        data = load_file(path, "conformance").data  # our loader: dates stay ISO strings
-        for case in data["cases"]:
-            cases.append({"file": path.name, "decision": data["decision"], **case})
-    return cases
-
-
-def changes_since_previous(
-    corpus: model_stage.Corpus, root: Path, bundle: dict[str, Any], conformance: list[dict[str, Any]]
-) -> tuple[Any, list[Diagnostic]]:
-    """The changes since the edition corpus.yaml names as previous (None when it names none or
-    it cannot be read: a warning then, not a failed build, e.g. in a shallow clone)."""
-    if not corpus.previous_edition:
-        return None, []
-    from terms_compiler.editions import DiffError, compare, edition_from_corpus, load_edition
-
-    try:
-        old = load_edition(corpus.previous_edition, root)
-    except DiffError as error:
-        return None, [
-            Diagnostic(
-                "W500",
-                f"the previous edition '{corpus.previous_edition}' cannot be read ({error}); "
-                "the site has no list of changes",
-                SourceSpan(display_path(root / "corpus.yaml"), 1, 1),
-                severity=Severity.WARNING,
-            )
-        ]
-    new = edition_from_corpus(corpus, conformance, label=corpus.edition, bundle=bundle)
-    return compare(old, new), []
-
-
-def write_outputs(
-    corpus: model_stage.Corpus,
-    root: Path,
-    out: Path,
-    revision: str | None,
-    conformance: list[dict[str, Any]],
-    with_site: bool = True,
-    on_stage: StageHook | None = None,
-    cache: BuildCache | None = None,
-) -> tuple[Path, list[Diagnostic]]:
-    """Write build/bundle, build/docs and build/site into a staging folder, then swap each in,
-    so a failed build leaves the previous output untouched. Returns the bundle's path and
-    warnings."""
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
-
-    def timed(stage: str, work: Callable[[], Any]) -> Any:
-        started = time.perf_counter()
-        result = work()
-        if on_stage:
-            on_stage(stage, time.perf_counter() - started)
-        return result
-
+    state = State(
+        root,
+        cache,
+        revision,
+        staging,
+        out if use_cache else None,
+        last_build,
+        with_site,
+        conformance_folder=conformance,
+    )
     try:
-        name = f"{corpus.id}.json"
-        rendered = cache.rendered if cache is not None else None
-        bundle = timed("render bundle", lambda: build_bundle(corpus, revision, rendered))
-        changes, warnings = timed(
-            "diff previous edition", lambda: changes_since_previous(corpus, root, bundle, conformance)
-        )
-        if changes is not None:
-            from terms_compiler.editions import changes_summary
-
-            bundle["changes"] = {"previous_edition": corpus.previous_edition, **changes_summary(changes)}
-        timed("write bundle", lambda: _write_bundle(bundle, staging / "bundle", name, conformance))
-        if with_site:
-            from terms_compiler.emit import site  # Jinja and MkDocs only when a site is built
-
-            previous = out if cache is not None and cache.folder is not None else None
-            reusable = cache.reusable_sites if cache is not None else set()
-            last = (
-                site.LastSources(out / "docs", frozenset(reusable), cache.section_pages.previous)
-                if cache is not None and previous is not None
-                else None
-            )
-            pages = timed(
-                "emit markdown",
-                lambda: site.write_docs(corpus, bundle, staging / "bundle", staging / "docs", changes, last),
-            )
-            if cache is not None:
-                cache.section_pages.note(pages)
-            builds = timed(
-                "mkdocs",
-                lambda: site.build_sites(
-                    staging / "docs", staging / "site", corpus.languages, previous, reusable
-                ),
-            )
-            if cache is not None:
-                cache.sites_reused = [lang for lang, b in builds.items() if b.pages_reused == b.pages]
-                cache.pages_reused = [
-                    (b.pages_reused, b.pages) for lang, b in builds.items() if lang not in cache.sites_reused
-                ]
-        for part in ("bundle", "docs", "site"):
-            if (staging / part).exists():
-                swap_in(staging / part, out / part)
-            elif (out / part).exists():  # an earlier build's site would not match this bundle
-                shutil.rmtree(out / part)
+        result = run(state, STAGES, on_stage)
+        if result.ok:
+            publish(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return out / "bundle" / name, warnings
+    if not result.ok or state.corpus is None:
+        return BuildResult(result.diagnostics, None)
+    cache.save()
+    bundle = out / "bundle" / f"{state.corpus.id}.json"
+    if last_build and inputs:
+        last_build.save(inputs, out, bundle, result.diagnostics, state.corpus.previous_edition)
+    return BuildResult(result.diagnostics, bundle, cache.summary())
 
 
-def _write_bundle(bundle: dict[str, Any], folder: Path, name: str, conformance: list[dict[str, Any]]) -> None:
-    folder.mkdir()
-    digest = write_canonical_json(bundle, folder / name)
-    (folder / f"{name}.sha256").write_text(digest_line(digest, name), encoding="utf-8")
-    (folder / "conformance.json").write_bytes(canonical_json({"bundle": name, "cases": conformance}))
+def publish(staging: Path, out: Path) -> None:
+    """Swap each part the build wrote into out/; remove a part it did not write (an earlier
+    build's site would not match this bundle)."""
+    for part in OUTPUT_PARTS:
+        if (staging / part).exists():
+            swap_in(staging / part, out / part)
+        elif (out / part).exists():
+            shutil.rmtree(out / part)
 
 
 def swap_in(staging: Path, target: Path) -> None:
@@ -330,3 +368,53 @@ def swap_in(staging: Path, target: Path) -> None:
         target.rename(old)
     staging.rename(target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def build_inputs(root: Path, conformance: Path | None, revision: str | None, with_site: bool) -> str | None:
+    """A key over everything a build reads besides the compiler (see cache.fingerprint): the
+    bytes of each corpus file and conformance case, the corpus's git revision, the folder as
+    diagnostics name it, and whether the site is built. None when a corpus file is missing
+    (that build fails and is never kept)."""
+    parts: list[str | bytes] = [display_path(root), str(revision), "site" if with_site else "no site"]
+    cases = sorted(conformance.glob("*.yaml")) if conformance is not None and conformance.is_dir() else []
+    for path in [path for path, _ in discover(root)] + cases:
+        try:
+            parts += [str(path), path.read_bytes()]
+        except OSError:
+            return None
+    return content_key(*parts)
+
+
+def named_conformance(root: Path) -> Path | None:
+    """The conformance folder corpus.yaml names, read ahead of the stages (None when it names
+    none or cannot be read: the stages will then say why)."""
+    try:
+        named = load_file(root / "corpus.yaml", "corpus").data.get("conformance")
+    except (CompileError, AttributeError):
+        return None
+    return root / named if isinstance(named, str) else None
+
+
+def conformance_cases(folder: Path) -> list[dict[str, Any]]:
+    """Conformance cases from folder/*.yaml (a decision and its cases per file), flattened for
+    export beside the bundle."""
+    cases: list[dict[str, Any]] = []
+    for path in sorted(folder.glob("*.yaml")):
+        document = load_file(path, "conformance")  # our loader: dates stay ISO strings
+        data = document.data if isinstance(document.data, dict) else {}
+        decision, listed = data.get("decision"), data.get("cases")
+        if (
+            not isinstance(decision, str)
+            or not isinstance(listed, list)
+            or not all(isinstance(case, dict) for case in listed)
+        ):
+            message = "a conformance file holds a 'decision' (its id) and a list of 'cases' (mappings)"
+            raise CompileError([Diagnostic("E381", message, SourceSpan(document.path, 1, 1))])
+        cases.extend({"file": path.name, "decision": decision, **case} for case in listed)
+    return cases
+
+
+def _corpus_warning(root: Path, code: str, message: str) -> Diagnostic:
+    return Diagnostic(
+        code, message, SourceSpan(display_path(root / "corpus.yaml"), 1, 1), severity=Severity.WARNING
+    )

@@ -10,24 +10,21 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from terms_compiler.diagnostics import CompileError, Diagnostic, has_errors, render_text
+from terms_compiler.diagnostics import CompileError, Diagnostic, render_text
 from terms_compiler.freshness import source_hash, translation_status
-from terms_compiler.load import load_corpus_files
-from terms_compiler.model import Clause, Corpus, build
-from terms_compiler.validate import validate_document
+from terms_compiler.model import Clause, Corpus
+from terms_compiler.pipeline import compile_corpus
 
 STATES = ("current", "stale", "unrecorded", "missing")
 
 
 def load_model(root: Path) -> Corpus:
-    """The model, through the schema but not the later checks (a missing translation, which
-    they report as an error, is just what status is for)."""
-    documents, problems = load_corpus_files(root)
-    problems += [d for doc in documents for d in validate_document(doc)]
-    if has_errors(problems):
-        raise CompileError(problems)
-    corpus, _ = build(documents)
-    return corpus
+    """The model: the pipeline up to the model stage, whose problems do not count (a missing
+    translation, which it reports as an error, is just what status is for)."""
+    result = compile_corpus(root, until="model")
+    if result.corpus is None:
+        raise CompileError(list(result.diagnostics))
+    return result.corpus
 
 
 def clause_state(clause: Clause, language: str, source_language: str) -> str:
