@@ -48,6 +48,9 @@ def test_an_unreadable_previous_edition_is_a_warning_not_a_failed_build(
     name_previous(mini, "no-such-revision")
     code, out, _ = run_terms("build", "terms", "--out", str(tmp_path / "out"), "-q", "--no-site")
     assert code == 0
-    assert "terms/corpus.yaml:1:1: warning[W500]: the previous edition 'no-such-revision' cannot be read (" in out
+    assert (
+        "terms/corpus.yaml:1:1: warning[W500]: the previous edition 'no-such-revision' cannot be read ("
+        in out
+    )
     bundle = json.loads((tmp_path / "out" / "bundle" / "mini-terms.json").read_text("utf-8"))
     assert bundle["changes"] is None

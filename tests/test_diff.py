@@ -13,21 +13,21 @@ from typing import Any
 
 import pytest
 from terms_compiler.cli import main
-from terms_compiler.editions import (
-    Edition,
-    changes_summary,
-    compare,
-    dump_json,
-    edition_from_corpus,
-    load_edition,
-    redline,
-    redline_text,
-    render,
-    tokens,
-)
+from terms_compiler.editions.compare import compare
+from terms_compiler.editions.edition import Edition
+from terms_compiler.editions.read import edition_from_corpus, load_edition
+from terms_compiler.editions.redline import redline, redline_text, tokens
+from terms_compiler.editions.render import changes_summary, dump_json, render
 from terms_compiler.pipeline import compile_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def read_edition(spec: Path) -> Edition:
+    """A corpus folder or bundle read as `terms diff` reads it."""
+    return load_edition(str(spec), Path("terms"), compile_corpus)
+
+
 OLD = ROOT / "tests" / "fixtures" / "diff" / "old"
 NEW = ROOT / "tests" / "fixtures" / "diff" / "new"
 OLD_ARG, NEW_ARG = "tests/fixtures/diff/old", "tests/fixtures/diff/new"
@@ -264,7 +264,7 @@ def test_fact_sets_only_one_edition_accepts_are_not_comparable(tmp_path: Path) -
         ),
         encoding="utf-8",
     )
-    changes = compare(load_edition(str(OLD)), load_edition(str(tmp_path / "terms")))
+    changes = compare(read_edition(OLD), read_edition(tmp_path / "terms"))
     [behaviour] = changes.behaviour
     [unmatched] = behaviour.unmatched
     assert unmatched.side == "old"
@@ -280,7 +280,7 @@ def test_fact_sets_only_one_edition_accepts_are_not_comparable(tmp_path: Path) -
 
 
 def test_a_bundle_as_one_side(tmp_path: Path, at_root: None, run_terms) -> None:  # type: ignore[no-untyped-def]
-    assert main(["build", str(OLD), "--out", str(tmp_path), "-q", "--no-site"]) == 0
+    assert run_terms("build", str(OLD), "--out", str(tmp_path), "-q", "--no-site")[0] == 0
     bundle = tmp_path / "bundle" / "mini-terms.json"
     code, out, err = run_terms("diff", str(bundle), NEW_ARG, "--format", "json")
     assert (code, err) == (0, "")
@@ -303,7 +303,7 @@ def test_a_bundle_as_one_side(tmp_path: Path, at_root: None, run_terms) -> None:
 
 
 def test_a_tampered_bundle_is_refused(tmp_path: Path, at_root: None, run_terms) -> None:  # type: ignore[no-untyped-def]
-    assert main(["build", str(OLD), "--out", str(tmp_path), "-q", "--no-site"]) == 0
+    assert run_terms("build", str(OLD), "--out", str(tmp_path), "-q", "--no-site")[0] == 0
     bundle = tmp_path / "bundle" / "mini-terms.json"
     bundle.write_bytes(bundle.read_bytes().replace(b'"denied"', b'"allowed"', 1))
     code, out, err = run_terms("diff", str(bundle), NEW_ARG)
@@ -333,8 +333,8 @@ def git(repo: Path, *args: str) -> str:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A git repository with the old fixture committed as terms/ (with a conformance case),
-    then the new one."""
+    """A git repository with the old fixture committed as terms/ (with a conformance case, named
+    by corpus.yaml), then the new one."""
     repo = tmp_path / "repo"
     repo.mkdir()
     git(repo, "init", "-q")
@@ -345,13 +345,13 @@ def repo(tmp_path: Path) -> Path:
         "    outcome: allowed\n    deciding: [buying.window]\n",
         encoding="utf-8",
     )
-    shutil.copytree(OLD, repo / "terms")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "old")
-    shutil.rmtree(repo / "terms")
-    shutil.copytree(NEW, repo / "terms")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "new")
+    for side, message in ((OLD, "old"), (NEW, "new")):
+        shutil.rmtree(repo / "terms", ignore_errors=True)
+        shutil.copytree(side, repo / "terms")
+        with (repo / "terms" / "corpus.yaml").open("a", encoding="utf-8") as corpus:
+            corpus.write("conformance: ../tests/conformance\n")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", message)
     return repo
 
 
@@ -445,8 +445,8 @@ def test_compare_editions_from_compiled_corpora() -> None:
 
 
 def test_the_same_input_gives_the_same_output() -> None:
-    first = render(compare(load_edition(str(OLD)), load_edition(str(NEW))), "json")
-    second = render(compare(load_edition(str(OLD)), load_edition(str(NEW))), "json")
+    first = render(compare(read_edition(OLD), read_edition(NEW)), "json")
+    second = render(compare(read_edition(OLD), read_edition(NEW)), "json")
     assert first == second
 
 
@@ -466,7 +466,7 @@ def test_dump_json_writes_short_values_on_one_line() -> None:
 
 
 def test_edition_is_frozen() -> None:
-    edition = load_edition(str(OLD))
+    edition = read_edition(OLD)
     assert isinstance(edition, Edition)
     with pytest.raises(AttributeError):
         edition.label = "x"  # type: ignore[misc]

@@ -6,15 +6,15 @@ so `terms check` starts about as fast as Python itself.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
-if TYPE_CHECKING:
-    import argparse
+from terms_compiler import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFLICT = 0, 1, 2, 3
 
@@ -38,10 +38,6 @@ exit codes: 0 success; 1 errors in the corpus (validate, build) or some fact set
 
 
 def build_parser() -> argparse.ArgumentParser:
-    # argparse and pathlib are imported here, not at the top: `terms check` goes without them.
-    import argparse
-    from pathlib import Path
-
     class _Parser(argparse.ArgumentParser):
         def error(self, message: str) -> None:  # type: ignore[override]
             # argparse exits with 2 on usage errors, which is our usage exit code too.
@@ -51,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="terms", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
@@ -214,8 +210,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
-    from pathlib import Path
-
     parser.add_argument(
         "path", nargs="?", type=Path, default=Path("terms"), help="the corpus folder (default: terms)"
     )
@@ -224,17 +218,9 @@ def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _version() -> str:
-    from terms_compiler import __version__
-
-    return __version__
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
-    # An argparse Namespace, or for a plain `terms check` call a SimpleNamespace with the same
-    # attributes: the commands only read them.
-    args: Any = _plain_check_arguments(arguments) or build_parser().parse_args(arguments)
+    args = build_parser().parse_args(arguments)
     command = {
         "init": _init,
         "validate": _validate,
@@ -251,6 +237,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except ModuleNotFoundError as error:
+        if error.name is None or error.name.split(".")[0] not in BUILD_EXTRA_MODULES:
+            raise
+        print(
+            f"terms {args.command}: this command needs the compiler's dependencies, which this "
+            f"installation lacks (no module '{error.name}'): pip install 'terms-compiler[build]'",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+
+
+# What the `build` extra installs (pyproject.toml), by import name: without them, only `terms check`
+# and the Python check runtime work.
+BUILD_EXTRA_MODULES = frozenset(
+    {
+        "yaml",
+        "jsonschema",
+        "jsonschema_rs",
+        "referencing",
+        "markdown_it",
+        "jinja2",
+        "mkdocs",
+        "material",
+        "z3",
+        "ruamel",
+    }
+)
 
 
 # init ----------------------------------------------------------------------------------------
@@ -262,7 +275,6 @@ INIT_LANGUAGES = ("de", "en", "es", "fr", "it", "ja", "pt", "ru", "uk", "zh")
 
 def _init(args: argparse.Namespace) -> int:
     import shlex
-    from pathlib import Path
 
     from terms_compiler.scaffold import ScaffoldError, parse_languages, scaffold
 
@@ -366,7 +378,7 @@ def _translated(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from terms_compiler.editions import run_diff
+    from terms_compiler.editions.command import run_diff
 
     return run_diff(args)
 
@@ -374,57 +386,6 @@ def _diff(args: argparse.Namespace) -> int:
 # check ---------------------------------------------------------------------------------------
 
 CHECK_FORMATS = ("text", "json")
-_CHECK_OPTIONS = {
-    "--bundle": "bundle",
-    "--digest": "digest",
-    "--decision": "decision",
-    "--as-of": "as_of",
-    "--format": "format",
-    "--lang": "lang",
-}
-
-
-def _plain_check_arguments(arguments: list[str]) -> SimpleNamespace | None:
-    """The options of a `terms check` call in their plain form, read without argparse: its
-    import and parser cost about 5 ms of a 60 ms call.
-
-    Plain: full option names, each value after a space or `=` and not starting with `-`,
-    `--lines`, one FACTS, and a known --format. Anything else (help, abbreviations, mistakes)
-    gives None, and argparse reads the call, so its messages stay argparse's.
-    """
-    if arguments[:1] != ["check"]:
-        return None
-    options: dict[str, Any] = {
-        "command": "check",
-        "digest": None,
-        "as_of": None,
-        "format": "text",
-        "lang": "en",
-        "lines": False,
-    }
-    facts: list[str] = []
-    rest = iter(arguments[1:])
-    for argument in rest:
-        name, equals, value = argument.partition("=")
-        if argument == "--lines":
-            options["lines"] = True
-        elif name in _CHECK_OPTIONS:
-            value = value if equals else next(rest, "-")
-            if value.startswith("-"):
-                return None
-            options[_CHECK_OPTIONS[name]] = value
-        elif argument == "-" or not argument.startswith("-"):
-            facts.append(argument)
-        else:
-            return None
-    if (
-        len(facts) != 1
-        or "bundle" not in options
-        or "decision" not in options
-        or options["format"] not in CHECK_FORMATS
-    ):
-        return None
-    return SimpleNamespace(**options, facts=facts[0])
 
 
 def _check(args: argparse.Namespace) -> int:

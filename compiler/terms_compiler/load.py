@@ -608,3 +608,22 @@ class _Converter:
                 node,
                 hint="terms files hold plain mappings, lists, text, numbers and booleans",
             )
+
+
+def load_conformance(folder: Path) -> list[dict[str, Any]]:
+    """Conformance cases from folder/*.yaml (a decision and its cases per file), flattened for
+    export beside the bundle."""
+    cases: list[dict[str, Any]] = []
+    for path in sorted(folder.glob("*.yaml")):
+        document = load_file(path, "conformance")  # our loader: dates stay ISO strings
+        data = document.data if isinstance(document.data, dict) else {}
+        decision, listed = data.get("decision"), data.get("cases")
+        if (
+            not isinstance(decision, str)
+            or not isinstance(listed, list)
+            or not all(isinstance(case, dict) for case in listed)
+        ):
+            message = "a conformance file holds a 'decision' (its id) and a list of 'cases' (mappings)"
+            raise CompileError([Diagnostic("E381", message, SourceSpan(document.path, 1, 1))])
+        cases.extend({"file": path.name, "decision": decision, **case} for case in listed)
+    return cases

@@ -28,8 +28,18 @@ from terms_compiler import model as model_stage
 from terms_compiler import verify as verify_stage
 from terms_compiler.cache import BuildCache, LastBuild, content_key
 from terms_compiler.diagnostics import CompileError, Diagnostic, Severity, SourceSpan, has_errors
+from terms_compiler.editions.compare import compare
+from terms_compiler.editions.read import DiffError, edition_from_corpus, load_edition
+from terms_compiler.editions.render import changes_summary
 from terms_compiler.emit.bundle import build_bundle, canonical_json, digest_line, write_canonical_json
-from terms_compiler.load import Document, discover, display_path, load_corpus_files, load_file
+from terms_compiler.load import (
+    Document,
+    discover,
+    display_path,
+    load_conformance,
+    load_corpus_files,
+    load_file,
+)
 from terms_compiler.revision import source_revision
 from terms_compiler.validate import validate_document
 
@@ -111,7 +121,7 @@ def _verify(state: State) -> list[Diagnostic]:
 def _render_bundle(state: State) -> list[Diagnostic]:
     assert state.corpus is not None
     folder = state.conformance_folder or state.corpus.conformance
-    state.conformance = conformance_cases(folder) if folder is not None else None
+    state.conformance = load_conformance(folder) if folder is not None else None
     state.bundle = build_bundle(state.corpus, state.revision, state.cache.rendered)
     if folder is None:
         return [
@@ -132,16 +142,8 @@ def _diff_previous(state: State) -> list[Diagnostic]:
     assert corpus is not None and bundle is not None
     if not corpus.previous_edition:
         return []
-    from terms_compiler.editions import (  # editions reads a folder with compile_corpus, below
-        DiffError,
-        changes_summary,
-        compare,
-        edition_from_corpus,
-        load_edition,
-    )
-
     try:
-        old = load_edition(corpus.previous_edition, state.root)
+        old = load_edition(corpus.previous_edition, state.root, compile_corpus)
     except DiffError as error:
         return [
             _corpus_warning(
@@ -393,25 +395,6 @@ def named_conformance(root: Path) -> Path | None:
     except (CompileError, AttributeError):
         return None
     return root / named if isinstance(named, str) else None
-
-
-def conformance_cases(folder: Path) -> list[dict[str, Any]]:
-    """Conformance cases from folder/*.yaml (a decision and its cases per file), flattened for
-    export beside the bundle."""
-    cases: list[dict[str, Any]] = []
-    for path in sorted(folder.glob("*.yaml")):
-        document = load_file(path, "conformance")  # our loader: dates stay ISO strings
-        data = document.data if isinstance(document.data, dict) else {}
-        decision, listed = data.get("decision"), data.get("cases")
-        if (
-            not isinstance(decision, str)
-            or not isinstance(listed, list)
-            or not all(isinstance(case, dict) for case in listed)
-        ):
-            message = "a conformance file holds a 'decision' (its id) and a list of 'cases' (mappings)"
-            raise CompileError([Diagnostic("E381", message, SourceSpan(document.path, 1, 1))])
-        cases.extend({"file": path.name, "decision": decision, **case} for case in listed)
-    return cases
 
 
 def _corpus_warning(root: Path, code: str, message: str) -> Diagnostic:

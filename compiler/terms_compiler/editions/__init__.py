@@ -1,6 +1,6 @@
 """Editions: what changed between two editions of a corpus, in words, in logic and in behaviour.
 
-    old = load_edition("HEAD~1", Path("terms"))       # a git revision, a corpus folder or a bundle
+    old = load_edition("HEAD~1", Path("terms"), compile_corpus)  # a git revision, a folder or a bundle
     new = edition_from_corpus(corpus, conformance)     # or from a corpus compiled in this process
     changes = compare(old, new)
     changes_summary(changes)                           # JSON-able: clause ids and kinds of change
@@ -14,30 +14,7 @@ own evaluator) and lists the fact sets whose outcome or deciding clauses differ.
 
 One job a module: edition (the data of a side), read (corpus folder, git revision, bundle),
 compare, redline (word-level), boundaries and probe (the behavioural diff), render (text,
-Markdown, JSON, the summary) and command (`terms diff`).
+Markdown, JSON, the summary) and command (`terms diff`). Import them from their modules: this
+package's face imports nothing, so that the pipeline can use compare and render, and read (which
+the pipeline also uses) is handed the pipeline's compile function rather than importing it.
 """
-
-from terms_compiler.editions.command import run_diff
-from terms_compiler.editions.compare import Changes, compare
-from terms_compiler.editions.edition import Edition, FactSet
-from terms_compiler.editions.read import DiffError, edition_from_bundle, edition_from_corpus, load_edition
-from terms_compiler.editions.redline import redline, redline_text, tokens
-from terms_compiler.editions.render import changes_summary, dump_json, render
-
-__all__ = [
-    "Changes",
-    "DiffError",
-    "Edition",
-    "FactSet",
-    "changes_summary",
-    "compare",
-    "dump_json",
-    "edition_from_bundle",
-    "edition_from_corpus",
-    "load_edition",
-    "redline",
-    "redline_text",
-    "render",
-    "run_diff",
-    "tokens",
-]

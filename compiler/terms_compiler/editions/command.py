@@ -10,6 +10,7 @@ from terms_compiler.diagnostics import render_text
 from terms_compiler.editions.compare import compare
 from terms_compiler.editions.read import DiffError, load_edition
 from terms_compiler.editions.render import render
+from terms_compiler.pipeline import compile_corpus
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -19,7 +20,7 @@ def run_diff(args: argparse.Namespace) -> int:
     editions = []
     for spec in (args.old, args.new):
         try:
-            editions.append(load_edition(spec, Path(args.path)))
+            editions.append(load_edition(spec, Path(args.path), compile_corpus))
         except DiffError as error:
             if error.diagnostics:
                 print(render_text(error.diagnostics), file=sys.stderr)

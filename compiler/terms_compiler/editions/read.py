@@ -1,8 +1,8 @@
 """Reading an edition: a corpus folder or a git revision (compiled as the build does), or a bundle.
 
-A corpus folder, and a git revision exported to a temporary folder, go through
-`pipeline.compile_corpus`, so `terms diff` compiles exactly what `terms build` compiles. This is
-the only module of the package that imports the pipeline.
+A corpus folder, and a git revision exported to a temporary folder, are compiled by the function
+the caller passes (`pipeline.compile_corpus`), so `terms diff` compiles exactly what `terms build`
+compiles; it is passed in because the pipeline itself reads the previous edition with it.
 """
 
 from __future__ import annotations
@@ -16,13 +16,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-# The module, not its names: pipeline imports editions.compare, which runs this package's
-# __init__ and so this module, possibly while pipeline is still half-loaded.
-from terms_compiler import pipeline
 from terms_compiler.check.bundle import Bundle, BundleError
+from terms_compiler.diagnostics import CompileError
 from terms_compiler.editions.edition import Edition, FactSet
 from terms_compiler.emit.bundle import build_bundle, example_facts
+from terms_compiler.load import load_conformance, load_file
 from terms_compiler.revision import git
+
+Compile = Callable[[Path], Any]
+"""Compiles a corpus folder: pipeline.compile_corpus (returns a pipeline.Result)."""
 
 
 class DiffError(Exception):
@@ -42,7 +44,7 @@ def edition_from_corpus(
     bundle: Mapping[str, Any] | None = None,
 ) -> Edition:
     """An edition from a linked, verified corpus (terms_compiler.model.Corpus) and its conformance
-    cases (as terms_compiler.pipeline.conformance_cases returns them). Pass the bundle when it is
+    cases (as terms_compiler.load.load_conformance returns them). Pass the bundle when it is
     already built (build_bundle(corpus, revision)), to save building it again."""
     fact_sets = [_case_fact_set(case) for case in conformance]
     for clause in corpus.all_clauses():
@@ -96,7 +98,7 @@ def _case_fact_set(case: Mapping[str, Any]) -> FactSet:
     )
 
 
-def load_edition(spec: str, corpus_folder: Path = Path("terms")) -> Edition:
+def load_edition(spec: str, corpus_folder: Path, compile_corpus: Compile) -> Edition:
     """Resolve a side: a bundle (.json with its .sha256 beside it), a corpus folder (holding
     corpus.yaml) or a git revision of the repository holding corpus_folder. A path that exists
     wins over a revision of the same name. Raises DiffError."""
@@ -107,12 +109,12 @@ def load_edition(spec: str, corpus_folder: Path = Path("terms")) -> Edition:
         return _load_bundle(path, spec)
     if path.is_dir():
         if (path / "corpus.yaml").is_file():
-            return _load_folder(path, spec, "folder")
+            return _load_folder(compile_corpus, path, spec, "folder")
         bundles = sorted(p for p in path.glob("*.json") if p.with_name(p.name + ".sha256").is_file())
         if len(bundles) == 1:
             return _load_bundle(bundles[0], spec)
         raise DiffError(f"'{spec}' is a folder without corpus.yaml (nor a single bundle)")
-    return _load_revision(spec, corpus_folder)
+    return _load_revision(compile_corpus, spec, corpus_folder)
 
 
 def _load_bundle(path: Path, label: str) -> Edition:
@@ -133,24 +135,25 @@ def _load_bundle(path: Path, label: str) -> Edition:
 
 
 def _load_folder(
+    compile_corpus: Compile,
     folder: Path,
     label: str,
     kind: str,
     revision: str | None = None,
     shown: Callable[[str], str] | None = None,
 ) -> Edition:
-    result = pipeline.compile_corpus(folder)
+    result = compile_corpus(folder)
     if not result.ok or result.corpus is None:
         diagnostics = result.diagnostics
         if shown is not None:
             diagnostics = tuple(_relocated(d, shown) for d in diagnostics)
         errors = sum(1 for d in diagnostics if d.severity.value == "error")
         raise DiffError(f"'{label}' does not compile ({errors} error{'s' * (errors != 1)})", diagnostics)
-    conformance = folder.resolve().parent / "tests" / "conformance"
+    conformance = result.corpus.conformance  # None: the edition names no conformance cases
     try:
-        cases = pipeline.conformance_cases(conformance) if conformance.is_dir() else []
-    except Exception as error:  # a broken conformance file: say so, as for the corpus
-        raise DiffError(f"'{label}': cannot read the conformance cases ({error})") from None
+        cases = load_conformance(conformance) if conformance is not None else []
+    except CompileError as error:  # a broken conformance file: say so, as for the corpus
+        raise DiffError(f"'{label}': cannot read the conformance cases", error.diagnostics) from None
     return edition_from_corpus(result.corpus, cases, label, kind, revision)
 
 
@@ -162,7 +165,7 @@ def _relocated(diagnostic: Any, shown: Callable[[str], str]) -> Any:
     )
 
 
-def _load_revision(spec: str, corpus_folder: Path) -> Edition:
+def _load_revision(compile_corpus: Compile, spec: str, corpus_folder: Path) -> Edition:
     neither = f"'{spec}' is neither a bundle (.json file), a corpus folder nor a git revision"
     try:
         top = git(corpus_folder, "rev-parse", "--show-toplevel")
@@ -178,26 +181,12 @@ def _load_revision(spec: str, corpus_folder: Path) -> Edition:
     prefix = git(corpus_folder, "rev-parse", "--show-prefix").stdout.decode().strip().rstrip("/")
     if prefix and git(root, "cat-file", "-e", f"{commit}:{prefix}").returncode != 0:
         raise DiffError(f"revision '{spec}' has no {prefix}/")
-    paths = [prefix] if prefix else []
-    try:
-        conformance = (
-            (corpus_folder.resolve().parent / "tests" / "conformance").relative_to(root.resolve()).as_posix()
-        )
-    except ValueError:
-        conformance = ""
-    if prefix and conformance and git(root, "cat-file", "-e", f"{commit}:{conformance}").returncode == 0:
-        paths.append(conformance)
-    archive = git(root, "archive", "--format=tar", commit, "--", *paths)
-    if archive.returncode != 0:
-        problem = archive.stderr.decode(errors="replace").strip().splitlines()
-        raise DiffError(f"cannot export revision '{spec}': {problem[0] if problem else 'git failed'}")
     with tempfile.TemporaryDirectory(prefix="terms-diff-") as tmp:
-        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-            if hasattr(tarfile, "data_filter"):
-                tar.extractall(tmp, filter="data")
-            else:  # pragma: no cover - Python before 3.11.4
-                tar.extractall(tmp)
+        _export(root, commit, prefix, Path(tmp), spec)
         folder = Path(tmp) / prefix if prefix else Path(tmp)
+        cases = _named_conformance(folder, Path(tmp))
+        if cases is not None and git(root, "cat-file", "-e", f"{commit}:{cases}").returncode == 0:
+            _export(root, commit, cases, Path(tmp), spec)  # its conformance cases, wherever they are
         resolved_tmp = str(Path(tmp).resolve())
 
         def shown(file: str) -> str:
@@ -206,4 +195,30 @@ def _load_revision(spec: str, corpus_folder: Path) -> Edition:
                     return f"{spec}:{file[len(base) :].lstrip('/')}"
             return file
 
-        return _load_folder(folder, spec, "git", commit, shown)
+        return _load_folder(compile_corpus, folder, spec, "git", commit, shown)
+
+
+def _export(root: Path, commit: str, path: str, into: Path, spec: str) -> None:
+    """Extract path (all of the repository when "") as of commit into the folder into."""
+    archive = git(root, "archive", "--format=tar", commit, "--", *([path] if path else []))
+    if archive.returncode != 0:
+        problem = archive.stderr.decode(errors="replace").strip().splitlines()
+        raise DiffError(f"cannot export revision '{spec}': {problem[0] if problem else 'git failed'}")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(into, filter="data")
+        else:  # pragma: no cover - Python before 3.11.4
+            tar.extractall(into)
+
+
+def _named_conformance(folder: Path, top: Path) -> str | None:
+    """The conformance folder the corpus.yaml in folder names, as a path from the top of the
+    repository (None when it names none, or one outside the repository)."""
+    try:
+        named = load_file(folder / "corpus.yaml", "corpus").data.get("conformance")
+    except (CompileError, AttributeError):
+        return None  # compiling the corpus will say what is wrong with it
+    if not isinstance(named, str):
+        return None
+    path = (folder / named).resolve()
+    return path.relative_to(top.resolve()).as_posix() if path.is_relative_to(top.resolve()) else None
