@@ -31,7 +31,15 @@ from terms_compiler.diagnostics import CompileError, Diagnostic, Severity, Sourc
 from terms_compiler.editions.compare import compare
 from terms_compiler.editions.read import DiffError, edition_from_corpus, load_edition
 from terms_compiler.editions.render import changes_summary
-from terms_compiler.emit.bundle import build_bundle, canonical_json, digest_line, write_canonical_json
+from terms_compiler.emit.bundle import (
+    bundle_json,
+    canonical_json,
+    clause_markdowns,
+    decision_json,
+    digest_line,
+    render_texts,
+    write_canonical_json,
+)
 from terms_compiler.load import (
     Document,
     discover,
@@ -42,6 +50,7 @@ from terms_compiler.load import (
 )
 from terms_compiler.revision import source_revision
 from terms_compiler.validate import validate_document
+from terms_compiler.verify.drift import clause_drift, drift_key
 
 StageHook = Callable[[str, float], None]
 CACHE_FOLDER = ".cache"
@@ -111,8 +120,33 @@ def _link(state: State) -> list[Diagnostic]:
 
 
 def _verify(state: State) -> list[Diagnostic]:
-    assert state.corpus is not None
-    return verify_stage.verify(state.corpus, state.cache.drift_checked, state.cache.decisions_checked)
+    """verify_stage.verify, one decision and one clause at a time, skipping those an earlier
+    build checked with the same inputs (their keys name everything the checks read)."""
+    corpus, cache = state.corpus, state.cache
+    assert corpus is not None
+    problems: list[Diagnostic] = []
+    examples = verify_stage.worked_examples(corpus)
+    for decision in corpus.decisions.values():
+        spec = decision_json(corpus, decision)
+        key = verify_stage.decision_key(corpus, decision, spec, examples[decision.id])
+        if not cache.decisions_checked.get(key):
+            found = verify_stage.decision_problems(corpus, decision, spec, examples[decision.id])
+            if not found:
+                cache.decisions_checked.put(key, True)  # only a clean result: problems are found again
+            problems += found
+    for clause in corpus.all_clauses():
+        key = drift_key(corpus.source_language, clause)
+        known = cache.drift_checked.get(key)
+        if known is not None:
+            problems += (Diagnostic.from_record(record) for record in known)
+            continue
+        found = clause_drift(clause, corpus.source_language)
+        # Problems placed in a file that changed during the build sit at its first line: those
+        # are found again next time.
+        if not found or clause.origin.document.text:
+            cache.drift_checked.put(key, [problem.to_record() for problem in found])
+        problems += found
+    return problems
 
 
 # Output ----------------------------------------------------------------------------------------
@@ -122,7 +156,14 @@ def _render_bundle(state: State) -> list[Diagnostic]:
     assert state.corpus is not None
     folder = state.conformance_folder or state.corpus.conformance
     state.conformance = load_conformance(folder) if folder is not None else None
-    state.bundle = build_bundle(state.corpus, state.revision, state.cache.rendered)
+    markdowns = clause_markdowns(state.corpus)
+    texts = {digest: text for by_language in markdowns.values() for text, digest in by_language.values()}
+    known = {digest: state.cache.rendered.get(digest) for digest in texts}
+    missing = {digest: text for digest, text in texts.items() if known[digest] is None}
+    for digest, rendered in zip(missing, render_texts(list(missing.values())), strict=True):
+        known[digest] = rendered
+        state.cache.rendered.put(digest, rendered)
+    state.bundle = bundle_json(state.corpus, state.revision, markdowns, known)
     if folder is None:
         return [
             _corpus_warning(

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from terms_compiler import __version__
-from terms_compiler.cache import Memo
 from terms_compiler.freshness import translation_status
 from terms_compiler.model import Clause, Corpus, Decision, Fact
 from terms_compiler.prose import (
@@ -168,23 +167,9 @@ def decision_json(corpus: Corpus, decision: Decision) -> dict[str, Any]:
     }
 
 
-def render_texts(markdowns: Mapping[str, str], rendered: Memo | None = None) -> dict[str, tuple[str, str]]:
-    """Each Markdown text, keyed by its SHA-256 -> its HTML and plain text. Texts the build
-    cache knows are taken from it; the others are parsed, in several processes when there are
-    many."""
-    done: dict[str, tuple[str, str]] = {}
-    missing: dict[str, str] = {}
-    for digest, markdown in markdowns.items():
-        known = rendered.get(digest) if rendered is not None else None
-        if known is not None:
-            done[digest] = known
-        else:
-            missing[digest] = markdown
-    for digest, result in zip(missing, _parse_all(list(missing.values())), strict=True):
-        done[digest] = result
-        if rendered is not None:
-            rendered.put(digest, result)
-    return done
+def render_texts(markdowns: list[str]) -> list[tuple[str, str]]:
+    """Each Markdown text's HTML and plain text, in order."""
+    return _parse_all(markdowns)
 
 
 PARALLEL_FROM = 4000  # texts; fewer are parsed in this process (starting workers costs more)
@@ -243,9 +228,9 @@ def clause_json(
     }
 
 
-def build_bundle(corpus: Corpus, source_revision: str | None, rendered: Memo | None = None) -> dict[str, Any]:
-    """The bundle as a JSON value; `rendered` (the build cache) gives the HTML and plain text of
-    Markdown rendered before."""
+def clause_markdowns(corpus: Corpus) -> dict[str, dict[str, tuple[str, str]]]:
+    """Each clause's prose per language as the bundle renders it (placeholders filled, links
+    resolved), with that text's SHA-256: clause id -> language -> (Markdown, digest)."""
     titles = term_titles(corpus)
     markdowns: dict[str, dict[str, tuple[str, str]]] = {}
     for clause in corpus.all_clauses():
@@ -254,9 +239,26 @@ def build_bundle(corpus: Corpus, source_revision: str | None, rendered: Memo | N
             language: (text, sha256_hex(text.encode()))
             for language, text in zip(corpus.languages, texts, strict=True)
         }
-    renders = render_texts(
-        {digest: text for texts in markdowns.values() for text, digest in texts.values()}, rendered
-    )
+    return markdowns
+
+
+def build_bundle(corpus: Corpus, source_revision: str | None) -> dict[str, Any]:
+    """The bundle as a JSON value, every text rendered here (the build reuses earlier renders:
+    see pipeline._render_bundle)."""
+    markdowns = clause_markdowns(corpus)
+    texts = {digest: text for by_language in markdowns.values() for text, digest in by_language.values()}
+    renders = dict(zip(texts, render_texts(list(texts.values())), strict=True))
+    return bundle_json(corpus, source_revision, markdowns, renders)
+
+
+def bundle_json(
+    corpus: Corpus,
+    source_revision: str | None,
+    markdowns: Mapping[str, Mapping[str, tuple[str, str]]],
+    renders: Mapping[str, tuple[str, str]],
+) -> dict[str, Any]:
+    """The bundle as a JSON value, from clause_markdowns and the render (HTML, plain text) of
+    each of their texts by digest."""
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

@@ -7,48 +7,49 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from terms_compiler.cache import Memo, content_key
+from terms_compiler.cache import content_key
 from terms_compiler.check.evaluate import CompiledDecision, FactError
 from terms_compiler.check.explain import explain
 from terms_compiler.diagnostics import Diagnostic
 from terms_compiler.emit.bundle import decision_json, example_facts
 from terms_compiler.model import Clause, Corpus, Decision, Example
 from terms_compiler.verify.conflicts import logic_problems
-from terms_compiler.verify.drift import drift_problems
+from terms_compiler.verify.drift import clause_drift
 
 
-def verify(
-    corpus: Corpus, drift_checked: Memo | None = None, decisions_checked: Memo | None = None
-) -> list[Diagnostic]:
-    """Problems found by the examples, drift and logic checks (after a clean link stage).
-    `drift_checked`: what the drift checks found in each clause in an earlier build (see
-    drift_problems); `decisions_checked`: the decisions in which an earlier build's examples
-    and logic checks found nothing, which are not checked again."""
-    example_problems: list[Diagnostic] = []
-    logic: list[Diagnostic] = []
+def verify(corpus: Corpus) -> list[Diagnostic]:
+    """Problems found by the examples, drift and logic checks (after a clean link stage). The
+    pipeline runs the same checks one decision and one clause at a time, to reuse what an
+    earlier build found (see pipeline._verify)."""
+    problems: list[Diagnostic] = []
+    examples = worked_examples(corpus)
+    for decision in corpus.decisions.values():
+        problems += decision_problems(
+            corpus, decision, decision_json(corpus, decision), examples[decision.id]
+        )
+    for clause in corpus.all_clauses():
+        problems += clause_drift(clause, corpus.source_language)
+    return problems
+
+
+def worked_examples(corpus: Corpus) -> dict[str, list[tuple[Clause, Example]]]:
+    """The worked examples of each decision's clauses, by decision id."""
     examples: dict[str, list[tuple[Clause, Example]]] = {d: [] for d in corpus.decisions}
     for clause in corpus.all_clauses():
         if clause.rule is not None and clause.rule.decision in examples:
             examples[clause.rule.decision] += ((clause, example) for example in clause.examples)
-    for decision in corpus.decisions.values():
-        spec = decision_json(corpus, decision)
-        key = (
-            _decision_key(corpus, decision, spec, examples[decision.id])
-            if decisions_checked is not None
-            else ""
-        )
-        if decisions_checked is not None and decisions_checked.get(key):
-            continue
-        in_examples = run_examples(corpus, decision, spec, examples[decision.id])
-        in_logic = logic_problems(corpus, decision, spec)
-        example_problems += in_examples
-        logic += in_logic
-        if decisions_checked is not None and not in_examples and not in_logic:
-            decisions_checked.put(key, True)  # only a clean result: problems are found again
-    return example_problems + drift_problems(corpus, drift_checked) + logic
+    return examples
 
 
-def _decision_key(
+def decision_problems(
+    corpus: Corpus, decision: Decision, spec: Mapping[str, Any], examples: list[tuple[Clause, Example]]
+) -> list[Diagnostic]:
+    """What the worked examples and the logic checks (conflicts, dead overrides, gaps) find in
+    one decision; spec is its decision_json."""
+    return run_examples(corpus, decision, spec, examples) + logic_problems(corpus, decision, spec)
+
+
+def decision_key(
     corpus: Corpus, decision: Decision, spec: Mapping[str, Any], examples: list[tuple[Clause, Example]]
 ) -> str:
     """Everything the examples and logic checks of a decision read: its spec (facts, enum

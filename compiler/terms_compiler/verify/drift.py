@@ -8,10 +8,10 @@ from collections import Counter
 from collections.abc import Iterator
 from functools import lru_cache
 
-from terms_compiler.cache import Memo, content_key
+from terms_compiler.cache import content_key
 from terms_compiler.diagnostics import Diagnostic, Severity
 from terms_compiler.freshness import source_hash
-from terms_compiler.model import Clause, Corpus
+from terms_compiler.model import Clause
 from terms_compiler.prose import PLACEHOLDER, find_links, find_placeholders
 
 ISO_DATE_IN_TEXT = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-])")
@@ -25,27 +25,7 @@ LIST_ITEM = re.compile(r"(?m)^[ \t]*(?:\d+[.)]|[-*+])[ \t]+\S")
 MARKDOWN_LINK = re.compile(r"\[[^\]\n]*\]\([^)\s]+[^)]*\)")
 
 
-def drift_problems(corpus: Corpus, checked: Memo | None = None) -> list[Diagnostic]:
-    """The drift problems of every clause. `checked` holds what an earlier build found in each
-    clause (by content, and by the text of its file, which places the problems); those clauses
-    are not checked again."""
-    problems: list[Diagnostic] = []
-    for clause in corpus.all_clauses():
-        key = _checked_key(corpus.source_language, clause) if checked is not None else ""
-        known = checked.get(key) if checked is not None else None
-        if known is not None:
-            problems += (Diagnostic.from_record(record) for record in known)
-            continue
-        found = _clause_problems(clause, corpus.source_language)
-        problems += found
-        # Problems placed in a file that changed during the build sit at its first line: those
-        # are found again next time.
-        if checked is not None and (not found or clause.origin.document.text):
-            checked.put(key, [problem.to_record() for problem in found])
-    return problems
-
-
-def _checked_key(source_language: str, clause: Clause) -> str:
+def drift_key(source_language: str, clause: Clause) -> str:
     """Everything the drift checks of a clause read: its texts and its parameters; and its file,
     as named and as read, for the positions and excerpts of what they find. A stale translation
     stays stale until a translator catches up, and placing its warning again would mean
@@ -68,7 +48,8 @@ def _checked_key(source_language: str, clause: Clause) -> str:
     )
 
 
-def _clause_problems(clause: Clause, source_language: str) -> list[Diagnostic]:
+def clause_drift(clause: Clause, source_language: str) -> list[Diagnostic]:
+    """The drift problems of one clause, in every language."""
     problems: list[Diagnostic] = []
     source = clause.text.get(source_language)
     for language, text in clause.text.items():
