@@ -13,7 +13,7 @@ import yaml
 from yaml._yaml import CParser  # libyaml's parser (types-PyYAML does not export it)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from terms_compiler.cache import Memo, content_key
+from terms_compiler.cache import content_key
 from terms_compiler.diagnostics import CompileError, Diagnostic, SourceSpan, caret_excerpt
 from terms_compiler.workers import POOL_FAILURES, forked_pool, worker_count
 
@@ -262,8 +262,21 @@ def discover(root: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def load_corpus_files(root: Path, memo: Memo | None = None) -> tuple[list[Document], list[Diagnostic]]:
+def load_corpus_files(root: Path) -> tuple[list[Document], list[Diagnostic]]:
     """Load every corpus file under root; returns documents and the problems of those that failed."""
+    files, problems = corpus_files(root)
+    documents: list[Document] = []
+    for loaded in load_files(files):
+        if isinstance(loaded, CompileError):
+            problems.extend(loaded.diagnostics)
+        else:
+            documents.append(loaded)
+    return documents, problems
+
+
+def corpus_files(root: Path) -> tuple[list[tuple[Path, str]], list[Diagnostic]]:
+    """The corpus files under root that exist, with their kinds, and the problems of those
+    that do not (or of a root that is not a folder)."""
     if root.is_file():
         raise CompileError(
             [
@@ -305,59 +318,56 @@ def load_corpus_files(root: Path, memo: Memo | None = None) -> tuple[list[Docume
             )
         else:
             files.append((path, kind))
-    documents: list[Document] = []
-    for loaded in _load_all(files, memo):
-        if isinstance(loaded, CompileError):
-            problems.extend(loaded.diagnostics)
-        else:
-            documents.append(loaded)
-    return documents, problems
+    return files, problems
 
 
 PARALLEL_FILES = 8  # fewer files are read in this process
 
 
-def _load_all(files: list[tuple[Path, str]], memo: Memo | None) -> list[Document | CompileError]:
-    """Each file loaded, or the error that stopped it, in order. With no earlier build to reuse,
-    files are read in forked workers (see terms_compiler.workers), their data sent back as marshal."""
-    workers = worker_count(len(files), PARALLEL_FILES) if memo is None or not memo.previous else 0
+def load_files(files: list[tuple[Path, str]]) -> list[Document | CompileError]:
+    """Each file loaded, or the error that stopped it, in order. Many files are read in forked
+    workers (see terms_compiler.workers), their data sent back as marshal."""
+    workers = worker_count(len(files), PARALLEL_FILES)
     if workers:
         try:
             with forked_pool(workers) as pool:
                 return [
-                    _unpacked(result, kind, memo)
+                    _unpacked(result, kind)
                     for result, (_, kind) in zip(pool.map(_load_packed, files), files, strict=True)
                 ]
         except POOL_FAILURES:
             pass
-    return [_load_or_error(path, kind, memo) for path, kind in files]
+    return [_load_or_error(path, kind) for path, kind in files]
 
 
-def _load_or_error(path: Path, kind: str, memo: Memo | None) -> Document | CompileError:
+def _load_or_error(path: Path, kind: str) -> Document | CompileError:
     try:
-        return load_file(path, kind, memo)
+        return load_file(path, kind)
     except CompileError as error:
         return error
 
 
 def _load_packed(file: tuple[Path, str]) -> bytes | CompileError:
-    loaded = _load_or_error(*file, None)
+    loaded = _load_or_error(*file)
     if isinstance(loaded, CompileError):
         return loaded
     return marshal.dumps((loaded.path, loaded.data, str(loaded.source), loaded.digest))
 
 
-def _unpacked(result: bytes | CompileError, kind: str, memo: Memo | None) -> Document | CompileError:
+def _unpacked(result: bytes | CompileError, kind: str) -> Document | CompileError:
     if isinstance(result, CompileError):
         return result
     shown, data, source, digest = marshal.loads(result)
-    if memo is not None and memo.get(digest) is None:  # counted, and kept for the next build
-        memo.put(digest, data)
     return Document(shown, kind, data, Path(source), digest)
 
 
-def load_file(path: Path, kind: str, memo: Memo | None = None) -> Document:
-    """Read one YAML file; `memo` (the build cache) gives the data of a text loaded before."""
+def file_digest(raw: bytes) -> str:
+    """What a Document's digest is: the content key of the file's bytes."""
+    return content_key(raw)
+
+
+def load_file(path: Path, kind: str) -> Document:
+    """Read one YAML file."""
     shown = display_path(path)
     try:
         raw = path.read_bytes()
@@ -366,19 +376,14 @@ def load_file(path: Path, kind: str, memo: Memo | None = None) -> Document:
             [Diagnostic("E106", f"cannot read '{shown}': {error.strerror}", SourceSpan(shown, 1, 1))]
         ) from None
     text = _decode(raw, shown)
-    key = content_key(raw)
-    data = memo.get(key) if memo is not None else None
-    if data is None:
-        root = _compose(text, shown)
-        if root is None:
-            raise CompileError(
-                [Diagnostic("E105", "the file is empty; expected a mapping", SourceSpan(shown, 1, 1))]
-            )
-        converter = _Converter(shown, text, _count_distinct_nodes(root), lambda: _alias_marks(text))
-        data = converter.convert(root, ())
-        if memo is not None:
-            memo.put(key, data)
-    return Document(shown, kind, data, path.resolve(), key)
+    root = _compose(text, shown)
+    if root is None:
+        raise CompileError(
+            [Diagnostic("E105", "the file is empty; expected a mapping", SourceSpan(shown, 1, 1))]
+        )
+    converter = _Converter(shown, text, _count_distinct_nodes(root), lambda: _alias_marks(text))
+    data = converter.convert(root, ())
+    return Document(shown, kind, data, path.resolve(), file_digest(raw))
 
 
 def _compose(text: str, shown: str) -> Node | None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from terms_compiler import link as link_stage
+from terms_compiler import load as load_stage
 from terms_compiler import model as model_stage
 from terms_compiler import verify as verify_stage
 from terms_compiler.cache import BuildCache, LastBuild, content_key
@@ -45,7 +46,6 @@ from terms_compiler.load import (
     discover,
     display_path,
     load_conformance,
-    load_corpus_files,
     load_file,
 )
 from terms_compiler.revision import source_revision
@@ -90,8 +90,28 @@ Stage = Callable[[State], list[Diagnostic]]
 
 
 def _load(state: State) -> list[Diagnostic]:
-    state.documents, problems = load_corpus_files(state.root, state.cache.documents)
-    return problems
+    """load_stage.load_corpus_files, taking the data of each file whose bytes an earlier build
+    loaded from the cache; the rest are loaded (in workers when many) and kept."""
+    files, problems = load_stage.corpus_files(state.root)
+    loaded: list[Document | CompileError | None] = []
+    for path, kind in files:
+        try:
+            digest = load_stage.file_digest(path.read_bytes())
+        except OSError:
+            digest = ""  # load_file reports it
+        data = state.cache.documents.get(digest) if digest else None
+        loaded.append(
+            Document(display_path(path), kind, data, path.resolve(), digest) if data is not None else None
+        )
+    missing = [file for file, known in zip(files, loaded, strict=True) if known is None]
+    fresh = iter(load_stage.load_files(missing))
+    for index, known in enumerate(loaded):
+        if known is None:
+            loaded[index] = document = next(fresh)
+            if isinstance(document, Document):
+                state.cache.documents.put(document.digest, document.data)
+    state.documents = [document for document in loaded if isinstance(document, Document)]
+    return problems + [d for error in loaded if isinstance(error, CompileError) for d in error.diagnostics]
 
 
 def _validate(state: State) -> list[Diagnostic]:
