@@ -219,59 +219,7 @@ def test_a_conflict_exits_3(run_terms, bundle_copy: Path, tmp_path: Path) -> Non
     assert (code, json.loads(out)["outcome"]) == (3, "conflict")
 
 
-@pytest.mark.parametrize(
-    "arguments",
-    [
-        ["check", "--bundle", "b.json", "--decision", "d", "f.json"],
-        ["check", "f.jsonl", "--decision=d", "--bundle=b.json", "--format=json", "--lines"],
-        [
-            "check",
-            "--bundle",
-            "b.json",
-            "--digest",
-            "b.sha",
-            "--decision",
-            "d",
-            "--as-of",
-            "2024-01-01",
-            "--lang",
-            "uk",
-            "--format",
-            "text",
-            "-",
-        ],
-        ["check", "--bundle", "a.json", "--bundle", "b.json", "--decision", "d", "f.json"],
-    ],
-)
-def test_a_plain_check_call_is_read_as_argparse_reads_it(arguments: list[str]) -> None:
-    from terms_compiler.cli import _plain_check_arguments, build_parser
-
-    plain = _plain_check_arguments(arguments)
-    assert plain is not None
-    assert vars(plain) == vars(build_parser().parse_args(arguments))
-
-
-@pytest.mark.parametrize(
-    "arguments",
-    [
-        ["check", "--bund", "b.json", "--decision", "d", "f.json"],
-        ["check", "-h"],
-        ["check", "--bundle", "b.json", "--decision", "d", "--format", "xml", "f.json"],
-        ["check", "--bundle", "b.json", "f.json"],
-        ["check", "--bundle", "b.json", "--decision", "d", "f.json", "g.json"],
-        ["check", "--bundle", "b.json", "--decision", "d", "--as-of", "-1", "f.json"],
-        ["check", "--bundle", "b.json", "--decision", "d", "--", "f.json"],
-        ["check", "--bundle", "b.json", "--decision"],
-        ["validate", "terms"],
-    ],
-)
-def test_any_other_call_is_left_to_argparse(arguments: list[str]) -> None:
-    from terms_compiler.cli import _plain_check_arguments
-
-    assert _plain_check_arguments(arguments) is None
-
-
-def test_argparse_still_reads_what_the_plain_reader_leaves(
+def test_check_options_may_be_abbreviated_and_a_bad_one_is_a_usage_error(
     run_terms, shipped_bundle: Path, tmp_path: Path
 ) -> None:
     code, out, _ = run_terms(
