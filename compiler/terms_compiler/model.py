@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from terms_compiler.diagnostics import Diagnostic, SourceSpan
-from terms_compiler.load import Document, JsonPath
+from terms_compiler.load import Document
+from terms_compiler.yaml_reader import JsonPath
 
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 Localized = Mapping[str, str]
