@@ -11,7 +11,21 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from terms_compiler.check.evaluate import node_type
+from terms_compiler.check.rules import (
+    Arithmetic,
+    BoolOp,
+    Compare,
+    Comparison,
+    Const,
+    Days,
+    Expr,
+    Fact,
+    Membership,
+    Not,
+    Param,
+    read_condition,
+    type_of,
+)
 from terms_compiler.model import Corpus, Decision
 from terms_compiler.prose import format_value
 
@@ -118,12 +132,12 @@ WORDS: dict[str, dict[str, str]] = {
     },
 }
 QUOTED_LANGUAGES = frozenset({"uk", "ru"})
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+_FLIP: dict[Comparison, Comparison] = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
 def rule_in_words(condition: Mapping[str, Any], corpus: Corpus, decision: Decision, language: str) -> str:
-    """The condition as HTML: a sentence, or a nested list for and/or."""
-    return _Renderer(corpus, decision, language).render(condition)
+    """The condition (its JSON AST) as HTML: a sentence, or a nested list for and/or."""
+    return _Renderer(corpus, decision, language).render(read_condition(condition))
 
 
 class _Renderer:
@@ -136,59 +150,62 @@ class _Renderer:
     def table(self, key: str) -> dict[str, str]:
         return dict(pair.split(":", 1) for pair in self.words[key].split("|"))
 
-    def render(self, node: Mapping[str, Any]) -> str:
-        op = node["op"]
-        if op in ("and", "or"):
-            items = "".join(f"<li>{self.render(arg)}</li>" for arg in node["args"])
-            heading = self.words["all" if op == "and" else "any"]
-            return f"{escape(heading)}<ul>{items}</ul>"
-        if op == "not":
-            return self.negation(node["arg"])
+    def render(self, node: Expr) -> str:
+        match node:
+            case BoolOp(op=op, args=args):
+                items = "".join(f"<li>{self.render(arg)}</li>" for arg in args)
+                heading = self.words["all" if op == "and" else "any"]
+                return f"{escape(heading)}<ul>{items}</ul>"
+            case Not(arg=arg):
+                return self.negation(arg)
         return escape(self.leaf(node))
 
-    def negation(self, node: Mapping[str, Any]) -> str:
-        if node["op"] == "in":
-            return escape(self.membership(node, negated=True))
-        if node["op"] == "fact":
-            return escape(self.words["not"].format(x=self.describe(node)))
-        inner = self.render(node)
-        return self.words["not"].format(x=inner)
+    def negation(self, node: Expr) -> str:
+        match node:
+            case Membership():
+                return escape(self.membership(node, negated=True))
+            case Fact():
+                return escape(self.words["not"].format(x=self.describe(node)))
+        return self.words["not"].format(x=self.render(node))
 
-    def leaf(self, node: Mapping[str, Any]) -> str:
-        op = node["op"]
-        if op == "in":
-            return self.membership(node, negated=False)
-        if op in ("fact", "param", "const"):
-            return self.describe(node)
-        return self.comparison(node)
+    def leaf(self, node: Expr) -> str:
+        """A condition that is not and, or, not."""
+        match node:
+            case Membership():
+                return self.membership(node, negated=False)
+            case Fact() | Param() | Const():
+                return self.describe(node)
+            case Compare():
+                return self.comparison(node)
+        raise TypeError(f"not a condition: {node!r}")
 
-    def membership(self, node: Mapping[str, Any], negated: bool) -> str:
-        values = [self.describe(option) for option in node["options"]]
+    def membership(self, node: Membership, negated: bool) -> str:
+        values = [self.describe(option) for option in node.options]
         joined = self.words["list-sep"].join(values[:-1])
         listed = (joined + self.words["or"] + values[-1]) if joined else values[-1]
         if negated:
             listed = self.words["list-sep"].join(values)
-        return self.words["not-in" if negated else "in"].format(d=self.describe(node["value"]), v=listed)
+        return self.words["not-in" if negated else "in"].format(d=self.describe(node.value), v=listed)
 
-    def comparison(self, node: Mapping[str, Any]) -> str:
-        op, left, right = node["op"], node["left"], node["right"]
-        if right["op"] == "days" and left["op"] != "days":
+    def comparison(self, node: Compare) -> str:
+        op, left, right = node.op, node.left, node.right
+        if isinstance(right, Days) and not isinstance(left, Days):
             op, left, right = _FLIP[op], right, left
-        if left["op"] == "days":
-            start, end = (self.describe(arg) for arg in left["args"])
-            count = right.get("value")
-            if right["op"] in ("const", "param") and count == 0:
+        if isinstance(left, Days):
+            start, end = self.describe(left.start), self.describe(left.end)
+            count = right.value if isinstance(right, Param | Const) else None
+            if count == 0:
                 return self.table("days0")[op].format(start=start, end=end)
             return self.table("days")[op].format(
                 start=start, end=end, days=self.days(self.describe(right), count)
             )
-        both_facts = left["op"] == "fact" and right["op"] == "fact"
-        if op in ("==", "!=") and (both_facts or node_type(left) not in ("int", "date")):
+        both_facts = isinstance(left, Fact) and isinstance(right, Fact)
+        if op in ("==", "!=") and (both_facts or type_of(left) not in ("int", "date")):
             key = ("same" if op == "==" else "differs") if both_facts else ("is" if op == "==" else "is-not")
             return self.words[key].format(
                 d=self.describe(left), e=self.describe(right), v=self.describe(right)
             )
-        kind = "date" if node_type(left) == "date" else "int"
+        kind = "date" if type_of(left) == "date" else "int"
         return self.table(kind)[op].format(d=self.describe(left), v=self.describe(right))
 
     def days(self, count: str, value: Any) -> str:
@@ -196,22 +213,25 @@ class _Renderer:
             return f"{count} day" if value == 1 else f"{count} days"
         return f"{count}天" if self.language == "zh" else f"{count} дн."
 
-    def describe(self, node: Mapping[str, Any]) -> str:
+    def describe(self, node: Expr) -> str:
         """A fact by its description, a value by its label or formatted value."""
-        op = node["op"]
-        if op == "fact":
-            fact = self.decision.facts[node["name"]]
-            text = fact.description.get(self.language, node["name"])
-            # Slavic languages decline nouns after prepositions; a quoted description reads as
-            # a label and stays grammatical in any position.
-            quoted = self.language in QUOTED_LANGUAGES and fact.type != "bool"
-            return f"«{text}»" if quoted else text
-        if op == "days":
-            start, end = (self.describe(arg) for arg in node["args"])
-            return f"days({start}, {end})"
-        if op in ("+", "-"):
-            return f"{self.describe(node['left'])} {op} {self.describe(node['right'])}"
-        type_, value = str(node["type"]), node["value"]
+        match node:
+            case Fact(name=name):
+                fact = self.decision.facts[name]
+                text = fact.description.get(self.language, name)
+                # Slavic languages decline nouns after prepositions; a quoted description reads as
+                # a label and stays grammatical in any position.
+                quoted = self.language in QUOTED_LANGUAGES and fact.type != "bool"
+                return f"«{text}»" if quoted else text
+            case Days(start=start, end=end):
+                return f"days({self.describe(start)}, {self.describe(end)})"
+            case Arithmetic(op=op, left=left, right=right):
+                return f"{self.describe(left)} {op} {self.describe(right)}"
+            case Param(type=type_, value=value) | Const(type=type_, value=value):
+                return self.value(type_, value)
+        raise TypeError(f"not a value: {node!r}")
+
+    def value(self, type_: str, value: Any) -> str:
         if type_.startswith("enum:"):
             labels = self.corpus.enums[type_[5:]].values.get(value, {})
             return labels.get(self.language, value)

@@ -7,7 +7,6 @@ apply?" is answered exactly and a satisfying fact set is shown, not guessed from
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import itertools
 import json
@@ -17,7 +16,22 @@ from typing import Any
 
 import z3
 
-from terms_compiler.check.evaluate import from_ordinal, to_ordinal
+from terms_compiler.check.dates import FAR_FUTURE, FAR_PAST, from_ordinal, to_ordinal
+from terms_compiler.check.rules import (
+    Arithmetic,
+    BoolOp,
+    Compare,
+    Const,
+    Days,
+    Expr,
+    Fact,
+    Membership,
+    Not,
+    Param,
+    Rule,
+    constant_value,
+    read_rule,
+)
 from terms_compiler.diagnostics import Diagnostic, Severity
 from terms_compiler.model import Corpus, Decision
 
@@ -51,56 +65,48 @@ class _Encoder:
         self.as_of = self.vars[decision.as_of] if decision.as_of else z3.Int("as_of")
         self.domain.append(z3.And(self.as_of >= EARLIEST, self.as_of <= LATEST))
 
-    def value(self, node: Mapping[str, Any]) -> Any:
-        op = node["op"]
-        if op == "fact":
-            return self.vars[node["name"]]
-        if op in ("const", "param"):
-            type_, value = str(node["type"]), node["value"]
-            if type_ == "date":
-                return z3.IntVal(to_ordinal(value))
-            if type_.startswith("enum:"):
-                return z3.IntVal(self._enum_index(node, value))
-            if type_ == "bool":
-                return z3.BoolVal(value)
-            if type_ == "string":
-                return z3.StringVal(value)
-            return z3.IntVal(value)
-        if op == "and":
-            return z3.And(*[self.value(a) for a in node["args"]])
-        if op == "or":
-            return z3.Or(*[self.value(a) for a in node["args"]])
-        if op == "not":
-            return z3.Not(self.value(node["arg"]))
-        if op == "in":
-            subject = self.value(node["value"])
-            return z3.Or(*[subject == self.value(o) for o in node["options"]])
-        if op == "days":
-            return self.value(node["args"][1]) - self.value(node["args"][0])
-        left, right = self.value(node["left"]), self.value(node["right"])
-        return {
-            "==": lambda: left == right,
-            "!=": lambda: left != right,
-            "<": lambda: left < right,
-            "<=": lambda: left <= right,
-            ">": lambda: left > right,
-            ">=": lambda: left >= right,
-            "+": lambda: left + right,
-            "-": lambda: left - right,
-        }[op]()
+    def value(self, node: Expr) -> Any:
+        """The node as a z3 term: dates and enum values as numbers."""
+        match node:
+            case Fact(name=name):
+                return self.vars[name]
+            case Param() | Const():
+                return self.constant(node)
+            case BoolOp(op="and", args=args):
+                return z3.And(*[self.value(arg) for arg in args])
+            case BoolOp(args=args):
+                return z3.Or(*[self.value(arg) for arg in args])
+            case Not(arg=arg):
+                return z3.Not(self.value(arg))
+            case Membership(value=value, options=options):
+                subject = self.value(value)
+                return z3.Or(*[subject == self.value(option) for option in options])
+            case Days(start=start, end=end):
+                return self.value(end) - self.value(start)
+            case Compare(op=op, left=left, right=right) | Arithmetic(op=op, left=left, right=right):
+                return _OPERATIONS[op](self.value(left), self.value(right))
+        raise TypeError(f"not a rule node: {node!r}")
 
-    def _enum_index(self, node: Mapping[str, Any], value: str) -> int:
-        enum = str(node["type"])[5:]
+    def constant(self, node: Param | Const) -> Any:
+        type_ = node.type
+        if type_.startswith("enum:"):
+            return z3.IntVal(self._enum_index(type_[5:], node.value))
+        if type_ == "bool":
+            return z3.BoolVal(node.value)
+        if type_ == "string":
+            return z3.StringVal(node.value)
+        return z3.IntVal(constant_value(node))  # an int, or a date as its day number
+
+    def _enum_index(self, enum: str, value: Any) -> int:
         values = next(f["values"] for f in self.spec["facts"].values() if f.get("enum") == enum)
         return list(values).index(value)
 
-    def applies(self, rule: Mapping[str, Any]) -> Any:
-        effective = rule["effective"]
-        bounds = [self.value(rule["when"])]
-        if effective["from"]:
-            bounds.append(self.as_of >= to_ordinal(effective["from"]))
-        if effective["until"]:
-            bounds.append(self.as_of <= to_ordinal(effective["until"]))
+    def applies(self, rule: Rule) -> Any:
+        bounds = [self.value(rule.when)]
+        if rule.start is not None:
+            bounds.append(self.as_of >= rule.start)
+        if rule.end is not None:
+            bounds.append(self.as_of <= rule.end)
         return z3.And(*bounds)
 
     def facts_of(self, model: Any) -> tuple[dict[str, Any], str]:
@@ -123,24 +129,36 @@ class _Encoder:
         return facts, as_of
 
 
-def _fixed_values(node: Mapping[str, Any]) -> dict[str, frozenset[Any]]:
+_OPERATIONS: dict[str, Any] = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+}
+"""The operators on z3 terms (z3 overloads Python's)."""
+
+
+def _fixed_values(node: Expr) -> dict[str, frozenset[Any]]:
     """Facts the condition pins to a set of values in its top-level conjunction (a cheap test
     that two rules can never apply together, before asking the solver)."""
-    conjuncts = node["args"] if node["op"] == "and" else [node]
+    conjuncts = node.args if isinstance(node, BoolOp) and node.op == "and" else (node,)
     pinned: dict[str, frozenset[Any]] = {}
     for part in conjuncts:
-        if part["op"] == "==" and part["left"]["op"] == "fact" and part["right"]["op"] == "const":
-            pinned[part["left"]["name"]] = frozenset([part["right"]["value"]])
-        elif (
-            part["op"] == "in"
-            and part["value"]["op"] == "fact"
-            and all(o["op"] == "const" for o in part["options"])
-        ):
-            pinned[part["value"]["name"]] = frozenset(o["value"] for o in part["options"])
-        elif part["op"] == "fact" and part["type"] == "bool":
-            pinned[part["name"]] = frozenset([True])
-        elif part["op"] == "not" and part["arg"]["op"] == "fact":
-            pinned[part["arg"]["name"]] = frozenset([False])
+        match part:
+            case Compare(op="==", left=Fact(name=name), right=Const(value=value)):
+                pinned[name] = frozenset([value])
+            case Membership(value=Fact(name=name), options=options) if all(
+                isinstance(option, Const) for option in options
+            ):
+                pinned[name] = frozenset(option.value for option in options if isinstance(option, Const))
+            case Fact(name=name, type="bool"):
+                pinned[name] = frozenset([True])
+            case Not(arg=Fact(name=name)):
+                pinned[name] = frozenset([False])
     return pinned
 
 
@@ -175,9 +193,9 @@ def _may_overlap(a: dict[str, frozenset[Any]], b: dict[str, frozenset[Any]]) -> 
     return all(a[name] & b[name] for name in a.keys() & b.keys())
 
 
-def _windows_overlap(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    start = max(a["effective"]["from"] or "0000", b["effective"]["from"] or "0000")
-    end = min(a["effective"]["until"] or "9999", b["effective"]["until"] or "9999")
+def _windows_overlap(a: Rule, b: Rule) -> bool:
+    start = max(FAR_PAST if a.start is None else a.start, FAR_PAST if b.start is None else b.start)
+    end = min(FAR_FUTURE if a.end is None else a.end, FAR_FUTURE if b.end is None else b.end)
     return start <= end
 
 
@@ -189,16 +207,16 @@ def logic_problems(corpus: Corpus, decision: Decision, spec: Mapping[str, Any]) 
 
 def _decision_problems(corpus: Corpus, decision: Decision, spec: Mapping[str, Any]) -> Iterator[Diagnostic]:
     encoder = _Encoder(decision, spec)
-    rules = spec["rules"]
-    by_clause = {r["clause"]: r for r in rules}
+    rules = [read_rule(r, f"decisions.{decision.id}.rules[{i}]") for i, r in enumerate(spec["rules"])]
+    by_clause = {rule.clause: rule for rule in rules}
 
     @functools.cache
     def applies(clause_id: str) -> Any:
         # Built on demand: the pre-filter below rules out most pairs without the solver.
         return encoder.applies(by_clause[clause_id])
 
-    overriders = {r["clause"]: [o["clause"] for o in rules if r["clause"] in o["overrides"]] for r in rules}
-    pinned = {r["clause"]: _fixed_values(r["when"]) for r in rules}
+    overriders = {r.clause: [o.clause for o in rules if r.clause in o.overrides] for r in rules}
+    pinned = {rule.clause: _fixed_values(rule.when) for rule in rules}
     solver = z3.Solver()
     solver.add(*encoder.domain)
 
@@ -210,52 +228,47 @@ def _decision_problems(corpus: Corpus, decision: Decision, spec: Mapping[str, An
         finally:
             solver.pop()
 
-    for first, second in _candidate_pairs(rules, pinned):
+    for first_spec, second_spec in _candidate_pairs(spec["rules"], pinned):
+        first, second = by_clause[first_spec["clause"]], by_clause[second_spec["clause"]]
+        a, b = first.clause, second.clause
         if (
-            first["outcome"] == second["outcome"]
+            first.outcome == second.outcome
             or not _windows_overlap(first, second)
-            or not _may_overlap(pinned[first["clause"]], pinned[second["clause"]])
+            or not _may_overlap(pinned[a], pinned[b])
+            or a in second.overrides
+            or b in first.overrides
         ):
-            continue
-        a, b = first["clause"], second["clause"]
-        if a in second["overrides"] or b in first["overrides"]:
             continue
         beaten = [applies(o) for o in overriders[a] + overriders[b]]
         model = holds(applies(a), applies(b), *[z3.Not(x) for x in beaten])
         if model is not None:
             facts, as_of = encoder.facts_of(model)
             shown = json.dumps(facts, ensure_ascii=False)
-            clause = corpus.clauses[b]
             yield Diagnostic(
                 "E370",
-                f"rules '{a}' ({first['outcome']}) and '{b}' ({second['outcome']}) of "
+                f"rules '{a}' ({first.outcome}) and '{b}' ({second.outcome}) of "
                 f"decision '{decision.id}' can both apply and neither overrides the other",
-                clause.origin.span("rule"),
+                corpus.clauses[b].origin.span("rule"),
                 hint=f"add one to the other's overrides, or narrow a condition; both apply to "
                 f"{shown} as of {as_of}",
             )
     for rule in rules:
-        for target in rule["overrides"]:
+        for target in rule.overrides:
             if target in by_clause and holds(applies(target)) is None:
                 yield Diagnostic(
                     "W371",
-                    f"'{rule['clause']}' overrides '{target}', which can never apply",
-                    corpus.clauses[rule["clause"]].origin.span("rule", "overrides"),
+                    f"'{rule.clause}' overrides '{target}', which can never apply",
+                    corpus.clauses[rule.clause].origin.span("rule", "overrides"),
                     severity=Severity.WARNING,
                 )
-    yield from _coverage_gaps(corpus, decision, rules)
+    yield from _coverage_gaps(decision, rules)
 
 
-def _coverage_gaps(
-    corpus: Corpus, decision: Decision, rules: list[Mapping[str, Any]]
-) -> Iterator[Diagnostic]:
+def _coverage_gaps(decision: Decision, rules: list[Rule]) -> Iterator[Diagnostic]:
     """Dates after the first rule starts on which no rule of the decision is in effect."""
     windows = sorted(
-        (
-            to_ordinal(r["effective"]["from"]) if r["effective"]["from"] else 0,
-            to_ordinal(r["effective"]["until"]) if r["effective"]["until"] else dt.date.max.toordinal(),
-        )
-        for r in rules
+        (0 if rule.start is None else rule.start, FAR_FUTURE if rule.end is None else rule.end)
+        for rule in rules
     )
     covered_until = windows[0][1]
     for start, end in windows[1:]:
@@ -270,7 +283,7 @@ def _coverage_gaps(
             )
         covered_until = max(covered_until, end)
     last_end = covered_until
-    if last_end < dt.date.max.toordinal():
+    if last_end < FAR_FUTURE:
         yield Diagnostic(
             "W372",
             f"no rule of decision '{decision.id}' is in effect after "
