@@ -57,3 +57,13 @@ def test_a_change_rebuilds_and_an_error_replaces_every_page(preview: tuple[Previ
     assert server.rebuild_if_changed()
     status, page = get(f"{url}/en/buying/")
     assert status == 200 and "Select is now closed" in page
+
+
+def test_an_output_folder_inside_the_corpus_does_not_set_off_rebuilds(mini: Path) -> None:
+    preview = Preview(mini, mini / "build", lambda message: None)
+    preview.rebuild()
+    assert (mini / "build" / "site" / "en" / "index.html").is_file()
+    assert preview.rebuild_if_changed() is False  # the build's own output is not an edit
+    section = mini / "sections" / "10-buying.yaml"
+    section.write_text(section.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert preview.rebuild_if_changed() is True

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from terms_compiler.diagnostics import Diagnostic, render_text
-from terms_compiler.pipeline import build
+from terms_compiler.pipeline import build, named_conformance
 from terms_compiler.resources import site_folder
 
 RELOAD_PATH = "/__terms__/version"
@@ -38,17 +38,21 @@ class Preview:
         self.corpus = corpus
         self.out = out
         self.log = log
-        self.watched = (corpus, site_folder())
+        conformance = named_conformance(corpus)
+        self.watched = (corpus, site_folder(), *([conformance] if conformance is not None else []))
         self.state = BuildState(0, (), 0.0)
         self.fingerprint: tuple[tuple[str, float, int], ...] = ()
 
     def snapshot(self) -> tuple[tuple[str, float, int], ...]:
+        """Every watched file's time and size; the output folder is left out when it lies
+        inside the corpus (`terms serve .`), or each build would set off another."""
+        out = self.out.resolve()
         return tuple(
             sorted(
                 (str(p), p.stat().st_mtime, p.stat().st_size)
                 for folder in self.watched
                 for p in folder.rglob("*")
-                if p.is_file()
+                if p.is_file() and not p.resolve().is_relative_to(out)
             )
         )
 
