@@ -6,6 +6,7 @@ import pytest
 from terms_compiler.check.evaluate import CompiledDecision, FactError, RuleError, to_python
 from terms_compiler.check.explain import explain, explain_interpreted
 from terms_compiler.check.explain_compiler import compile_explainer
+from terms_compiler.check.rules import read_condition
 
 FACT_PROGRAM = {"op": "fact", "name": "program", "type": "enum:program"}
 FACT_DAY = {"op": "fact", "name": "day", "type": "date"}
@@ -144,13 +145,13 @@ def test_defaults_fill_omitted_optional_facts() -> None:
 
 
 def test_generated_code_is_built_from_a_whitelist_only() -> None:
-    assert to_python(is_program("a")) == "(f['program'] == 'a')"
+    assert to_python(read_condition(is_program("a"))) == "(f['program'] == 'a')"
     with pytest.raises(RuleError):
-        to_python({"op": "__import__('os')"})
+        read_condition({"op": "__import__('os')"})
     with pytest.raises(RuleError):
-        to_python({"op": "fact", "name": "x'] or __import__('os') or f['", "type": "bool"})
+        read_condition({"op": "fact", "name": "x'] or __import__('os') or f['", "type": "bool"})
     with pytest.raises(RuleError):
-        to_python({"op": "const", "type": "int", "value": [1]})
+        read_condition({"op": "==", "left": FACT_DAY, "right": {"op": "const", "type": "date", "value": [1]}})
 
 
 def test_explanations_name_the_first_failing_condition_with_values_and_limit() -> None:

@@ -16,9 +16,12 @@ from typing import Any
 
 import pytest
 from terms_compiler.check.bundle import Bundle
-from terms_compiler.check.evaluate import CompiledDecision, FactError, from_ordinal, to_ordinal
-from terms_compiler.check.explain import LANGUAGES, explain, explain_interpreted, explain_json
+from terms_compiler.check.dates import from_ordinal, to_ordinal
+from terms_compiler.check.describe import LANGUAGES
+from terms_compiler.check.evaluate import CompiledDecision, FactError
+from terms_compiler.check.explain import explain, explain_interpreted, explain_json
 from terms_compiler.check.explain_compiler import compile_explainer
+from terms_compiler.check.rules import Const, Param, walk
 
 from tests.test_conformance import CASES
 
@@ -31,19 +34,15 @@ def bundle(shipped_bundle: Path) -> Bundle:
     return Bundle.load(shipped_bundle)
 
 
-def _constants(node: Any) -> list[Any]:
-    """The values of the constants and parameters of a rule's AST."""
-    if isinstance(node, list):
-        return [value for child in node for value in _constants(child)]
-    if not isinstance(node, dict):
-        return []
-    if node.get("op") in ("const", "param"):
-        return [node["value"]]
-    return [value for child in node.values() for value in _constants(child)]
+def _constants(decision: CompiledDecision) -> list[Any]:
+    """The values of the constants and parameters of the decision's rules."""
+    return [
+        node.value for rule in decision.rules for node in walk(rule.when) if isinstance(node, Const | Param)
+    ]
 
 
 def _vary(decision: CompiledDecision, base: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    constants = _constants([rule.spec["when"] for rule in decision.rules])
+    constants = _constants(decision)
     numbers = [n + d for n in constants if type(n) is int for d in (-1, 0, 1)] + [0]
     dates = [v for v in constants if isinstance(v, str) and v[:2] in ("19", "20")]
     facts = dict(base)
@@ -69,7 +68,7 @@ def _as_of(decision: CompiledDecision, rng: random.Random) -> str | None:
         day + shift
         for rule in decision.rules
         for day in (rule.start, rule.end)
-        if 1 < day < 3_000_000
+        if day is not None
         for shift in (-1, 0, 1)
     ]
     return from_ordinal(rng.choice(edges)) if edges and rng.random() < 0.3 else None

@@ -16,8 +16,9 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from terms_compiler.check.describe import Reason
 from terms_compiler.check.evaluate import Answer, CompiledDecision, FactError, RuleError
-from terms_compiler.check.explain import Reason, explain, explain_json
+from terms_compiler.check.explain import explain, explain_json
 
 SUPPORTED_MAJOR = 1
 REQUIRED_KEYS = ("format", "format_version", "corpus", "languages", "decisions", "clauses")
@@ -69,8 +70,13 @@ class Bundle:
             raise UnknownDecision(f"unknown decision '{decision_id}'; the bundle has: {known}")
         try:
             compiled = self.decisions[decision_id] = CompiledDecision(decision_id, spec)
-        except (RuleError, KeyError, TypeError, ValueError, AttributeError) as error:
+        except RuleError as error:
             raise BundleError(f"{self.source}: a rule in the bundle is malformed ({error})") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            # The decision's other fields (facts, default) are read where they are used.
+            raise BundleError(
+                f"{self.source}: decision '{decision_id}' in the bundle is malformed ({error!r})"
+            ) from None
         return compiled
 
     def decide(self, decision_id: str, facts: Mapping[str, Any], as_of: str | None = None) -> Answer:

@@ -1,7 +1,8 @@
 """Evaluate: a decision's JSON (as in the bundle) -> a generated Python function that answers fact sets.
 
-Each decision is compiled once, to the source of `decide_quickly(facts, as_of)`: it checks and
-converts every declared fact inline, evaluates every rule with its effective window, and returns
+Its rules are read into typed nodes (rules.py, which refuses malformed ones), and each decision is
+compiled once, to the source of `decide_quickly(facts, as_of)`: it checks and converts every
+declared fact inline, evaluates every rule with its effective window, and returns
 the answer. At the first sign of trouble (a missing, unknown or ill-typed fact, an as-of date
 that is not a date, facts that are not a dict) it returns None instead, and the careful path
 (`prepare`, then `rule_hits(f, day)` over the prepared facts) finds and words every problem.
@@ -18,25 +19,33 @@ build checks is the logic tools run.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
-if TYPE_CHECKING:
-    from datetime import date
-else:
-    try:
-        # The C module alone: `import datetime` first runs its pure-Python implementation, then
-        # replaces it with this one, which costs `terms check` 1.5 ms of its start.
-        from _datetime import date
-    except ImportError:  # a Python without the C module
-        from datetime import date
+from terms_compiler.check.dates import from_ordinal, today
+from terms_compiler.check.dates import parse_date as parse_date  # re-exported: how facts' dates are read
+from terms_compiler.check.rules import (
+    NAME,
+    Arithmetic,
+    BoolOp,
+    Compare,
+    Const,
+    Days,
+    Expr,
+    Fact,
+    Membership,
+    Not,
+    Param,
+    Rule,
+    constant_value,
+    read_expression,
+    read_rule,
+    type_of,
+    walk,
+)
+from terms_compiler.check.rules import RuleError as RuleError  # re-exported: what compiling a decision raises
 
-ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 CONFLICT = "conflict"
-FAR_PAST, FAR_FUTURE = date.min.toordinal(), date.max.toordinal()
-_COMPARISONS = frozenset({"==", "!=", "<", "<=", ">", ">="})
-_NAME = re.compile(r"[a-z][a-z0-9_]*")  # used with fullmatch: `$` would let "x\n" through
 CACHE_LIMIT = 100_000
 """Most entries a remembering dict keeps before it starts again (dates, patterns of rules)."""
 
@@ -47,28 +56,6 @@ class FactError(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
-
-
-class RuleError(Exception):
-    """A rule's AST is malformed (a tampered or foreign bundle)."""
-
-
-def to_ordinal(iso: str) -> int:
-    return date.fromisoformat(iso).toordinal()
-
-
-def from_ordinal(day: int) -> str:
-    return date.fromordinal(day).isoformat()
-
-
-def parse_date(value: Any) -> int | None:
-    """Ordinal of an ISO date string, or None when value is not one."""
-    if not isinstance(value, str) or not ISO_DATE.match(value):
-        return None
-    try:
-        return to_ordinal(value)
-    except ValueError:
-        return None
 
 
 _DAYS: dict[str, int] = {}
@@ -85,19 +72,10 @@ def day_of(text: Any) -> int | None:
     return day
 
 
-def constant_value(node: Mapping[str, Any]) -> Any:
-    """The value of a const or param node (a date as its ordinal)."""
-    value = node["value"]
-    return to_ordinal(value) if node["type"] == "date" else value
-
-
 def node_type(node: Mapping[str, Any]) -> str:
-    """The type of an AST node's value: days() is an int, sums have their left side's type."""
-    if node["op"] == "days":
-        return "int"
-    if node["op"] in ("+", "-"):
-        return node_type(node["left"])
-    return str(node.get("type", "bool"))
+    """The type of an AST node given as JSON, for code that still walks the JSON (editions);
+    on typed nodes, rules.type_of."""
+    return type_of(read_expression(node))
 
 
 def fact_in_dict(name: str) -> str:
@@ -105,35 +83,29 @@ def fact_in_dict(name: str) -> str:
     return f"f[{name!r}]"
 
 
-def to_python(node: Mapping[str, Any], fact: Callable[[str], str] = fact_in_dict) -> str:
-    """Python source for a condition AST; `fact` gives the source reading a fact by its name.
+def to_python(node: Expr, fact: Callable[[str], str] = fact_in_dict) -> str:
+    """Python source for a condition; `fact` gives the source reading a fact by its name.
 
-    Only whitelisted operators are emitted and every name and value goes through repr() (names
-    must also look like names), so no text from a bundle can become code.
+    The reader admits only the operators below and names that look like names, and every value
+    goes through repr(), so no text from a bundle can become code.
     """
-    op = node["op"]
-    if op == "fact":
-        if not _NAME.fullmatch(node["name"]):
-            raise RuleError(f"bad fact name {node['name']!r}")
-        return fact(node["name"])
-    if op in ("const", "param"):
-        value = constant_value(node)
-        if not isinstance(value, str | int):  # bool is an int
-            raise RuleError(f"bad constant {value!r}")
-        return repr(value)
-    if op in ("and", "or"):
-        return "(" + f" {op} ".join(to_python(arg, fact) for arg in node["args"]) + ")"
-    if op == "not":
-        return f"(not {to_python(node['arg'], fact)})"
-    if op in _COMPARISONS or op in ("+", "-"):
-        return f"({to_python(node['left'], fact)} {op} {to_python(node['right'], fact)})"
-    if op == "in":
-        options = ", ".join(to_python(option, fact) for option in node["options"])
-        return f"({to_python(node['value'], fact)} in ({options},))"
-    if op == "days":
-        start, end = node["args"]
-        return f"({to_python(end, fact)} - {to_python(start, fact)})"
-    raise RuleError(f"unknown operator {op!r}")
+    match node:
+        case Fact(name=name):
+            return fact(name)
+        case Param() | Const():
+            return repr(constant_value(node))
+        case BoolOp(op=op, args=args):
+            return "(" + f" {op} ".join(to_python(arg, fact) for arg in args) + ")"
+        case Not(arg=arg):
+            return f"(not {to_python(arg, fact)})"
+        case Compare(op=op, left=left, right=right) | Arithmetic(op=op, left=left, right=right):
+            return f"({to_python(left, fact)} {op} {to_python(right, fact)})"
+        case Membership(value=value, options=options):
+            listed = ", ".join(to_python(option, fact) for option in options)
+            return f"({to_python(value, fact)} in ({listed},))"
+        case Days(start=start, end=end):
+            return f"({to_python(end, fact)} - {to_python(start, fact)})"
+    raise TypeError(f"not a rule node: {node!r}")
 
 
 def define(source: str, name: str, namespace: Mapping[str, Any], label: str) -> Callable[..., Any]:
@@ -145,32 +117,17 @@ def define(source: str, name: str, namespace: Mapping[str, Any], label: str) -> 
     return function
 
 
-class CompiledRule(NamedTuple):
-    clause: str
-    """Id of the clause stating the rule."""
-    outcome: str
-    start: int
-    """First day in effect (ordinal), FAR_PAST when open."""
-    end: int
-    """Last day in effect (ordinal), FAR_FUTURE when open."""
-    overrides: frozenset[str]
-    spec: Mapping[str, Any]
-    """The rule as the bundle gives it (AST, parameters), for explanations."""
-
-    def in_effect(self, day: int) -> bool:
-        return self.start <= day <= self.end
-
-    def source(self, fact: Callable[[str], str]) -> str:
-        """Source of `the rule applies`: in effect on `day` and its condition holds."""
-        condition = to_python(self.spec["when"], fact)
-        if self.start == FAR_PAST and self.end == FAR_FUTURE:
-            return condition
-        window = (
-            (f"{self.start!r} <= " if self.start != FAR_PAST else "")
-            + "day"
-            + (f" <= {self.end!r}" if self.end != FAR_FUTURE else "")
-        )
-        return f"({window} and {condition})"
+def rule_source(rule: Rule, fact: Callable[[str], str]) -> str:
+    """Source of `the rule applies`: in effect on `day` and its condition holds."""
+    condition = to_python(rule.when, fact)
+    if rule.start is None and rule.end is None:
+        return condition
+    window = (
+        (f"{rule.start!r} <= " if rule.start is not None else "")
+        + "day"
+        + (f" <= {rule.end!r}" if rule.end is not None else "")
+    )
+    return f"({window} and {condition})"
 
 
 class Answer(NamedTuple):
@@ -210,7 +167,12 @@ class CompiledDecision:
         self.facts: Mapping[str, Mapping[str, Any]] = spec["facts"]
         self.default: str = spec["default"]
         self.as_of_fact: str | None = spec.get("as_of")
-        self.rules = tuple(self._compile_rule(rule) for rule in spec["rules"])
+        self.rules = tuple(
+            read_rule(rule, f"decisions.{decision_id}.rules[{index}]")
+            for index, rule in enumerate(spec["rules"])
+        )
+        for rule in self.rules:
+            _check_facts_of(rule, self.facts)
         self._enum_values = {name: frozenset(f.get("values", ())) for name, f in self.facts.items()}
         self._defaults = {name: _default(name, f) for name, f in self.facts.items() if "default" in f}
         self._required = [name for name, f in self.facts.items() if "default" not in f]
@@ -225,7 +187,7 @@ class CompiledDecision:
             "Answer": Answer,
             "DAYS": _DAYS,
             "day_of": day_of,
-            "today": _today,
+            "today": today,
             "from_ordinal": from_ordinal,
             "OUTCOMES": self._outcomes,
             "outcome_of": self._outcome_of,
@@ -237,19 +199,6 @@ class CompiledDecision:
         """The rules over prepared facts, for the careful path: compiled on its first use."""
         self.explainers: dict[Any, Callable[[Answer], list[Any]] | None] = {}
         """Compiled explainers by language and form, filled by explain (None: used once)."""
-
-    @staticmethod
-    def _compile_rule(rule: Mapping[str, Any]) -> CompiledRule:
-        effective = rule.get("effective") or {}
-        start, end = effective.get("from"), effective.get("until")
-        return CompiledRule(
-            rule["clause"],
-            rule["outcome"],
-            to_ordinal(start) if start else FAR_PAST,
-            to_ordinal(end) if end else FAR_FUTURE,
-            frozenset(rule.get("overrides", ())),
-            rule,
-        )
 
     def decide(self, facts: Mapping[str, Any], as_of: str | None = None) -> Answer:
         """The answer for facts (JSON values); FactError names every problem with them."""
@@ -338,11 +287,21 @@ class CompiledDecision:
             return day
         if self.as_of_fact is not None:
             return int(prepared[self.as_of_fact])
-        return _today()
+        return today()
 
 
-def _today() -> int:
-    return date.today().toordinal()
+def _check_facts_of(rule: Rule, facts: Mapping[str, Mapping[str, Any]]) -> None:
+    """Refuse a rule naming a fact the decision does not declare, or as of another type."""
+    for node in walk(rule.when):
+        if isinstance(node, Fact):
+            declared = facts.get(node.name)
+            if declared is None:
+                raise RuleError(f"clause '{rule.clause}': the rule names the undeclared fact '{node.name}'")
+            if node.type.split(":")[0] != declared.get("type"):
+                raise RuleError(
+                    f"clause '{rule.clause}': the rule reads fact '{node.name}' as {node.type}, "
+                    f"but the decision declares it {declared.get('type')}"
+                )
 
 
 def _default(name: str, spec: Mapping[str, Any]) -> Any:
@@ -365,8 +324,6 @@ def _decide_source(decision: CompiledDecision) -> str:
     """Source of decide_quickly(facts, as_of) for the decision."""
 
     def fact_in_local(name: str) -> str:  # the local variable holding a declared fact
-        if name not in decision.facts:
-            raise RuleError(f"a rule names the undeclared fact {name!r}")
         return f"v_{name}"
 
     lines = [
@@ -395,7 +352,7 @@ def _decide_source(decision: CompiledDecision) -> str:
         "        if day is None:",
         "            return None",
         "    hits = (",
-        *(f"        {rule.source(fact_in_local)}," for rule in decision.rules),
+        *(f"        {rule_source(rule, fact_in_local)}," for rule in decision.rules),
         "    )",
         "    outcome, deciding, overridden = OUTCOMES.get(hits) or outcome_of(hits)",
         "    prepared = {" + ", ".join(f"{name!r}: v_{name}" for name in decision.facts) + "}",
@@ -411,7 +368,7 @@ def _rule_hits_source(decision: CompiledDecision) -> str:
             [
                 "def rule_hits(f, day):",
                 "    return (",
-                *(f"        {rule.source(fact_in_dict)}," for rule in decision.rules),
+                *(f"        {rule_source(rule, fact_in_dict)}," for rule in decision.rules),
                 "    )",
             ]
         )
@@ -424,7 +381,7 @@ def _fact_source(name: str, spec: Mapping[str, Any], defaults: Mapping[str, Any]
     t_NAME), or return None when the value is not plainly valid. An optional fact left out
     takes its default; one given counts in `given`. None is no fact's valid value, so a null
     given for an optional fact leaves `given` short, and the careful path words the problem."""
-    if not _NAME.fullmatch(name):
+    if not NAME.fullmatch(name):
         raise RuleError(f"bad fact name {name!r}")
     value = f"v_{name}"
     if spec["type"] == "date":
