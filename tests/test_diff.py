@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from terms_compiler.cli import main
 from terms_compiler.editions.compare import compare
 from terms_compiler.editions.edition import Edition
 from terms_compiler.editions.read import edition_from_corpus, load_edition

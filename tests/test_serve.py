@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from terms_compiler.serve import RELOAD_PATH, Preview
+from terms_compiler.commands.serve import RELOAD_PATH, Preview
 
 
 @pytest.fixture

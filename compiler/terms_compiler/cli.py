@@ -352,7 +352,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from terms_compiler.serve import Preview
+    from terms_compiler.commands.serve import Preview
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -366,19 +366,19 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from terms_compiler.status import run_status
+    from terms_compiler.commands.status import run_status
 
     return run_status(args)
 
 
 def _translated(args: argparse.Namespace) -> int:
-    from terms_compiler.status import run_translated
+    from terms_compiler.commands.status import run_translated
 
     return run_translated(args)
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from terms_compiler.editions.command import run_diff
+    from terms_compiler.commands.diff import run_diff
 
     return run_diff(args)
 

@@ -14,7 +14,8 @@ own evaluator) and lists the fact sets whose outcome or deciding clauses differ.
 
 One job a module: edition (the data of a side), read (corpus folder, git revision, bundle),
 compare, redline (word-level), boundaries and probe (the behavioural diff), render (text,
-Markdown, JSON, the summary) and command (`terms diff`). Import them from their modules: this
-package's face imports nothing, so that the pipeline can use compare and render, and read (which
-the pipeline also uses) is handed the pipeline's compile function rather than importing it.
+Markdown, JSON, the summary); the `terms diff` command is commands/diff.py. Import them from
+their modules: this package's face imports nothing, so that the pipeline can use compare and
+render, and read (which the pipeline also uses) is handed the pipeline's compile function rather
+than importing it.
 """
