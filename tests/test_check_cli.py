@@ -289,12 +289,20 @@ def test_a_batch_explains_every_line_alike_in_each_language(
         assert len(records[0]["reasons"]) == 10  # nine rules and the default
 
 
-def test_small_and_large_bundles_are_hashed_alike() -> None:
-    """Bundles under SMALL_BUNDLE bytes are hashed without hashlib (a faster start)."""
-    import hashlib
+def test_a_digest_file_recording_another_sha256_is_refused_naming_both(
+    run_terms, bundle_copy: Path, tmp_path: Path
+) -> None:
+    digest = tmp_path / "bundle.json.sha256"
+    actual = digest.read_text().split()[0]
+    digest.write_text("0" * 64 + "  bundle.json\n")
+    assert refused(run_terms, bundle_copy, tmp_path) == (
+        f"terms check: {bundle_copy}: SHA-256 is {actual} but bundle.json.sha256 records {'0' * 64}; "
+        "the bundle was changed or truncated\n"
+    )
 
-    from terms_compiler.check.bundle import SMALL_BUNDLE, _sha256
 
-    for size in (0, 1000, SMALL_BUNDLE - 1, SMALL_BUNDLE + 1):
-        data = bytes(index % 251 for index in range(size))
-        assert _sha256(data) == hashlib.sha256(data).hexdigest()
+def test_the_recorded_digest_may_be_upper_case(run_terms, bundle_copy: Path, tmp_path: Path) -> None:
+    digest = tmp_path / "bundle.json.sha256"
+    digest.write_text(digest.read_text().upper())
+    code, out, _ = check(run_terms, bundle_copy, write(tmp_path / "f.json", OEM_SERVER))
+    assert (code, out.splitlines()[0]) == (0, "sa-purchase: allowed, as of 2024-05-30")

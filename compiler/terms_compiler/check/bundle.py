@@ -11,6 +11,7 @@ starts fast.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -101,31 +102,12 @@ def _verify_digest(path: str, raw: bytes, digest_path: str) -> None:
             recorded = stream.read().split()[0]
     except (OSError, IndexError):
         raise BundleError(f"{path}: no digest file {digest_path}; refusing an unverified bundle") from None
-    actual = _sha256(raw)
+    actual = hashlib.sha256(raw).hexdigest()
     if recorded.lower() != actual:
         raise BundleError(
             f"{path}: SHA-256 is {actual} but {os.path.basename(digest_path)} records "
             f"{recorded}; the bundle was changed or truncated"
         )
-
-
-SMALL_BUNDLE = 1_000_000
-"""Bytes below which the built-in SHA-256 is quicker than loading OpenSSL's (hashlib)."""
-
-
-def _sha256(raw: bytes) -> str:
-    if len(raw) < SMALL_BUNDLE:
-        # Importing hashlib loads OpenSSL, 3 to 5 ms of a `terms check` call; Python's own
-        # SHA-256 imports in 0.3 ms and hashes about 300 kB a millisecond.
-        try:
-            from _sha256 import sha256  # type: ignore[import-not-found]  # no stub: private module
-        except ImportError:  # a Python without it (3.12 names it _sha2)
-            pass
-        else:
-            return str(sha256(raw).hexdigest())
-    import hashlib
-
-    return hashlib.sha256(raw).hexdigest()
 
 
 def _check_shape(data: Any, source: str) -> None:
