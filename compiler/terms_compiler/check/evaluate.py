@@ -122,12 +122,16 @@ def rule_source(rule: Rule, fact: Callable[[str], str]) -> str:
     condition = to_python(rule.when, fact)
     if rule.start is None and rule.end is None:
         return condition
-    window = (
+    return f"({in_effect_source(rule)} and {condition})"
+
+
+def in_effect_source(rule: Rule) -> str:
+    """Source of `the rule is in effect on day` (for a rule with a start or an end)."""
+    return (
         (f"{rule.start!r} <= " if rule.start is not None else "")
         + "day"
         + (f" <= {rule.end!r}" if rule.end is not None else "")
     )
-    return f"({window} and {condition})"
 
 
 class Answer(NamedTuple):

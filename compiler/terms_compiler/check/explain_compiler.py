@@ -23,7 +23,14 @@ from terms_compiler.check.describe import (
     show_value,
     text_source,
 )
-from terms_compiler.check.evaluate import CACHE_LIMIT, Answer, CompiledDecision, define, to_python
+from terms_compiler.check.evaluate import (
+    CACHE_LIMIT,
+    Answer,
+    CompiledDecision,
+    define,
+    in_effect_source,
+    to_python,
+)
 from terms_compiler.check.rules import Const, Expr, Fact, Param, Rule, constant_value
 
 
@@ -102,12 +109,7 @@ class _Source:
                 return f"{rule.clause!r} in deciding"
             case "overridden":
                 return f"{rule.clause!r} in overridden"
-        window = (
-            (f"{rule.start!r} <= " if rule.start is not None else "")
-            + "day"
-            + (f" <= {rule.end!r}" if rule.end is not None else "")
-        )
-        return f"not {window}"
+        return f"not {in_effect_source(rule)}"
 
     def reason(self, rule: Rule, status: str, message: Text) -> str:
         if self.as_json:
