@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import errno
 import marshal
+import os
+import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,10 @@ from terms_compiler.workers import POOL_FAILURES, forked_pool, worker_count
 from terms_compiler.yaml_reader import JsonPath, ScalarPlacement, decode, placements, read_text
 
 FILE_KINDS = {"corpus.yaml": "corpus", "decisions.yaml": "decisions", "glossary.yaml": "glossary"}
+MAX_FILE_BYTES = 8 * 1024 * 1024
+"""A corpus file larger than this is refused before it is read (E112): the largest shipped
+section has under 40 KB, and a link to /dev/zero or a runaway generated file must not fill the
+memory."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +56,7 @@ class Document:
         """The file's text as loaded, or "" when the file has changed since."""
         if not self._text:
             try:
-                raw = self.source.read_bytes()
+                raw = _read_regular(self.source)
             except OSError:
                 raw = b""
             self._text.append(raw.decode("utf-8-sig") if content_key(raw) == self.digest else "")
@@ -135,9 +142,16 @@ def _value_at(data: Any, path: JsonPath) -> Any:
 
 
 def display_path(path: Path) -> str:
+    """The path relative to the working folder when under it. Symbolic links are shown as
+    written, not as where they lead (which may be outside the corpus, or a loop)."""
+    cwd = Path.cwd()
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(Path(os.path.abspath(path)).relative_to(cwd))
     except ValueError:
+        pass
+    try:
+        return str(path.resolve().relative_to(cwd))
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a loop of links (Python < 3.13)
         return str(path)
 
 
@@ -186,7 +200,10 @@ def corpus_files(root: Path) -> tuple[list[tuple[Path, str]], list[Diagnostic]]:
     files: list[tuple[Path, str]] = []
     problems: list[Diagnostic] = []
     for path, kind in discover(root):
-        if not path.exists():
+        refused = refusal(path, kind)
+        if refused is not None:
+            problems.append(refused)
+        elif not path.exists():
             problems.append(
                 Diagnostic(
                     "E106",
@@ -194,17 +211,106 @@ def corpus_files(root: Path) -> tuple[list[tuple[Path, str]], list[Diagnostic]]:
                     SourceSpan(display_path(root), 1, 1),
                 )
             )
-        elif not path.is_file():
-            problems.append(
-                Diagnostic(
-                    "E106",
-                    f"'{display_path(path)}' is a folder; expected a YAML file",
-                    SourceSpan(display_path(path), 1, 1),
-                )
-            )
         else:
             files.append((path, kind))
     return files, problems
+
+
+class RefusedFile(OSError):
+    """A corpus file that is not read (see `refusal`). An OSError, so that a caller that skips
+    files it cannot read skips this one too."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def corpus_folder(path: Path, kind: str) -> Path:
+    """The folder a file of this kind must stay in: the corpus folder for a section (in its
+    sections/ folder) and the folder holding the file for every other kind."""
+    return path.parent.parent if kind == "section" else path.parent
+
+
+def refusal(path: Path, kind: str) -> Diagnostic | None:
+    """Why the file must not be read, from its metadata alone (None when it may be read, or
+    does not exist): a loop of symbolic links, a link to a missing file or one leading out of
+    its corpus folder (E111), a folder (E106), a FIFO, device or socket (E110), a file larger
+    than MAX_FILE_BYTES (E112). Nothing is opened: opening a FIFO blocks, a device never ends."""
+    shown = display_path(path)
+    at = SourceSpan(shown, 1, 1)
+    try:
+        status = path.stat()
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return Diagnostic("E111", f"'{shown}' is a symbolic link in a loop of links", at)
+        if path.is_symlink():
+            return Diagnostic("E111", f"'{shown}' is a symbolic link to a file that does not exist", at)
+        return None  # missing, or unreadable: the caller or the reader says which
+    folder = corpus_folder(path, kind)
+    if not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder)):
+        return Diagnostic(
+            "E111",
+            f"'{shown}' leads outside the corpus folder '{display_path(folder)}' through a symbolic link",
+            at,
+            hint="links are followed only within the corpus folder; copy the file into it",
+        )
+    if stat.S_ISDIR(status.st_mode):
+        return Diagnostic("E106", f"'{shown}' is a folder; expected a YAML file", at)
+    if not stat.S_ISREG(status.st_mode):
+        return Diagnostic(
+            "E110",
+            f"'{shown}' is {_file_type(status.st_mode)}; expected a YAML file",
+            at,
+            hint="only regular files are read",
+        )
+    if status.st_size > MAX_FILE_BYTES:
+        return Diagnostic("E112", _too_large(status.st_size), at, hint="split it into several section files")
+    return None
+
+
+def _file_type(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _too_large(size: int) -> str:
+    limit = f"{MAX_FILE_BYTES:,} bytes ({MAX_FILE_BYTES >> 20} MiB)"
+    return f"the file has {size:,} bytes; files of more than {limit} are not read"
+
+
+def read_source(path: Path, kind: str) -> bytes:
+    """The bytes of a corpus file of this kind, read only if `refusal` finds nothing against it;
+    raises RefusedFile with the diagnostic, or the OSError of a file that cannot be read."""
+    refused = refusal(path, kind)
+    if refused is not None:
+        raise RefusedFile(refused)
+    try:
+        return _read_regular(path)
+    except RefusedFile as error:  # the file changed since refusal looked at it: place it
+        raise RefusedFile(replace(error.diagnostic, span=SourceSpan(display_path(path), 1, 1))) from None
+
+
+# O_NONBLOCK: a file replaced by a FIFO after refusal looked at it opens at once, not blocking.
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES, checked again on the open file
+    (RefusedFile without a position otherwise)."""
+    with os.fdopen(os.open(path, _READ_FLAGS), "rb") as file:
+        status = os.fstat(file.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            message = f"the file is {_file_type(status.st_mode)}; expected a YAML file"
+            raise RefusedFile(Diagnostic("E110", message, hint="only regular files are read"))
+        raw = file.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise RefusedFile(Diagnostic("E112", _too_large(max(status.st_size, len(raw)))))
+    return raw
 
 
 PARALLEL_FILES = 8  # fewer files are read in this process
@@ -253,10 +359,12 @@ def file_digest(raw: bytes) -> str:
 
 
 def load_file(path: Path, kind: str) -> Document:
-    """Read one YAML file."""
+    """Read one YAML file (see read_source for the files that are refused)."""
     shown = display_path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_source(path, kind)
+    except RefusedFile as error:
+        raise CompileError([error.diagnostic]) from None
     except OSError as error:
         raise CompileError(
             [Diagnostic("E106", f"cannot read '{shown}': {error.strerror}", SourceSpan(shown, 1, 1))]

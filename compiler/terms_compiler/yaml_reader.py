@@ -4,6 +4,7 @@ on demand, where every value sits in the file."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from terms_compiler.condition.lexer import MAX_INT_DIGITS, too_many_digits
 from terms_compiler.diagnostics import CompileError, Diagnostic, SourceSpan, caret_excerpt
 
 JsonPath = tuple[str | int, ...]
@@ -83,6 +85,7 @@ def _flow_depth(text: str) -> int:
     return deepest
 
 
+_NUMBER_HINT = "bundle consumers (JSON readers, SQL back ends) hold numbers in 64 bits"
 _BRACKETS = re.compile(r"[\[\]{}]")
 _STR = "tag:yaml.org,2002:str"
 _SCALAR_TAGS = {
@@ -120,7 +123,10 @@ def _compose(text: str, shown: str) -> Node | None:
             pass
         finally:
             fast.dispose()
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # PyYAML's reader checks every character of a text here
+    except yaml.reader.ReaderError as error:  # not a MarkedYAMLError: it has an index, not a mark
+        raise CompileError([_character_diagnostic(error, text, shown)]) from None
     try:
         return loader.get_single_node()
     except yaml.MarkedYAMLError as error:
@@ -160,6 +166,18 @@ def decode(raw: bytes, shown: str) -> str:
                 )
             ]
         ) from None
+
+
+def _character_diagnostic(error: yaml.reader.ReaderError, text: str, shown: str) -> Diagnostic:
+    """A character YAML does not allow (NUL, ESC and the other control characters but tab and
+    line breaks), at its line and column; no excerpt, so the terminal never receives it."""
+    line_start = text.rfind("\n", 0, error.position) + 1
+    return Diagnostic(
+        "E113",
+        f"the character U+{error.character:04X} is not allowed in a YAML file",
+        SourceSpan(shown, text.count("\n", 0, error.position) + 1, error.position - line_start + 1),
+        hint="remove it: YAML files hold printable text, tabs and line breaks only",
+    )
 
 
 def _syntax_diagnostic(error: yaml.MarkedYAMLError, shown: str, lines: tuple[str, ...]) -> Diagnostic:
@@ -316,8 +334,13 @@ class _Converter:
         if tag.endswith(":bool"):
             return text.lower() == "true"
         if tag.endswith(":int"):
+            if len(text.lstrip("+-").lstrip("0")) > MAX_INT_DIGITS:
+                raise self.fail("E114", too_many_digits(text), node, hint=_NUMBER_HINT)
             return int(text)
-        return float(text)
+        number = float(text)
+        if not math.isfinite(number):
+            raise self.fail("E114", "this number is too large", node, hint=_NUMBER_HINT)
+        return number
 
     def block_indent(self, node: ScalarNode) -> int:
         if node.style not in ("|", ">"):

@@ -7,6 +7,10 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false"})
+MAX_INT_DIGITS = 18
+"""Whole numbers (in conditions and in every YAML value) have at most this many digits, leading
+zeros aside: every bundle consumer (JSON readers, SQL back ends) holds them in 64 bits, and
+Python refuses to convert more than 4,300 digits."""
 
 
 class Token(NamedTuple):
@@ -53,12 +57,20 @@ def tokenize(source: str) -> Iterator[Token]:
         text = match.group()
         if kind == "string":
             yield Token("string", text[1:-1], position, len(text))
+        elif kind == "int" and len(text.lstrip("0")) > MAX_INT_DIGITS:
+            raise LexError(too_many_digits(text), position, len(text))
         elif kind == "name" and text in KEYWORDS:
             yield Token("keyword", text, position, len(text))
         elif kind != "space":
             yield Token(kind, text, position, len(text))
         position = match.end()
     yield Token("eof", "", len(source), 1)
+
+
+def too_many_digits(digits: str) -> str:
+    """The message for a whole number (digits, with its sign if any) of more than MAX_INT_DIGITS."""
+    count = len(digits.lstrip("+-").lstrip("0"))
+    return f"this whole number has {count} digits; at most {MAX_INT_DIGITS} are allowed"
 
 
 def _unexpected(source: str, position: int) -> LexError:
