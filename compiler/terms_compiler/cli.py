@@ -417,15 +417,43 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _read_facts(stream: TextIO, name: str) -> Any:
-    text = stream.read()
+    """The facts of a JSON or YAML file. JSON first: the fast path, standard library only. Then
+    YAML, read the way the corpus is read (terms_compiler.yaml_reader: YAML 1.2 scalars, so a date
+    stays an ISO string and only true/false are booleans), its errors at their line and column."""
+    text = _utf8_text(stream).removeprefix("\ufeff")
     try:
         return json.loads(text)
-    except ValueError:
+    except RecursionError:
         if name.endswith(".json"):
-            raise
-    import yaml  # only for YAML fact files: keeps the JSON path light
+            raise ValueError(DEEP_JSON) from None
+    except ValueError as error:
+        if name.endswith(".json"):
+            raise ValueError(f"not valid JSON ({error})") from None
+    # Only for YAML fact files, and needing the build extra (PyYAML): keeps the JSON path light.
+    from terms_compiler.diagnostics import CompileError
+    from terms_compiler.yaml_reader import read_text
 
-    return yaml.safe_load(text)
+    try:
+        return read_text(text, name)
+    except CompileError as error:
+        problem = error.diagnostics[0]
+        where = f" (line {problem.span.line}, column {problem.span.column})" if problem.span else ""
+        raise ValueError(f"{problem.message}{where}") from None
+
+
+def _utf8_text(stream: TextIO) -> str:
+    """All of stream's text; a byte that is not UTF-8 is reported with its line and column."""
+    if reconfigure := getattr(stream, "reconfigure", None):
+        reconfigure(errors="surrogateescape")  # a bad byte becomes U+DC80..U+DCFF, found below
+    text = stream.read()
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        line, line_start = text.count("\n", 0, error.start) + 1, text.rfind("\n", 0, error.start) + 1
+        byte = ord(text[error.start]) - 0xDC00
+        where = f"line {line}, column {error.start - line_start + 1}"
+        raise ValueError(f"not valid UTF-8 (byte 0x{byte:02x} at {where})") from None
+    return text
 
 
 def _check_one(bundle: Any, args: argparse.Namespace, stream: TextIO) -> int:
@@ -438,13 +466,19 @@ def _check_one(bundle: Any, args: argparse.Namespace, stream: TextIO) -> int:
         for problem in error.problems:
             print(f"{args.facts}: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    except ModuleNotFoundError:
+        raise  # YAML facts without the build extra: main says which extra to install
     except Exception as error:  # a syntax error in the facts file, whatever its parser
         print(f"{args.facts}: error: cannot read the facts: {error}", file=sys.stderr)
         return EXIT_USAGE
     if args.format == "json":
-        print(json.dumps(_answer_json(bundle, answer, args.lang), ensure_ascii=False, indent=2))
+        out = json.dumps(_answer_json(bundle, answer, args.lang), ensure_ascii=False, indent=2)
     else:
-        print("\n".join(_answer_text(bundle, answer, args.lang)))
+        out = "\n".join(_answer_text(bundle, answer, args.lang))
+    try:
+        sys.stdout.write(out + "\n")
+    except UnicodeEncodeError:  # see _ascii_escaped
+        sys.stdout.write(_ascii_escaped(out) + "\n")
     return EXIT_CONFLICT if answer.outcome == CONFLICT else EXIT_OK
 
 
@@ -461,34 +495,65 @@ def _check_lines(bundle: Any, args: argparse.Namespace, stream: TextIO) -> int:
     loads, write = json.loads, sys.stdout.write
     failed = 0
     for number, line in _numbered_lines(stream):
-        try:
-            answer = decide(loads(line), as_of)
-        except (FactError, ValueError) as error:
+        problem = "" if line is not None else "not valid UTF-8"
+        if line is not None:
+            try:
+                answer = decide(loads(line), as_of)
+            except FactError as error:
+                problem = "; ".join(error.problems)
+            except ValueError as error:
+                problem = f"not valid JSON ({error})"
+            except RecursionError:
+                problem = DEEP_JSON
+        if problem:
             failed += 1
-            problem = (
-                "; ".join(error.problems) if isinstance(error, FactError) else f"not valid JSON ({error})"
-            )
-            write(
+            out = (
                 encode({"line": number, "error": problem}) + "\n"
                 if as_json
                 else f"line {number}: error: {problem}\n"
             )
-            continue
-        failed += answer.outcome == CONFLICT
-        if as_json:
-            write(
+        else:
+            failed += answer.outcome == CONFLICT
+            out = (
                 encode(
                     {"line": number, **answer.to_json(), "reasons": explain_json(decision, answer, language)}
                 )
                 + "\n"
+                if as_json
+                else f"line {number}: {answer.outcome} ({', '.join(answer.deciding) or 'default'})\n"
             )
-        else:
-            write(f"line {number}: {answer.outcome} ({', '.join(answer.deciding) or 'default'})\n")
+        try:
+            write(out)
+        except UnicodeEncodeError:  # see _ascii_escaped
+            write(_ascii_escaped(out))
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _numbered_lines(stream: TextIO) -> Iterator[tuple[int, str]]:
+DEEP_JSON = "the JSON is nested too deeply to read"
+
+
+def _ascii_escaped(text: str) -> str:
+    """text with every non-ASCII character as a JSON escape (\\u00e9; a pair beyond U+FFFF).
+    Output is UTF-8 text, but a fact may hold a lone surrogate (the JSON escape "\\ud800"),
+    which no UTF-8 text can carry, and stdout may have a narrower encoding. Only an answer that
+    cannot be written is escaped so: for JSON the same value (as json.dumps(ensure_ascii=True)
+    writes it, which a reader decodes back to exactly what the caller sent), in a text line a
+    readable escape; every other answer stays plain UTF-8."""
+    return "".join(char if char.isascii() else json.dumps(char)[1:-1] for char in text)
+
+
+def _numbered_lines(stream: TextIO) -> Iterator[tuple[int, str | None]]:
+    """Each line that is not blank, with its number; None for a line that is not UTF-8 (read
+    with surrogateescape, so that a bad byte fails its own line only, not the whole batch)."""
+    if reconfigure := getattr(stream, "reconfigure", None):
+        reconfigure(errors="surrogateescape")
     for number, line in enumerate(stream, start=1):
+        if not line.isascii():
+            try:
+                line.encode("utf-8")
+            except UnicodeEncodeError:
+                yield number, None
+                continue
         if line.strip():
             yield number, line
 

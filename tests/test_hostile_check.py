@@ -1,0 +1,193 @@
+"""`terms check` on hostile facts (issue 14, items 4 and 8): a JSON Lines batch answers every
+line, or gives an error record naming it, in order, whatever one line holds; a single fact file
+never ends in a traceback; YAML facts are read the way the corpus is read."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+RunTerms = Callable[..., tuple[int, str, str]]
+DECISION = "regional-availability"
+"""Its fact `country` is a string, quoted back in the reasons: a lone surrogate reaches the output."""
+FACTS = {"country": "RU", "customer_type": "private", "date": "2024-01-01", "sanctioned": False}
+ALLOWED = json.dumps({**FACTS, "transaction": "renewal"})
+SURROGATE = ALLOWED.replace('"RU"', '"\\ud800"')
+"""The JSON escape of a lone surrogate, which no UTF-8 text can carry."""
+DEEP = "[" * 100_000
+BATCH = b"\n".join(
+    [ALLOWED.encode(), DEEP.encode(), SURROGATE.encode(), b'{"country": "\xff"}', b"", ALLOWED.encode()]
+)
+"""One good line, a JSON depth bomb, a lone surrogate, a byte that is not UTF-8, a blank line,
+and a good line again."""
+
+
+def check(run_terms: RunTerms, bundle: Path, facts: Path | str, *options: str) -> tuple[int, str, str]:
+    return run_terms("check", "--bundle", str(bundle), "--decision", DECISION, *options, str(facts))
+
+
+def test_a_batch_answers_every_line_in_order(
+    run_terms: RunTerms, shipped_bundle: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "batch.jsonl").write_bytes(BATCH)
+    code, out, err = check(run_terms, shipped_bundle, tmp_path / "batch.jsonl")
+    assert (code, err) == (1, "")
+    assert out.splitlines() == [
+        "line 1: allowed (regional.ru-renewal-resumed)",
+        "line 2: error: the JSON is nested too deeply to read",
+        "line 3: not-applicable (default)",
+        "line 4: error: not valid UTF-8",
+        "line 6: allowed (regional.ru-renewal-resumed)",
+    ]
+
+
+def test_a_json_batch_gives_a_record_per_line_and_keeps_a_lone_surrogate(
+    run_terms: RunTerms, shipped_bundle: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "batch.jsonl").write_bytes(BATCH)
+    code, out, _ = check(run_terms, shipped_bundle, tmp_path / "batch.jsonl", "--format", "json")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 1
+    assert [(r["line"], r.get("outcome"), r.get("error")) for r in records] == [
+        (1, "allowed", None),
+        (2, None, "the JSON is nested too deeply to read"),
+        (3, "not-applicable", None),
+        (4, None, "not valid UTF-8"),
+        (6, "allowed", None),
+    ]
+    # Written as a JSON escape, it reads back as exactly what the caller sent.
+    assert any("country is \ud800" in reason["message"] for reason in records[2]["reasons"])
+    assert "\\ud800" in out.splitlines()[2]
+
+
+def test_a_batch_on_standard_input_of_a_real_process(shipped_bundle: Path) -> None:
+    """Through the real stdin and stdout (UTF-8, strict), not the test's captured streams."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "terms_compiler",
+            "check",
+            "--bundle",
+            str(shipped_bundle),
+            "--decision",
+            DECISION,
+            "--lines",
+            "-",
+        ],
+        input=BATCH,
+        capture_output=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stderr) == (1, b"")
+    assert [line.split(b":")[0] for line in done.stdout.splitlines()] == [
+        b"line 1",
+        b"line 2",
+        b"line 3",
+        b"line 4",
+        b"line 6",
+    ]
+
+
+def test_one_fact_set_with_a_lone_surrogate_is_answered(
+    run_terms: RunTerms, shipped_bundle: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "f.json").write_text(SURROGATE, encoding="utf-8")
+    code, out, err = check(run_terms, shipped_bundle, tmp_path / "f.json")
+    assert (code, err) == (0, "")
+    assert "  - regional.ru-renewal-resumed does not apply: country is \\ud800; the rule needs RU" in out
+    code, out, err = check(run_terms, shipped_bundle, tmp_path / "f.json", "--format", "json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["outcome"] == "not-applicable"
+
+
+def test_one_unreadable_fact_file_is_an_error_not_a_traceback(
+    run_terms: RunTerms, shipped_bundle: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "deep.json").write_text(DEEP, encoding="utf-8")
+    (tmp_path / "bytes.json").write_bytes(b'{\n  "country": "\xff"}\n')
+    assert check(run_terms, shipped_bundle, tmp_path / "deep.json")[::2] == (
+        2,
+        f"{tmp_path / 'deep.json'}: error: cannot read the facts: the JSON is nested too deeply to read\n",
+    )
+    assert check(run_terms, shipped_bundle, tmp_path / "bytes.json")[::2] == (
+        2,
+        f"{tmp_path / 'bytes.json'}: error: cannot read the facts: not valid UTF-8 (byte 0xff at line 2, "
+        "column 15)\n",
+    )
+
+
+YAML_FACTS = """\
+country: NO   # Norway: a country code, not false
+customer_type: private
+date: 2024-01-01
+sanctioned: false
+transaction: renewal
+"""
+
+
+def test_yaml_facts_are_read_as_the_corpus_is(
+    run_terms: RunTerms, shipped_bundle: Path, tmp_path: Path
+) -> None:
+    """YAML 1.2 scalars: an unquoted date stays an ISO string, NO stays text."""
+    (tmp_path / "f.yaml").write_text(YAML_FACTS, encoding="utf-8")
+    code, out, err = check(run_terms, shipped_bundle, tmp_path / "f.yaml", "--format", "json")
+    assert (code, err) == (0, "")
+    assert (json.loads(out)["outcome"], json.loads(out)["as_of"]) == ("not-applicable", "2024-01-01")
+
+
+def test_yes_is_not_a_boolean_in_yaml_facts(
+    run_terms: RunTerms, shipped_bundle: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "f.yaml").write_text(
+        YAML_FACTS.replace("sanctioned: false", "sanctioned: yes"), encoding="utf-8"
+    )
+    assert check(run_terms, shipped_bundle, tmp_path / "f.yaml")[::2] == (
+        2,
+        f"{tmp_path / 'f.yaml'}: error: fact 'sanctioned' must be true or false, found \"yes\"\n",
+    )
+
+
+def test_a_yaml_facts_error_names_its_line_and_column(
+    run_terms: RunTerms, shipped_bundle: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "f.yaml").write_text(YAML_FACTS + "country: RU\n", encoding="utf-8")
+    assert check(run_terms, shipped_bundle, tmp_path / "f.yaml")[::2] == (
+        2,
+        f"{tmp_path / 'f.yaml'}: error: cannot read the facts: duplicate key 'country' (first defined "
+        "at line 1) (line 6, column 1)\n",
+    )
+
+
+BLOCK_YAML = "import sys; sys.modules['yaml'] = None; from terms_compiler.cli import main; sys.exit(main())"
+"""Runs terms as an installation without the build extra (no PyYAML) would."""
+
+
+def test_without_pyyaml_json_facts_work_and_yaml_facts_name_the_extra(
+    shipped_bundle: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "f.json").write_text(ALLOWED, encoding="utf-8")
+    (tmp_path / "f.yaml").write_text(YAML_FACTS, encoding="utf-8")
+    command = [
+        sys.executable,
+        "-c",
+        BLOCK_YAML,
+        "check",
+        "--bundle",
+        str(shipped_bundle),
+        "--decision",
+        DECISION,
+    ]
+    answered = subprocess.run(
+        [*command, str(tmp_path / "f.json")], capture_output=True, text=True, timeout=60
+    )
+    assert (answered.returncode, answered.stdout.splitlines()[0]) == (
+        0,
+        "regional-availability: allowed (offered), as of 2024-01-01",
+    )
+    refused = subprocess.run([*command, str(tmp_path / "f.yaml")], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2
+    assert "no module 'yaml'" in refused.stderr and "pip install 'terms-compiler[build]'" in refused.stderr
