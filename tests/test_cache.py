@@ -80,6 +80,26 @@ def test_a_rebuild_after_edits_gives_the_same_files_as_a_build_from_scratch(mini
     assert rebuilt.reused.endswith("pages 9/14, sites -"), rebuilt.reused
 
 
+def test_an_english_edit_renders_only_the_pages_it_changes_and_the_site_is_that_of_a_fresh_build(
+    mini: Path,
+) -> None:
+    """The pages that did not change keep the last build's HTML (MkDocs' dirty build), yet every
+    file, the search indexes included, is the one a build from scratch writes."""
+    out = Path("out")
+    build_into(mini, out)
+    glossary = out / "site/en/glossary/index.html"
+    written = glossary.stat().st_mtime_ns
+    edit(SECTION, "This section is about buying", "This section covers buying")
+    rebuilt = build_into(mini, out)
+    # en's section page changed (uk's text records no English it translates: nothing to mark).
+    assert rebuilt.reused.endswith("pages 6/7, sites uk"), rebuilt.reused
+    assert glossary.stat().st_mtime_ns == written  # kept, not rendered again
+    build_into(mini, Path("fresh"), use_cache=False)
+    files = outputs(out)
+    assert {"site/en/search/search_index.json", "site/uk/search/search_index.json"} <= set(files)
+    assert files == outputs(Path("fresh"))
+
+
 def test_only_the_languages_whose_pages_changed_are_built_again(mini: Path) -> None:
     out = Path("out")
     first = build_into(mini, out)

@@ -174,22 +174,22 @@ def test_a_template_error_in_a_language_worker_is_reported_at_its_template_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from terms_compiler.diagnostics import CompileError
-    from terms_compiler.emit import site
+    from terms_compiler.emit import templates
 
     result = compile_corpus(MINI_CORPUS)
     assert result.corpus is not None
     bundle_dir = tmp_path / "bundle"
     bundle_dir.mkdir()
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})  # two workers
-    monkeypatch.setattr(site, "TEMPLATES", tmp_path / "site")
-    site.environment.cache_clear()
+    monkeypatch.setattr(templates, "TEMPLATES", tmp_path / "site")
+    templates.environment.cache_clear()
     shutil.copytree(MINI_CORPUS.parent.parent.parent / "site", tmp_path / "site")
     (tmp_path / "site/pages/glossary.md.j2").write_text("# {{ s.glossary }\n", encoding="utf-8")
     try:
         with pytest.raises(CompileError) as raised:
             write_docs(result.corpus, build_bundle(result.corpus, None), bundle_dir, tmp_path / "docs")
     finally:
-        site.environment.cache_clear()
+        templates.environment.cache_clear()
     [problem] = {(d.code, d.span.file, d.span.line) for d in raised.value.diagnostics if d.span}
     assert problem[0] == "E701" and problem[1].endswith("site/pages/glossary.md.j2") and problem[2] == 1, (
         problem

@@ -1,0 +1,264 @@
+"""Emit stage (site sources): the linked corpus -> one MkDocs project of Markdown pages per language.
+
+Each language's project is build/docs/<lang>/: mkdocs.yml, the theme overrides and docs/ with its
+pages, assets and the compiler's stamp. A page whose bytes are those of the last build's page is
+that file, linked, so it keeps its time of writing: `mkdocs build --dirty` renders again only the
+pages whose Markdown is newer than their HTML (see terms_compiler.emit.mkdocs_build).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Container, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from markupsafe import Markup
+
+from terms_compiler.cache import content_key, fingerprint
+from terms_compiler.emit.page_contexts import (
+    SCHEMAS,
+    changes_context,
+    clause_context,
+    decision_context,
+    download_files,
+    status_tables,
+)
+from terms_compiler.emit.templates import TEMPLATES, render, ui
+from terms_compiler.model import Corpus
+from terms_compiler.prose import format_value, to_html
+from terms_compiler.workers import POOL_FAILURES, forked_pool, worker_count
+
+# lunr has no Ukrainian stemmer; its Russian one covers the whole Cyrillic block, so Ukrainian
+# words are indexed and found (stemmed the Russian way, identically for pages and queries).
+SEARCH_LANGUAGES = {"en": ["en"], "uk": ["ru"], "ru": ["ru"], "zh": ["zh"]}
+# Beside each language's mkdocs.yml: the compiler that wrote the sources (see build_sites).
+BUILT_BY = ".built-by"
+# The plugin that makes a dirty build write what a clean one writes (terms_compiler.emit.mkdocs_reuse),
+# by its name in pyproject.toml's mkdocs.plugins entry points.
+DIRTY_BUILD_PLUGIN = "terms-dirty-build"
+
+
+def mkdocs_config(corpus: Corpus, language: str) -> dict[str, Any]:
+    s = ui(language)
+    config: dict[str, Any] = yaml.safe_load((TEMPLATES / "mkdocs.base.yml").read_text(encoding="utf-8"))
+    config["site_name"] = corpus.title[language]
+    config["theme"]["language"] = language
+    config["extra"] = {
+        "alternate": [
+            {"name": ui(other)["language_name"], "lang": other, "link": f"../{other}/"}
+            for other in corpus.languages
+        ]
+    }
+    search = {"search": {"lang": SEARCH_LANGUAGES.get(language, ["en"])}}
+    config["plugins"] = [search, DIRTY_BUILD_PLUGIN]  # which acts in dirty builds only
+    config["nav"] = [
+        {s["home"]: "index.md"},
+        {s["sections"]: [{section.title[language]: f"{section.id}.md"} for section in corpus.sections]},
+        {s["decisions"]: [{d.id: f"decisions/{d.id}.md"} for d in corpus.decisions.values()]},
+        {s["glossary"]: "glossary.md"},
+        {s["changes"]: "changes.md"},
+        {s["status"]: "status.md"},
+        {s["downloads"]: "downloads.md"},
+    ]
+    return config
+
+
+@dataclass(frozen=True)
+class LastSources:
+    """The MkDocs sources an earlier build wrote: write_language links a section page from
+    there instead of rendering it again when its key (section_page_key) is the same, and any
+    page whose bytes are the same."""
+
+    docs: Path
+    """That build's MkDocs sources (build/docs/)."""
+    languages: frozenset[str]
+    """The languages whose sources there are as that build wrote them."""
+    keys: Container[str]
+    """The keys of the section pages that build wrote."""
+
+
+def section_page_key(language: str, path: str, title: str, clauses: list[dict[str, Any]]) -> str:
+    """A section page's file, and everything it is made from besides the compiler (its template
+    and the interface strings, which the cache's fingerprint covers): section.md.j2 is given
+    exactly these, and Jinja's StrictUndefined fails on anything else it reads."""
+    return content_key(language, path, title, repr(clauses))
+
+
+def fixed_pages(corpus: Corpus, language: str, bundle: Mapping[str, Any], changes: Any) -> dict[str, str]:
+    """The pages of one language besides the section pages, by path under docs/."""
+    common = {"corpus": corpus, "lang": language, "s": ui(language)}
+    pages = {
+        "index.md": render(
+            "pages/index.md.j2",
+            **common,
+            sections=corpus.sections,
+            decisions=list(corpus.decisions.values()),
+            bundle_name=f"{corpus.id}.json",
+            edition_date=format_value("date", corpus.edition_date, language) if corpus.edition_date else "",
+        ),
+        "glossary.md": render(
+            "pages/glossary.md.j2",
+            **common,
+            terms=[
+                {
+                    "id": t.id,
+                    "term": t.text[language].term,
+                    "html": Markup(to_html(t.text[language].definition)),
+                }
+                for t in corpus.glossary.values()
+            ],
+        ),
+        "status.md": render(
+            "pages/status.md.j2",
+            **common,
+            languages=corpus.languages,
+            **status_tables(corpus, language, bundle),
+        ),
+        "downloads.md": render("pages/downloads.md.j2", **common, files=download_files(corpus, language)),
+        "changes.md": render(
+            "pages/changes.md.j2",
+            **common,
+            previous=corpus.previous_edition,
+            changes=changes_context(corpus, changes, language),
+        ),
+    }
+    for decision in corpus.decisions.values():
+        pages[f"decisions/{decision.id}.md"] = render(
+            "pages/decision.md.j2", **common, **decision_context(corpus, decision, language)
+        )
+    return pages
+
+
+def write_language(
+    corpus: Corpus,
+    language: str,
+    root: Path,
+    bundle: Mapping[str, Any],
+    changes: Any = None,
+    last: LastSources | None = None,
+) -> dict[str, bool]:
+    """One language's MkDocs sources under root. Returns the key of each section page, and
+    whether the page came from the last build."""
+    docs = root / "docs"
+    (docs / "decisions").mkdir(parents=True)
+    last_docs, last_keys = (
+        (last.docs / language / "docs", last.keys)
+        if last is not None and language in last.languages
+        else (None, ())
+    )
+    pages = fixed_pages(corpus, language, bundle, changes)
+    # A section page's clause contexts take a third of its time and its template the rest: a
+    # page whose key the last build wrote is linked from there instead of rendered.
+    keys: dict[str, bool] = {}
+    for section in corpus.sections:
+        path = f"{section.id}.md"
+        title = section.title[language]
+        clauses = [clause_context(corpus, c, language, bundle) for c in section.clauses]
+        key = section_page_key(language, path, title, clauses)
+        keys[key] = last_docs is not None and key in last_keys and _linked(last_docs / path, docs / path)
+        if not keys[key]:
+            pages[path] = render(
+                "pages/section.md.j2", lang=language, s=ui(language), title=title, clauses=clauses
+            )
+    for path, text in pages.items():
+        write_page(docs / path, text, None if last_docs is None else last_docs / path)
+    (root / "mkdocs.yml").write_text(
+        yaml.safe_dump(mkdocs_config(corpus, language), allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    (root / BUILT_BY).write_text(fingerprint() + "\n", encoding="utf-8")
+    shutil.copytree(TEMPLATES / "overrides", root / "overrides")
+    shutil.copytree(TEMPLATES / "assets", docs / "assets")
+    return keys
+
+
+def write_page(path: Path, text: str, last: Path | None) -> None:
+    """Write a page, or link the last build's page when it holds the same bytes: an unchanged
+    page keeps its time of writing, which tells `mkdocs build --dirty` that its HTML is current."""
+    data = text.encode("utf-8")
+    try:
+        if last is not None and last.stat().st_size == len(data) and last.read_bytes() == data:
+            link_or_copy(str(last), str(path))
+            return
+    except OSError:  # no such page in the last build, or it cannot be read: write it
+        pass
+    path.write_bytes(data)
+
+
+def _linked(last: Path, path: Path) -> bool:
+    try:
+        link_or_copy(str(last), str(path))
+    except OSError:
+        return False
+    return True
+
+
+def write_docs(
+    corpus: Corpus,
+    bundle: Mapping[str, Any],
+    bundle_dir: Path,
+    out: Path,
+    changes: Any = None,
+    last: LastSources | None = None,
+) -> dict[str, bool]:
+    """MkDocs sources for every language under out/<lang>/, the root page, and out/files/ (the
+    bundle_dir's files and the schemas, published once for all languages). `bundle` is the bundle
+    as written to bundle_dir; `changes` (from terms_compiler.editions.compare) fills each language's
+    "What changed" page; `last` has the pages of the last build. Returns the key of each
+    section page, and whether it came from the last build."""
+    # Each language's pages are independent: in forked workers when there are several, which
+    # see the corpus and bundle already in memory (_JOB) instead of being sent them.
+    global _JOB
+    keys: dict[str, bool] = {}
+    workers = worker_count(len(corpus.languages), worth_from=2)
+    if workers:
+        _JOB = corpus, bundle, out, changes, last
+        try:
+            with forked_pool(workers) as pool:
+                for written in pool.map(_write_language_job, corpus.languages):
+                    keys.update(written)
+        except POOL_FAILURES:
+            shutil.rmtree(out, ignore_errors=True)  # what a dead worker may have half-written
+            workers = 0
+        finally:
+            _JOB = None
+    if not workers:
+        for language in corpus.languages:
+            keys.update(write_language(corpus, language, out / language, bundle, changes, last))
+    shutil.copytree(bundle_dir, out / "files", copy_function=link_or_copy)
+    shutil.copytree(SCHEMAS, out / "files" / "schemas")
+    (out / "index.html").write_text(
+        render(
+            "root.html.j2",
+            title=corpus.title[corpus.source_language],
+            source_language=corpus.source_language,
+            languages=[
+                {"code": lang, "name": ui(lang)["language_name"], "title": corpus.title[lang]}
+                for lang in corpus.languages
+            ],
+        ),
+        encoding="utf-8",
+    )
+    return keys
+
+
+def link_or_copy(source: str, target: str) -> None:
+    """Hard-link a file the build never rewrites in place (a 100 MB bundle costs nothing to
+    publish twice); copy it with its times when the file system cannot link."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+_JOB: tuple[Corpus, Mapping[str, Any], Path, Any, LastSources | None] | None = None
+"""What write_docs' forked workers write: (corpus, bundle, out, changes, last)."""
+
+
+def _write_language_job(language: str) -> dict[str, bool]:
+    assert _JOB is not None
+    corpus, bundle, out, changes, last = _JOB
+    return write_language(corpus, language, out / language, bundle, changes, last)

@@ -1,0 +1,72 @@
+"""Emit stage (site templates): site/'s Jinja templates and UI strings; an error names its line."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+import jinja2
+import yaml
+
+from terms_compiler.diagnostics import CompileError, Diagnostic, SourceSpan
+from terms_compiler.load import display_path
+from terms_compiler.resources import site_folder
+
+TEMPLATES = site_folder()
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|])")
+
+
+def md_escape(text: str) -> str:
+    """Text safe in a Markdown heading: special characters backslash-escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+@cache
+def strings() -> dict[str, dict[str, str]]:
+    data: dict[str, dict[str, str]] = yaml.safe_load((TEMPLATES / "strings.yaml").read_text(encoding="utf-8"))
+    return data
+
+
+def ui(language: str) -> dict[str, str]:
+    table = strings()
+    return table.get(language, table["en"])
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = md_escape
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    """Render a template of site/; a template error is reported at its file and line."""
+    try:
+        return environment().get_template(template).render(**context)
+    except jinja2.TemplateSyntaxError as error:
+        line, message = error.lineno, error.message or str(error)
+    except jinja2.TemplateError as error:
+        line, message = _template_line(error, template), str(error)
+    path = display_path(TEMPLATES / template)
+    raise CompileError(
+        [Diagnostic("E701", f"template error: {message}", SourceSpan(path, line, 1))]
+    ) from None
+
+
+def _template_line(error: Exception, template: str) -> int:
+    """The line of the template in an error's traceback (Jinja maps it onto template lines)."""
+    line = 1
+    trace = error.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename.endswith(template):
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line
