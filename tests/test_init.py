@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from terms_compiler.check.bundle import Bundle
 from terms_compiler.cli import INIT_LANGUAGES
+from terms_compiler.commands.init import supported_languages
 from terms_compiler.load import load_file
 from terms_compiler.resources import schemas_folder
-from terms_compiler.scaffold import supported_languages
 
 DECISION = "subscription-renewal"
 STARTER_FILES = {

@@ -276,7 +276,7 @@ INIT_LANGUAGES = ("de", "en", "es", "fr", "it", "ja", "pt", "ru", "uk", "zh")
 def _init(args: argparse.Namespace) -> int:
     import shlex
 
-    from terms_compiler.scaffold import ScaffoldError, parse_languages, scaffold
+    from terms_compiler.commands.init import ScaffoldError, parse_languages, scaffold
 
     try:
         written = scaffold(args.path, parse_languages(args.languages), args.force)
@@ -336,6 +336,8 @@ def _build(args: argparse.Namespace) -> int:
         args.path, args.out, not args.no_site, progress, args.conformance, use_cache=not args.no_cache
     )
     _print_diagnostics(result.diagnostics, args.format, sys.stdout)
+    if args.verbose and result.discarded:
+        print(f"  discarded {result.discarded} damaged cache entries", file=sys.stderr)
     if result.bundle is None:
         print(f"build failed: {_summary(result.diagnostics)}", file=sys.stderr)
         return EXIT_FAILED

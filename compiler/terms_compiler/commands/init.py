@@ -1,4 +1,4 @@
-"""Scaffold (`terms init`): write a new corpus that builds clean, from the templates in scaffold/."""
+"""`terms init`: write a new corpus that builds clean, from the templates in the package's scaffold/."""
 
 from __future__ import annotations
 
