@@ -4,13 +4,15 @@ scratch gives, whatever the cache holds."""
 from __future__ import annotations
 
 import gzip
+import io
 import marshal
+import random
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from terms_compiler.cache import fingerprint
+from terms_compiler.cache import HEADER, fingerprint, write_entry
 from terms_compiler.emit.site import BUILT_BY
 from terms_compiler.pipeline import CACHE_FOLDER, BuildResult, build
 
@@ -24,14 +26,15 @@ def build_into(corpus: Path, out: Path, use_cache: bool = True) -> BuildResult:
 
 
 def outputs(out: Path) -> dict[str, bytes]:
-    """Every output file (bundle, MkDocs sources, site) by relative path, with the sitemap
-    unzipped (gzip stamps the time of writing)."""
+    """Every published output file (bundle, MkDocs sources, site) by relative path, with the
+    sitemap unzipped (gzip stamps the time of writing)."""
     files = {}
-    for path in sorted(out.rglob("*")):
-        name = str(path.relative_to(out))
-        if path.is_file() and not name.startswith(CACHE_FOLDER):
-            data = path.read_bytes()
-            files[name] = gzip.decompress(data) if name.endswith(".gz") else data
+    for part in ("bundle", "docs", "site"):
+        for path in sorted((out / part).rglob("*")):
+            name = str(path.relative_to(out))
+            if path.is_file():
+                data = path.read_bytes()
+                files[name] = gzip.decompress(data) if name.endswith(".gz") else data
     return files
 
 
@@ -47,17 +50,27 @@ SECTION = Path("terms/sections/10-buying.yaml")
 
 def memo_values(path: Path) -> list[Any]:
     """The values in a memo file: the compiler's fingerprint, then (key, value) entries, each
-    marshalled and preceded by its length in 8 bytes."""
+    marshalled and preceded by its length in 8 bytes, a check of the length (8 bytes) and its
+    SHA-256."""
     data, values, at = path.read_bytes(), [], 0
     while at < len(data):
         size = int.from_bytes(data[at : at + 8], "little")
-        values.append(marshal.loads(data[at + 8 : at + 8 + size]))
-        at += 8 + size
+        values.append(marshal.loads(data[at + HEADER : at + HEADER + size]))
+        at += HEADER + size
     return values
 
 
 def memo_bytes(*values: Any) -> bytes:
-    return b"".join(len(blob).to_bytes(8, "little") + blob for blob in map(marshal.dumps, values))
+    """A memo file holding values, each entry with a valid digest (as the compiler writes it)."""
+    stream = io.BytesIO()
+    for value in values:
+        write_entry(stream, marshal.dumps(value))
+    return stream.getvalue()
+
+
+def published_folder(out: Path, part: str) -> Path:
+    """The published build's real folder (out/bundle, out/docs and out/site are links)."""
+    return (out / part).resolve()
 
 
 def forget_last_build(out: Path) -> None:
@@ -177,7 +190,7 @@ def test_cache_entries_are_used_only_under_the_fingerprint_of_this_compiler(mini
     stamp, *entries = memo_values(memo)
     assert stamp == fingerprint() and len(entries) == 6
     poisoned = [(key, ("<p>POISON</p>\n", "POISON")) for key, _ in entries]
-    shutil.rmtree(out / "site")  # so the sites are built again from the bundle's HTML
+    shutil.rmtree(published_folder(out, "site"))  # so the sites are built again from the bundle's HTML
 
     # Control: under this compiler's fingerprint the entries are trusted (so the test can fail).
     memo.write_bytes(memo_bytes(stamp, *poisoned))
@@ -199,7 +212,7 @@ def test_a_damaged_cache_is_ignored(mini: Path) -> None:
     expected = outputs(out)
     for memo in (out / CACHE_FOLDER).iterdir():
         memo.write_bytes(b"\x00 not a cache" + memo.read_bytes()[:40])
-    shutil.rmtree(out / "site")
+    shutil.rmtree(published_folder(out, "site"))
     result = build_into(mini, out)
     assert (
         result.reused == "documents 0/4, valid 0/4, drift-checked 0/3, decisions-checked "
@@ -247,8 +260,9 @@ def test_a_memo_saves_and_reads_back_its_entries(tmp_path: Path) -> None:
     assert {key: again.get(key) for key in entries} == entries and again.hits == 2500
     assert again.get("key-2500") is None and again.misses == 1
     path = tmp_path / "rendered.marshal"
-    path.write_bytes(path.read_bytes()[:-3])  # a file cut short is not read at all
-    assert Memo(tmp_path, "rendered").previous == {}
+    path.write_bytes(path.read_bytes()[:-3])  # a file cut short loses its last entry
+    cut = Memo(tmp_path, "rendered")
+    assert len(cut.previous) == 2499 and "key-2499" not in cut.previous and cut.damaged == 1
 
 
 def test_build_reports_what_it_reused_and_no_cache_reuses_nothing(mini: Path, run_terms) -> None:  # type: ignore[no-untyped-def]
@@ -353,9 +367,9 @@ def test_the_site_option_and_another_compiler_build_again(mini: Path) -> None:
     build_into(mini, out)
     assert build_into(mini, out).unchanged  # control
     record = out / CACHE_FOLDER / "last-build.marshal"
-    stamp, kept = marshal.loads(record.read_bytes())
+    [(stamp, kept)] = memo_values(record)
     assert stamp == fingerprint()
-    record.write_bytes(marshal.dumps(("0" * 64, kept)))  # as another compiler would find it
+    record.write_bytes(memo_bytes(("0" * 64, kept)))  # as another compiler would find it
     assert not build_into(mini, out).unchanged
 
 
@@ -515,3 +529,40 @@ def test_a_build_puts_the_garbage_collector_s_thresholds_back(mini: Path) -> Non
     before = gc.get_threshold()
     build_into(mini, Path("out"))
     assert gc.get_threshold() == before != (100_000, 50, 100)
+
+
+CACHE_FILES = (
+    "documents",
+    "valid",
+    "drift-checked",
+    "decisions-checked",
+    "rendered",
+    "section-pages",
+    "last-build",
+)
+FLIPS = 8  # per cache file, at positions drawn from a fixed seed
+
+
+@pytest.mark.parametrize("kind", CACHE_FILES)
+def test_a_cache_file_with_a_flipped_byte_gives_the_output_of_a_build_without_cache(
+    mini: Path, kind: str
+) -> None:
+    """Whatever byte of a cache file is changed, the next build writes what a build without
+    the cache writes, with the same diagnostics: a damaged entry is discarded, never used."""
+    base = Path("base")
+    build_into(mini, base)
+    edit(Path("terms/glossary.yaml"), "Software Assurance", "Software  Assurance")  # not the section
+    fresh = build(mini, Path("fresh"), conformance=CONFORMANCE, use_cache=False)
+    expected = outputs(Path("fresh"))
+    data = (base / CACHE_FOLDER / f"{kind}.marshal").read_bytes()
+    positions = random.Random(f"{kind}-14").sample(range(len(data)), min(FLIPS, len(data)))
+    for position in positions:
+        out = Path(f"out-{position}")
+        shutil.copytree(base, out, symlinks=True)
+        flipped = bytearray(data)
+        flipped[position] ^= 0x20  # as 'Products' -> 'ProducTs', or a length grown by 32
+        (out / CACHE_FOLDER / f"{kind}.marshal").write_bytes(flipped)
+        result = build(mini, out, conformance=CONFORMANCE)
+        assert (result.bundle is None, result.diagnostics) == (fresh.bundle is None, fresh.diagnostics)
+        assert outputs(out) == expected, position
+        shutil.rmtree(out)

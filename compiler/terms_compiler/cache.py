@@ -7,8 +7,12 @@ key changes, so a stale entry is never found; it is simply not used again, and t
 leaves it out. An unreadable cache is treated as empty.
 
 Values are plain data (str, int, float, bool, None, lists, dicts, tuples) stored with marshal,
-not pickle: reading a cache file can give wrong data at worst (and its key would not match),
-never run code.
+not pickle, so reading a cache file never runs code. Every entry is stored with the SHA-256 of
+its bytes (its key and its value, marshalled) and checked before it is decoded: an entry that
+was changed on disk (a flipped bit, an edit, a file cut short) is discarded and its result
+computed again, so the cache can make a build faster but never different (see `damaged`). The
+digest guards against damage, not against a writer of build/: whoever can write the cache can
+write the output it would produce.
 """
 
 from __future__ import annotations
@@ -84,16 +88,26 @@ class Memo:
         self.previous: dict[str, Any] = {}
         self.used: dict[str, Any] = {}
         self.hits = self.misses = 0
+        self.damaged = 0
+        """Entries of the file that did not verify, and were discarded (see _verified_blobs)."""
         if self.path is not None and self.path.is_file():
             try:
-                with self.path.open("rb") as stream:
-                    blobs = _blobs(stream)
-                    if marshal.loads(next(blobs)) == fingerprint():
-                        for blob in blobs:
-                            key, value = marshal.loads(blob)
-                            self.previous[key] = value
-            except Exception:  # any damage to the cache means: start empty
+                self._read(self.path)
+            except Exception:  # unreadable (a folder, no permission): start empty
                 self.previous = {}
+
+    def _read(self, path: Path) -> None:
+        with path.open("rb") as stream:
+            blobs = _verified_blobs(stream)
+            stamp = next(blobs, None)
+            trusted = stamp is not None and marshal.loads(stamp) == fingerprint()
+            self.damaged += stamp is None
+            for blob in blobs:
+                if blob is None:
+                    self.damaged += 1
+                elif trusted:
+                    key, value = marshal.loads(blob)
+                    self.previous[key] = value
 
     def get(self, key: str) -> Any:
         """The value stored under key by this build or the previous one, else None."""
@@ -125,26 +139,38 @@ class Memo:
         with atomic_file(self.path) as stream:
             # The stamp, then one entry at a time: one blob of them all would be the build's
             # peak of memory (hundreds of MB of rendered text at 35 languages).
-            _write_blob(stream, marshal.dumps(fingerprint()))
+            write_entry(stream, marshal.dumps(fingerprint()))
             for entry in self.used.items():
-                _write_blob(stream, marshal.dumps(entry))
+                write_entry(stream, marshal.dumps(entry))
 
 
-def _write_blob(stream: BinaryIO, blob: bytes) -> None:
-    stream.write(len(blob).to_bytes(8, "little"))
-    stream.write(blob)
+def write_entry(stream: BinaryIO, blob: bytes) -> None:
+    """One entry: its size, a check of the size, the SHA-256 of its bytes, then its bytes."""
+    size = len(blob).to_bytes(8, "little")
+    stream.write(size + _size_check(size) + hashlib.sha256(blob).digest() + blob)
 
 
-def _blobs(stream: BinaryIO) -> Iterator[bytes]:
-    """The length-prefixed blobs of a memo file. (marshal.load reading a file itself asks the
-    file for each string it holds, which took twice as long as marshal.loads.)"""
+def _size_check(size: bytes) -> bytes:
+    return hashlib.sha256(size).digest()[:8]
+
+
+def _verified_blobs(stream: BinaryIO) -> Iterator[bytes | None]:
+    """The blobs of a cache file, each as written or None when it does not match its digest. A
+    size that does not match its check (or runs past the end) ends the file with one None: what
+    follows cannot be found. (marshal.load reading a file itself asks the file for each string it
+    holds, which took twice as long as marshal.loads.)"""
     left = os.fstat(stream.fileno()).st_size
-    while header := stream.read(8):
-        size = int.from_bytes(header, "little")
-        left -= 8 + size
-        if len(header) < 8 or left < 0:  # damaged: do not even try to read that much
-            raise EOFError("the file ends inside an entry")
-        yield stream.read(size)
+    while header := stream.read(HEADER):
+        size = int.from_bytes(header[:8], "little")
+        left -= HEADER + size
+        if len(header) < HEADER or header[8:16] != _size_check(header[:8]) or left < 0:
+            yield None  # do not even try to read that much
+            return
+        blob = stream.read(size)
+        yield blob if hashlib.sha256(blob).digest() == header[16:] else None
+
+
+HEADER = 8 + 8 + 32  # size, its check, SHA-256
 
 
 @contextmanager
@@ -164,16 +190,16 @@ def atomic_file(path: Path) -> Iterator[BinaryIO]:
 OUTPUT_FOLDERS = ("bundle", "docs", "site")
 
 
-def output_listing(out: Path) -> dict[str, tuple[int, int, int]]:
-    """Each file the build wrote under out/, with its size, modification time and inode: any
+def output_listing(built: Path) -> dict[str, tuple[int, int, int]]:
+    """Each file a build wrote under its folder, with its size, modification time and inode: any
     write, deletion or replacement changes the listing."""
     listing = {}
     for folder in OUTPUT_FOLDERS:
-        for parent, _, names in os.walk(out / folder):
+        for parent, _, names in os.walk(built / folder):
             for name in names:
                 path = os.path.join(parent, name)
                 stat = os.stat(path)
-                key = os.path.relpath(path, out).replace(os.sep, "/")
+                key = os.path.relpath(path, built).replace(os.sep, "/")
                 listing[key] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
     return listing
 
@@ -181,71 +207,87 @@ def output_listing(out: Path) -> dict[str, tuple[int, int, int]]:
 class LastBuild:
     """What the last successful build into out/ was made from and what it wrote, so that a
     build from the same inputs can keep that output as it is. `inputs` is a key over the files
-    the build reads (see pipeline.build_inputs). The record also holds the commit of the
-    previous edition the site compares with, the listing of the output files, the bundle's path
-    and the diagnostics (warnings) to report again."""
+    the build reads (see pipeline.build_inputs). The record also holds the name of the build's
+    folder (out/.builds/NAME, see pipeline.publish), the commit of the previous edition the site
+    compares with, the listing of the output files, the bundle's path and the diagnostics
+    (warnings) to report again.
+
+    The record is verified as a memo's entries are (a damaged one is no record). The listing
+    (size, modification time, inode) is enough to tell that nobody changed the output since:
+    every write through the file system sets the time to now, and a file replaced has another
+    inode. Only a writer who puts a file's time back after a write of the same size goes
+    unseen, and one who can write the output can change it after any build anyway; reading
+    every file back to compare its bytes would cost what keeping the output saves."""
 
     def __init__(self, folder: Path, corpus: Path) -> None:
         self.path = folder / "last-build.marshal"
         self.corpus = corpus
         self.record: dict[str, Any] = {}
+        self.damaged = 0
         self.listing: dict[str, tuple[int, int, int]] | None = None
         try:
-            stamp, record = marshal.loads(self.path.read_bytes())
-            if stamp == fingerprint():
-                self.record = record
-        except Exception:  # missing or damaged: no record
-            pass
+            with self.path.open("rb") as stream:
+                blobs = list(_verified_blobs(stream))
+        except OSError:  # missing, or not a file: no record
+            return
+        if len(blobs) != 1 or blobs[0] is None:
+            self.damaged = 1
+            return
+        stamp, record = marshal.loads(blobs[0])
+        if stamp == fingerprint():
+            self.record = record
 
-    def unchanged(self, inputs: str, out: Path) -> tuple[Path, tuple[Diagnostic, ...]] | None:
-        """The bundle and diagnostics of the last build when it had these inputs and the same
-        previous edition, and its output files are as it left them; else None."""
+    def unchanged(self, inputs: str, built: Path | None) -> tuple[str, tuple[Diagnostic, ...]] | None:
+        """The bundle (its path under the build's folder) and diagnostics of the last build when
+        it had these inputs and the same previous edition, and it is the build published in
+        `built` (the folder out/current names), with its output files as it left them; else None."""
         record = self.record
-        if not record or record["inputs"] != inputs:
+        if not record or record["inputs"] != inputs or built is None or record["build"] != built.name:
             return None
         if record["edition"] is not None:
             spec, commit = record["edition"]
             if commit is None or self._edition_commit(spec) != commit:
                 return None  # an edition named by path is not among the inputs: never kept
-        if record["outputs"] != self._listing(out):
+        if record["outputs"] != self._listing(built):
             return None
-        return out / record["bundle"], tuple(Diagnostic.from_record(d) for d in record["diagnostics"])
+        return record["bundle"], tuple(Diagnostic.from_record(d) for d in record["diagnostics"])
 
-    def untouched(self, out: Path, folder: str) -> bool:
-        """Whether the files under out/folder are exactly those the last build wrote there (so
+    def untouched(self, built: Path, folder: str) -> bool:
+        """Whether the files under built/folder are exactly those the last build wrote there (so
         they may be reused: nobody edited, added or removed one since)."""
-        if not self.record:
+        if not self.record or self.record["build"] != built.name:
             return False
         prefix = folder.rstrip("/") + "/"
         mine = {k: v for k, v in self.record["outputs"].items() if k.startswith(prefix)}
-        now = {k: v for k, v in self._listing(out).items() if k.startswith(prefix)}
+        now = {k: v for k, v in self._listing(built).items() if k.startswith(prefix)}
         return bool(mine) and mine == now
 
-    def _listing(self, out: Path) -> dict[str, tuple[int, int, int]]:
+    def _listing(self, built: Path) -> dict[str, tuple[int, int, int]]:
         if self.listing is None:
-            self.listing = output_listing(out)
+            self.listing = output_listing(built)
         return self.listing
 
     def save(
         self,
         inputs: str,
-        out: Path,
-        bundle: Path,
+        built: Path,
+        bundle: str,
         diagnostics: Iterable[Diagnostic],
         previous_edition: str | None,
     ) -> None:
-        """Record a successful build, with the commit its previous edition resolved to (None
-        for one named by a path)."""
+        """Record a successful build into the folder `built`, with the commit its previous
+        edition resolved to (None for one named by a path)."""
         edition = (previous_edition, self._edition_commit(previous_edition)) if previous_edition else None
         record = {
             "inputs": inputs,
+            "build": built.name,
             "edition": edition,
-            "outputs": output_listing(out),
-            "bundle": str(bundle.relative_to(out)),
+            "outputs": output_listing(built),
+            "bundle": bundle,
             "diagnostics": [d.to_record() for d in diagnostics],
         }
         with atomic_file(self.path) as stream:
-            marshal.dump((fingerprint(), record), stream)
+            write_entry(stream, marshal.dumps((fingerprint(), record)))
 
     def _edition_commit(self, spec: str) -> str | None:
         return revision_identity(spec, self.corpus)
@@ -290,6 +332,10 @@ class BuildCache:
     def save(self) -> None:
         for memo in self.memos():
             memo.save()
+
+    def damaged(self) -> int:
+        """Entries of the memos that did not verify, and were discarded."""
+        return sum(memo.damaged for memo in self.memos())
 
     def summary(self) -> str:
         """What was reused, e.g. "documents 3/4, valid 3/4, rendered 40/42, pages 45/46, sites

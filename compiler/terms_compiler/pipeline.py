@@ -13,12 +13,15 @@ stage's results up by content and keeps the new ones. `terms validate`, `status`
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import gc
+import os
+import secrets
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -348,6 +351,8 @@ class BuildResult:
     BuildCache.summary)."""
     unchanged: bool = False
     """No input changed since the last build, whose output was kept as it is."""
+    discarded: int = 0
+    """Entries of the build cache that did not verify, discarded and computed again."""
 
 
 @contextmanager
@@ -374,63 +379,184 @@ def build(
     conformance: Path | None = None,
     use_cache: bool = True,
 ) -> BuildResult:
-    """Run every stage over the corpus at root, writing into a staging folder, then publish
-    the bundle (and the site) into out/. Conformance cases come from `conformance`, default
-    the folder corpus.yaml names. With `use_cache`, results of earlier builds under out/.cache/
-    are reused where their inputs are unchanged (see terms_compiler.cache), and unchanged
-    languages skip MkDocs; when no input changed at all and the output is as the last build
-    left it, it is kept as it is."""
+    """Run every stage over the corpus at root, writing into a new folder out/.builds/NAME/,
+    then publish it in one step (see publish). Conformance cases come from `conformance`,
+    default the folder corpus.yaml names. With `use_cache`, results of earlier builds under
+    out/.cache/ are reused where their inputs are unchanged (see terms_compiler.cache), and
+    unchanged languages skip MkDocs; when no input changed at all and the output is as the last
+    build left it, it is kept as it is. An output that cannot be written (a read-only or full
+    disk, a file in the way) fails the build with E710 and leaves the published one as it was."""
+    try:
+        with ExitStack() as held:
+            return _build(root, out, with_site, on_stage, conformance, use_cache, held)
+    except OSError as error:
+        return BuildResult((_output_error(error),), None)
+
+
+def _build(
+    root: Path,
+    out: Path,
+    with_site: bool,
+    on_stage: StageHook | None,
+    conformance: Path | None,
+    use_cache: bool,
+    held: ExitStack,
+) -> BuildResult:
     revision = source_revision(root)
+    (out / BUILDS_FOLDER).mkdir(parents=True, exist_ok=True)
+    last = _hold_build(out, held, fcntl.LOCK_SH)
+    remove_leftovers(out)
     last_build = LastBuild(out / CACHE_FOLDER, root) if use_cache else None
     inputs = build_inputs(root, conformance or named_conformance(root), revision, with_site)
-    if last_build and inputs and (kept := last_build.unchanged(inputs, out)):
-        return BuildResult(kept[1], kept[0], "everything: no input changed", unchanged=True)
+    if last_build and inputs and (kept := last_build.unchanged(inputs, last)):
+        return BuildResult(kept[1], out / kept[0], "everything: no input changed", unchanged=True)
+    if use_cache:
+        (out / CACHE_FOLDER).mkdir(exist_ok=True)  # a file in its way fails here, not after the build
     cache = BuildCache(out / CACHE_FOLDER if use_cache else None)
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
-    state = State(
-        root,
-        cache,
-        revision,
-        staging,
-        out if use_cache else None,
-        last_build,
-        with_site,
-        conformance_folder=conformance,
-    )
-    try:
-        result = run(state, STAGES, on_stage)
-        if result.ok:
-            publish(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    folder = _new_build_folder(out, held)
+    unpublished = held.enter_context(ExitStack())
+    unpublished.callback(shutil.rmtree, folder, ignore_errors=True)
+    state = State(root, cache, revision, folder, last if use_cache else None, last_build, with_site)
+    state.conformance_folder = conformance
+    result = run(state, STAGES, on_stage)
     if not result.ok or state.corpus is None:
-        return BuildResult(result.diagnostics, None)
+        return BuildResult(result.diagnostics, None, discarded=_discarded(cache, last_build))
     cache.save()
-    bundle = out / "bundle" / f"{state.corpus.id}.json"
-    if last_build and inputs:
-        last_build.save(inputs, out, bundle, result.diagnostics, state.corpus.previous_edition)
-    return BuildResult(result.diagnostics, bundle, cache.summary())
+    bundle = f"bundle/{state.corpus.id}.json"
+    if last_build and inputs:  # before the swap: a record of a build never published is never used
+        last_build.save(inputs, folder, bundle, result.diagnostics, state.corpus.previous_edition)
+    publish(folder, out)
+    unpublished.pop_all()
+    held.close()  # unlock this build and the last, so that the last may be removed
+    remove_leftovers(out)
+    return BuildResult(
+        result.diagnostics, out / bundle, cache.summary(), discarded=_discarded(cache, last_build)
+    )
 
 
-def publish(staging: Path, out: Path) -> None:
-    """Swap each part the build wrote into out/; remove a part it did not write (an earlier
-    build's site would not match this bundle)."""
+def _discarded(cache: BuildCache, last_build: LastBuild | None) -> int:
+    return cache.damaged() + (last_build.damaged if last_build else 0)
+
+
+def _output_error(error: OSError) -> Diagnostic:
+    """E710 for an output that cannot be written, naming the file (shutil.copytree gathers its
+    errors into one: the first is shown)."""
+    if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list):
+        _, target, reason = error.args[0][0]
+        where, why = target, str(reason).split(": ", 1)[0]
+    else:
+        where, why = error.filename or "", error.strerror or str(error)
+    if error.errno in (errno.EEXIST, errno.ENOTDIR):
+        why = "a file is where a folder is needed"
+    return Diagnostic(
+        "E710",
+        f"cannot write the build output {str(where)!r}: {why}",
+        hint="free some space, make the output folder writable, or move what is in the way; "
+        "the last build's output is left as it was",
+    )
+
+
+# Publish ---------------------------------------------------------------------------------------
+#
+# Each build writes a folder of its own, out/.builds/NAME/ (bundle/, docs/, site/), and is
+# published by replacing one symbolic link, out/current -> .builds/NAME, with os.replace: a
+# rename, atomic on POSIX. out/bundle, out/docs and out/site are links through it
+# (out/bundle -> current/bundle) that never change, so out/bundle/ID.json stays a valid path
+# for tools and `terms serve`, and a reader finds the old build or the new one, never a mix and
+# never nothing. A reader of several files resolves out/current once; the build it names stays
+# until the next build is published (out/.previous names it then), so a reader who found it just
+# before a swap can finish. A build holds a lock on its folder (flock, released by the system
+# when the process dies) and a shared one on the last build, which it reads to reuse pages; any
+# other folder under .builds is a leftover, of a killed build or an older one, removed by the
+# next build when it starts and once it is published.
+
+BUILDS_FOLDER = ".builds"
+CURRENT = "current"
+PREVIOUS = ".previous"
+
+
+def publish(folder: Path, out: Path) -> None:
+    """Make the build in folder (under out/.builds/) the published one, in one step."""
+    if (replaced := published(out)) is not None:
+        swap_in(Path(BUILDS_FOLDER) / replaced.name, out / PREVIOUS)
+    swap_in(Path(BUILDS_FOLDER) / folder.name, out / CURRENT)
     for part in OUTPUT_PARTS:
-        if (staging / part).exists():
-            swap_in(staging / part, out / part)
-        elif (out / part).exists():
-            shutil.rmtree(out / part)
+        swap_in(Path(CURRENT) / part, out / part)  # no-ops after the first build
 
 
-def swap_in(staging: Path, target: Path) -> None:
-    """Replace target by staging with renames, so readers never see a half-written folder."""
-    old = target.with_name(f".{target.name}-old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    staging.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+def swap_in(target: Path, link: Path) -> None:
+    """Point link at target (relative to link's folder) by renaming a new link over it. A folder
+    in its place (out/bundle of a build before out/current existed) is moved aside first."""
+    if link.is_symlink() and Path(os.readlink(link)) == target:
+        return
+    temporary = link.with_name(f".{link.name}-{os.getpid()}")
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(target, target_is_directory=True)
+    if link.is_dir() and not link.is_symlink():  # once: os.replace cannot put a link over a folder
+        old = link.with_name(f".{link.name}-old")
+        shutil.rmtree(old, ignore_errors=True)
+        link.rename(old)
+    os.replace(temporary, link)
+
+
+def published(out: Path, link: str = CURRENT) -> Path | None:
+    """The folder of the build out/current (or another link) names, or None before the first."""
+    return out / os.readlink(out / link) if (out / link).is_symlink() else None
+
+
+def remove_leftovers(out: Path) -> None:
+    """Remove the folders under out/.builds/ that are neither published (current or previous)
+    nor locked by a running build, and the staging folders of builds before out/.builds."""
+    kept = {folder.name for link in (CURRENT, PREVIOUS) if (folder := published(out, link))}
+    for folder in sorted((out / BUILDS_FOLDER).iterdir()):
+        if folder.name in kept:
+            continue
+        with suppress(OSError), _locked(folder, fcntl.LOCK_EX | fcntl.LOCK_NB):
+            shutil.rmtree(folder)
+    for folder in [*out.glob(".staging-*"), *(out / f".{part}-old" for part in OUTPUT_PARTS)]:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _new_build_folder(out: Path, held: ExitStack) -> Path:
+    """A new build's folder, locked until held closes. (A folder removed as a leftover between
+    its making and its lock is made again.)"""
+    while True:
+        name = time.strftime("%Y%m%d-%H%M%S-", time.gmtime()) + secrets.token_hex(4)
+        folder = out / BUILDS_FOLDER / name
+        try:
+            folder.mkdir()  # readable as the umask says (mkdtemp's are the owner's only)
+        except FileExistsError:
+            continue
+        with suppress(FileNotFoundError):
+            if _hold(folder, held, fcntl.LOCK_EX):
+                return folder
+
+
+def _hold_build(out: Path, held: ExitStack, how: int) -> Path | None:
+    """The published build's folder, locked with `how` until held closes; None when there is
+    none (or it was removed meanwhile)."""
+    folder = published(out)
+    with suppress(FileNotFoundError):
+        if folder is not None and _hold(folder, held, how):
+            return folder
+    return None
+
+
+def _hold(folder: Path, held: ExitStack, how: int) -> bool:
+    """Lock folder until held closes; False when it was removed before the lock was taken."""
+    locked = held.enter_context(_locked(folder, how))
+    return os.fstat(locked).st_nlink > 0
+
+
+@contextmanager
+def _locked(folder: Path, how: int) -> Iterator[int]:
+    """An advisory lock on a folder (flock: OSError with LOCK_NB when another process holds it)."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, how)
+        yield handle
+    finally:
+        os.close(handle)
 
 
 def build_inputs(root: Path, conformance: Path | None, revision: str | None, with_site: bool) -> str | None:
