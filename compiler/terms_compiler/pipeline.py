@@ -17,6 +17,7 @@ import errno
 import fcntl
 import gc
 import os
+import re
 import secrets
 import shutil
 import time
@@ -386,66 +387,59 @@ def build(
     unchanged languages skip MkDocs; when no input changed at all and the output is as the last
     build left it, it is kept as it is. An output that cannot be written (a read-only or full
     disk, a file in the way) fails the build with E710 and leaves the published one as it was."""
-    try:
-        with ExitStack() as held:
-            return _build(root, out, with_site, on_stage, conformance, use_cache, held)
-    except OSError as error:
-        return BuildResult((_output_error(error),), None)
-
-
-def _build(
-    root: Path,
-    out: Path,
-    with_site: bool,
-    on_stage: StageHook | None,
-    conformance: Path | None,
-    use_cache: bool,
-    held: ExitStack,
-) -> BuildResult:
     revision = source_revision(root)
-    (out / BUILDS_FOLDER).mkdir(parents=True, exist_ok=True)
-    last = _hold_build(out, held, fcntl.LOCK_SH)
-    remove_leftovers(out)
-    last_build = LastBuild(out / CACHE_FOLDER, root) if use_cache else None
     inputs = build_inputs(root, conformance or named_conformance(root), revision, with_site)
-    if last_build and inputs and (kept := last_build.unchanged(inputs, last)):
-        return BuildResult(kept[1], out / kept[0], "everything: no input changed", unchanged=True)
-    if use_cache:
+    with ExitStack() as held:
+        last = _hold_build(out, held, fcntl.LOCK_SH)
+        with suppress(OSError):  # none yet, or read-only (then the build says so below)
+            remove_leftovers(out)
+        last_build = LastBuild(out / CACHE_FOLDER, root) if use_cache else None
+        if last_build and inputs and (kept := last_build.unchanged(inputs, last)):
+            return BuildResult(kept[1], out / kept[0], "everything: no input changed", unchanged=True)
+        state = State(
+            root, BuildCache(None), revision, None, last if use_cache else None, last_build, with_site
+        )
+        state.conformance_folder = conformance
+        try:
+            return _build_into(out, state, inputs, on_stage, held)
+        except OSError as error:  # raised by a write: the stages report what they cannot read
+            return BuildResult((_output_error(error, out),), None)
+
+
+def _build_into(
+    out: Path, state: State, inputs: str | None, on_stage: StageHook | None, held: ExitStack
+) -> BuildResult:
+    """Run the stages into a new build folder under out/ and publish it (state as build made it)."""
+    (out / BUILDS_FOLDER).mkdir(parents=True, exist_ok=True)
+    if state.last_build:
         (out / CACHE_FOLDER).mkdir(exist_ok=True)  # a file in its way fails here, not after the build
-    cache = BuildCache(out / CACHE_FOLDER if use_cache else None)
-    folder = _new_build_folder(out, held)
+    state.cache = cache = BuildCache(out / CACHE_FOLDER if state.last_build else None)
+    state.staging = folder = _new_build_folder(out, held)
     unpublished = held.enter_context(ExitStack())
     unpublished.callback(shutil.rmtree, folder, ignore_errors=True)
-    state = State(root, cache, revision, folder, last if use_cache else None, last_build, with_site)
-    state.conformance_folder = conformance
     result = run(state, STAGES, on_stage)
+    discarded = cache.damaged() + (state.last_build.damaged if state.last_build else 0)
     if not result.ok or state.corpus is None:
-        return BuildResult(result.diagnostics, None, discarded=_discarded(cache, last_build))
+        return BuildResult(result.diagnostics, None, discarded=discarded)
     cache.save()
     bundle = f"bundle/{state.corpus.id}.json"
-    if last_build and inputs:  # before the swap: a record of a build never published is never used
-        last_build.save(inputs, folder, bundle, result.diagnostics, state.corpus.previous_edition)
+    if state.last_build and inputs:  # before the swap: a record of a build never published is never used
+        state.last_build.save(inputs, folder, bundle, result.diagnostics, state.corpus.previous_edition)
     publish(folder, out)
     unpublished.pop_all()
     held.close()  # unlock this build and the last, so that the last may be removed
-    remove_leftovers(out)
-    return BuildResult(
-        result.diagnostics, out / bundle, cache.summary(), discarded=_discarded(cache, last_build)
-    )
+    with suppress(OSError):  # published: what is left is removed by the next build
+        remove_leftovers(out)
+    return BuildResult(result.diagnostics, out / bundle, cache.summary(), discarded=discarded)
 
 
-def _discarded(cache: BuildCache, last_build: LastBuild | None) -> int:
-    return cache.damaged() + (last_build.damaged if last_build else 0)
-
-
-def _output_error(error: OSError) -> Diagnostic:
+def _output_error(error: OSError, out: Path) -> Diagnostic:
     """E710 for an output that cannot be written, naming the file (shutil.copytree gathers its
-    errors into one: the first is shown)."""
+    errors into one: the first is shown; a failed write of an open file names none: out/ then)."""
+    where, why = error.filename or out, error.strerror or str(error)
     if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list):
-        _, target, reason = error.args[0][0]
-        where, why = target, str(reason).split(": ", 1)[0]
-    else:
-        where, why = error.filename or "", error.strerror or str(error)
+        _, where, reason = error.args[0][0]
+        why = re.sub(r"^\[Errno \d+\] ", "", str(reason)).split(": ", 1)[0]
     if error.errno in (errno.EEXIST, errno.ENOTDIR):
         why = "a file is where a folder is needed"
     return Diagnostic(
