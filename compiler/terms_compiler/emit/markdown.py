@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Container, Mapping
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,8 +88,11 @@ def section_page_key(language: str, path: str, title: str, clauses: list[dict[st
     return content_key(language, path, title, repr(clauses))
 
 
-def fixed_pages(corpus: Corpus, language: str, bundle: Mapping[str, Any], changes: Any) -> dict[str, str]:
-    """The pages of one language besides the section pages, by path under docs/."""
+def fixed_pages(
+    corpus: Corpus, language: str, bundle: Mapping[str, Any], changes: Any, published: Sequence[str]
+) -> dict[str, str]:
+    """The pages of one language besides the section pages, by path under docs/; `published`
+    names the bundle's files published beside the site (files/)."""
     common = {"corpus": corpus, "lang": language, "s": ui(language)}
     pages = {
         "index.md": render(
@@ -118,7 +121,9 @@ def fixed_pages(corpus: Corpus, language: str, bundle: Mapping[str, Any], change
             languages=corpus.languages,
             **status_tables(corpus, language, bundle),
         ),
-        "downloads.md": render("pages/downloads.md.j2", **common, files=download_files(corpus, language)),
+        "downloads.md": render(
+            "pages/downloads.md.j2", **common, files=download_files(corpus, language, published)
+        ),
         "changes.md": render(
             "pages/changes.md.j2",
             **common,
@@ -150,7 +155,8 @@ def write_language(
         if last is not None and language in last.languages
         else (None, ())
     )
-    pages = fixed_pages(corpus, language, bundle, changes)
+    published = sorted(path.name for path in (root.parent / "files").iterdir() if path.is_file())
+    pages = fixed_pages(corpus, language, bundle, changes, published)
     # A section page's clause contexts take a third of its time and its template the rest: a
     # page whose key the last build wrote is linked from there instead of rendered.
     keys: dict[str, bool] = {}
@@ -212,6 +218,8 @@ def write_docs(
     # Each language's pages are independent: in forked workers when there are several, which
     # see the corpus and bundle already in memory (_JOB) instead of being sent them.
     global _JOB
+    shutil.copytree(bundle_dir, out / "files", copy_function=link_or_copy)  # the downloads page lists them
+    shutil.copytree(SCHEMAS, out / "files" / "schemas")
     keys: dict[str, bool] = {}
     workers = worker_count(len(corpus.languages), worth_from=2)
     if workers:
@@ -228,8 +236,6 @@ def write_docs(
     if not workers:
         for language in corpus.languages:
             keys.update(write_language(corpus, language, out / language, bundle, changes, last))
-    shutil.copytree(bundle_dir, out / "files", copy_function=link_or_copy)
-    shutil.copytree(SCHEMAS, out / "files" / "schemas")
     (out / "index.html").write_text(
         render(
             "root.html.j2",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -194,15 +194,22 @@ def status_tables(
     return {"summary": summary, "rows": rows}
 
 
-def download_files(corpus: Corpus, language: str) -> list[dict[str, str]]:
+def download_files(corpus: Corpus, language: str, published: Sequence[str]) -> list[dict[str, str]]:
+    """The downloads page's files: the bundle's files that are published (a corpus without
+    conformance cases has no conformance.json), then the schemas."""
     s = ui(language)
     name = f"{corpus.id}.json"
     # The files are published once, at the site root (files/), for every language: from
     # <lang>/downloads/ that is two levels up.
+    described = {
+        name: s["bundle_file"],
+        f"{name}.sha256": s["digest_file"],
+        "conformance.json": s["conformance_file"],
+    }
     files = [
-        {"name": name, "href": f"../../files/{name}", "what": s["bundle_file"]},
-        {"name": f"{name}.sha256", "href": f"../../files/{name}.sha256", "what": s["digest_file"]},
-        {"name": "conformance.json", "href": "../../files/conformance.json", "what": s["conformance_file"]},
+        {"name": file, "href": f"../../files/{file}", "what": what}
+        for file, what in described.items()
+        if file in published
     ]
     files += [
         {"name": p.name, "href": f"../../files/schemas/{p.name}", "what": s["schema_file"]}
