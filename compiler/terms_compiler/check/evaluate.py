@@ -38,9 +38,7 @@ from terms_compiler.check.rules import (
     Param,
     Rule,
     constant_value,
-    read_expression,
     read_rule,
-    type_of,
     walk,
 )
 from terms_compiler.check.rules import RuleError as RuleError  # re-exported: what compiling a decision raises
@@ -70,12 +68,6 @@ def day_of(text: Any) -> int | None:
             _DAYS.clear()
         _DAYS[text] = day
     return day
-
-
-def node_type(node: Mapping[str, Any]) -> str:
-    """The type of an AST node given as JSON, for code that still walks the JSON (editions);
-    on typed nodes, rules.type_of."""
-    return type_of(read_expression(node))
 
 
 def fact_in_dict(name: str) -> str:

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from terms_compiler.check.evaluate import node_type
-
-COMPARISONS = frozenset({"==", "!=", "<", "<=", ">", ">="})
+from terms_compiler.check.rules import (
+    Arithmetic,
+    Compare,
+    Const,
+    Days,
+    Expr,
+    Fact,
+    Membership,
+    Param,
+    children,
+    constant_value,
+    type_of,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,68 +30,74 @@ class Form:
 
 
 def analyse(
-    node: Mapping[str, Any],
+    node: Expr,
     used: dict[str, None],
     values: dict[str, list[Any]],
     forms: list[Form],
     equal: list[tuple[str, str]],
 ) -> None:
     """Collect from a condition the facts it uses, the values it compares each fact with, its
-    comparisons of numbers and dates as linear forms, and the pairs of facts it compares."""
-    op = node.get("op")
-    if op == "fact":
-        used[node["name"]] = None
-    elif op in ("and", "or", "days"):
-        for arg in node["args"]:
-            analyse(arg, used, values, forms, equal)
-    elif op == "not":
-        analyse(node["arg"], used, values, forms, equal)
-    elif op == "in":
-        analyse(node["value"], used, values, forms, equal)
-        if node["value"]["op"] == "fact":
-            values.setdefault(node["value"]["name"], []).extend(
-                o["value"] for o in node["options"] if o["op"] in ("const", "param")
-            )
-    elif op in COMPARISONS or op in ("+", "-"):
-        analyse(node["left"], used, values, forms, equal)
-        analyse(node["right"], used, values, forms, equal)
-        if op not in COMPARISONS:
-            return
-        left, right = node["left"], node["right"]
-        if node_type(left) in ("int", "date"):
-            difference = linear(left, right, -1)
-            if difference is not None and difference.coefficients:
-                forms.append(difference)
-        elif left["op"] == "fact" and right["op"] == "fact":
-            equal.append((left["name"], right["name"]))
-        else:
-            for fact, other in ((left, right), (right, left)):
-                if fact["op"] == "fact" and other["op"] in ("const", "param"):
-                    values.setdefault(fact["name"], []).append(other["value"])
+    comparisons of numbers and dates as linear forms, and the pairs of facts it compares.
+    Below a membership test only the value looked up is analysed, not the options."""
+    match node:
+        case Fact(name=name):
+            used[name] = None
+        case Membership(value=value, options=options):
+            analyse(value, used, values, forms, equal)
+            if isinstance(value, Fact):
+                values.setdefault(value.name, []).extend(named_values(options))
+        case Compare(left=left, right=right):
+            analyse(left, used, values, forms, equal)
+            analyse(right, used, values, forms, equal)
+            _compared(left, right, values, forms, equal)
+        case _:
+            for child in children(node):
+                analyse(child, used, values, forms, equal)
 
 
-def linear(left: Mapping[str, Any], right: Mapping[str, Any], sign: int) -> Form | None:
+def _compared(
+    left: Expr, right: Expr, values: dict[str, list[Any]], forms: list[Form], equal: list[tuple[str, str]]
+) -> None:
+    """Collect what a comparison of left and right says of the facts."""
+    if type_of(left) in ("int", "date"):
+        difference = linear(left, right, -1)
+        if difference is not None and difference.coefficients:
+            forms.append(difference)
+    elif isinstance(left, Fact) and isinstance(right, Fact):
+        equal.append((left.name, right.name))
+    else:
+        for fact, other in ((left, right), (right, left)):
+            if isinstance(fact, Fact) and isinstance(other, Const | Param):
+                values.setdefault(fact.name, []).append(other.value)
+
+
+def named_values(options: tuple[Expr, ...]) -> list[Any]:
+    """The values (as the bundle gives them: a date as its ISO text) of the options that are
+    constants or parameters."""
+    return [option.value for option in options if isinstance(option, Const | Param)]
+
+
+def linear(left: Expr, right: Expr, sign: int) -> Form | None:
     """left + sign * right as a linear form over facts (dates as day numbers)."""
     coefficients: dict[str, int] = {}
     constant = 0
 
-    def add(node: Mapping[str, Any], factor: int) -> bool:
+    def add(node: Expr, factor: int) -> bool:
         nonlocal constant
-        op = node["op"]
-        if op == "fact":
-            coefficients[node["name"]] = coefficients.get(node["name"], 0) + factor
-        elif op in ("const", "param"):
-            value = node["value"]
-            number = ordinal(value) if node.get("type") == "date" else value
-            if not isinstance(number, int) or isinstance(number, bool):
+        match node:
+            case Fact(name=name):
+                coefficients[name] = coefficients.get(name, 0) + factor
+            case Param() | Const():
+                number = constant_value(node)
+                if not isinstance(number, int) or isinstance(number, bool):
+                    return False
+                constant += factor * number
+            case Days(start=start, end=end):
+                return add(end, factor) and add(start, -factor)
+            case Arithmetic(op=op, left=first, right=second):
+                return add(first, factor) and add(second, factor if op == "+" else -factor)
+            case _:
                 return False
-            constant += factor * number
-        elif op == "days":
-            return add(node["args"][1], factor) and add(node["args"][0], -factor)
-        elif op in ("+", "-"):
-            return add(node["left"], factor) and add(node["right"], factor if op == "+" else -factor)
-        else:
-            return False
         return True
 
     if not (add(left, 1) and add(right, sign)):
@@ -91,7 +106,7 @@ def linear(left: Mapping[str, Any], right: Mapping[str, Any], sign: int) -> Form
 
 
 def ordinal(value: Any) -> int | None:
-    """The day number of an ISO date, or None."""
+    """The day number of an ISO date (a fact's value), or None."""
     try:
         return dt.date.fromisoformat(value).toordinal() if isinstance(value, str) else None
     except ValueError:

@@ -8,6 +8,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from terms_compiler.check.rules import (
+    Arithmetic,
+    BoolOp,
+    Compare,
+    Const,
+    Days,
+    Expr,
+    Fact,
+    Membership,
+    Not,
+    Param,
+    Rule,
+    read_rule,
+    walk,
+)
 from terms_compiler.editions.edition import Edition
 from terms_compiler.editions.probe import Behaviour, behaviour
 from terms_compiler.editions.redline import Redline, clause_redline
@@ -22,6 +37,17 @@ class Change:
     what: str
     old: Any
     new: Any
+
+
+@dataclass(frozen=True, slots=True)
+class StatedRule:
+    """A clause's rule in an edition, read once."""
+
+    decision: str
+    rule: Rule
+    data: Mapping[str, Any]
+    """The rule as the bundle gives it, for what the reader leaves out: its source text and its
+    parameters."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,40 +186,46 @@ def _side(edition: Edition) -> Side:
     )
 
 
-def _rules_by_clause(bundle: Mapping[str, Any]) -> dict[str, tuple[str, Mapping[str, Any]]]:
-    return {
-        rule["clause"]: (decision_id, rule)
+def _rules_by_clause(bundle: Mapping[str, Any]) -> dict[str, StatedRule]:
+    """Every rule of the bundle, by its clause; a malformed one raises RuleError (the loader
+    refuses such a bundle before it gets here)."""
+    stated = (
+        StatedRule(decision_id, read_rule(rule, f"decisions.{decision_id}.rules[{index}]"), rule)
         for decision_id, spec in bundle["decisions"].items()
-        for rule in spec["rules"]
-    }
+        for index, rule in enumerate(spec["rules"])
+    )
+    return {found.rule.clause: found for found in stated}
 
 
-def _rule_line(decision: str, rule: Mapping[str, Any]) -> str:
-    return f"{decision}: {rule['outcome']} when {rule.get('source') or _source_of(rule['when'])}"
+def _rule_line(stated: StatedRule) -> str:
+    return f"{stated.decision}: {stated.rule.outcome} when {_condition_text(stated)}"
 
 
-def _clause_info(
-    cid: str, clause: Mapping[str, Any], rule: tuple[str, Mapping[str, Any]] | None
-) -> ClauseInfo:
+def _condition_text(stated: StatedRule) -> Any:
+    """The condition as the bundle's `source` gives it, or in the condition language."""
+    return stated.data.get("source") or _source_of(stated.rule.when)
+
+
+def _clause_info(cid: str, clause: Mapping[str, Any], rule: StatedRule | None) -> ClauseInfo:
     titles = {lang: str(text.get("title", "")) for lang, text in clause.get("text", {}).items()}
-    return ClauseInfo(cid, str(clause.get("section", "")), titles, _rule_line(*rule) if rule else None)
+    return ClauseInfo(cid, str(clause.get("section", "")), titles, _rule_line(rule) if rule else None)
 
 
 def _clause_change(
     cid: str,
     old: Mapping[str, Any],
     new: Mapping[str, Any],
-    old_rule: tuple[str, Mapping[str, Any]] | None,
-    new_rule: tuple[str, Mapping[str, Any]] | None,
+    old_rule: StatedRule | None,
+    new_rule: StatedRule | None,
     languages: Sequence[str],
 ) -> ClauseChange | None:
     logic: list[Change] = []
     if old.get("section") != new.get("section"):
         logic.append(Change("section", "", old.get("section"), new.get("section")))
     if old_rule is None and new_rule is not None:
-        logic.append(Change("rule", "", None, _rule_line(*new_rule)))
+        logic.append(Change("rule", "", None, _rule_line(new_rule)))
     elif old_rule is not None and new_rule is None:
-        logic.append(Change("rule", "", _rule_line(*old_rule), None))
+        logic.append(Change("rule", "", _rule_line(old_rule), None))
     elif old_rule is not None and new_rule is not None:
         logic.extend(_rule_changes(old_rule, new_rule))
     old_effective, new_effective = old.get("effective") or {}, new.get("effective") or {}
@@ -213,30 +245,23 @@ def _clause_change(
     return ClauseChange(cid, tuple(kinds), tuple(logic), tuple(redlines))
 
 
-def _rule_changes(old: tuple[str, Mapping[str, Any]], new: tuple[str, Mapping[str, Any]]) -> list[Change]:
-    (old_decision, old_rule), (new_decision, new_rule) = old, new
+def _rule_changes(old: StatedRule, new: StatedRule) -> list[Change]:
+    old_rule, new_rule = old.rule, new.rule
     changes = []
-    if old_decision != new_decision:
-        changes.append(Change("decision", "", old_decision, new_decision))
-    if _shape(old_rule["when"]) != _shape(new_rule["when"]):
-        changes.append(
-            Change(
-                "condition",
-                "",
-                old_rule.get("source") or _source_of(old_rule["when"]),
-                new_rule.get("source") or _source_of(new_rule["when"]),
-            )
-        )
-    old_params, new_params = old_rule.get("parameters", {}), new_rule.get("parameters", {})
+    if old.decision != new.decision:
+        changes.append(Change("decision", "", old.decision, new.decision))
+    if _shape(old_rule.when) != _shape(new_rule.when):
+        changes.append(Change("condition", "", _condition_text(old), _condition_text(new)))
+    old_params, new_params = old.data.get("parameters", {}), new.data.get("parameters", {})
     for name in dict.fromkeys([*old_params, *new_params]):
         before, after = old_params.get(name), new_params.get(name)
         if before != after:
             changes.append(
                 Change("parameters", name, before and before.get("value"), after and after.get("value"))
             )
-    if old_rule["outcome"] != new_rule["outcome"]:
-        changes.append(Change("outcome", "", old_rule["outcome"], new_rule["outcome"]))
-    old_overrides, new_overrides = list(old_rule.get("overrides", [])), list(new_rule.get("overrides", []))
+    if old_rule.outcome != new_rule.outcome:
+        changes.append(Change("outcome", "", old_rule.outcome, new_rule.outcome))
+    old_overrides, new_overrides = old_rule.overrides, new_rule.overrides
     changes.extend(
         Change("overrides", clause, clause, None) for clause in old_overrides if clause not in new_overrides
     )
@@ -246,42 +271,54 @@ def _rule_changes(old: tuple[str, Mapping[str, Any]], new: tuple[str, Mapping[st
     return changes
 
 
-def _shape(node: Any) -> Any:
-    """A condition AST with parameter values left out: a parameter change is not a condition
-    change (it is reported under parameters)."""
-    if isinstance(node, dict):
-        if node.get("op") == "param":
-            return {"op": "param", "name": node.get("name"), "type": node.get("type")}
-        return {key: _shape(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_shape(item) for item in node]
-    return node
+def _shape(condition: Expr) -> tuple[tuple[Any, ...], ...]:
+    """A condition with parameter values left out: a parameter change is not a condition change
+    (it is reported under parameters). Its nodes depth first, each by its class and what it
+    holds besides other nodes (how many, for a list of them): that spells the tree out."""
+    return tuple(_own(node) for node in walk(condition))
 
 
-def _source_of(node: Mapping[str, Any]) -> str:
+def _own(node: Expr) -> tuple[Any, ...]:
+    """What a node holds besides the nodes below it, with its class (nodes of different
+    classes can be equal as tuples)."""
+    match node:
+        case Param(name=name, type=type_):
+            return ("param", name, type_)
+        case Fact() | Const():
+            return (type(node).__name__, *node)
+        case BoolOp(op=op, args=args):
+            return ("bool", op, len(args))
+        case Membership(options=options):
+            return ("in", len(options))
+        case Compare(op=op) | Arithmetic(op=op):
+            return (type(node).__name__, op)
+    return (type(node).__name__,)
+
+
+def _source_of(node: Expr) -> str:
     """The condition in the condition language, for bundles without `source`."""
-    op = node["op"]
-    if op in ("fact", "param"):
-        return str(node["name"])
-    if op == "const":
-        value = node["value"]
-        if isinstance(value, bool):
+    match node:
+        case Fact(name=name) | Param(name=name):
+            return name
+        case Const(value=bool(value)):
             return "true" if value else "false"
-        return json.dumps(value) if node["type"] == "string" else str(value)
-    if op in ("and", "or"):
-        return "(" + f" {op} ".join(_source_of(arg) for arg in node["args"]) + ")"
-    if op == "not":
-        inner = node["arg"]
-        if inner["op"] == "in":
-            return (
-                f"{_source_of(inner['value'])} not in [{', '.join(_source_of(o) for o in inner['options'])}]"
-            )
-        return f"not {_source_of(inner)}"
-    if op == "in":
-        return f"{_source_of(node['value'])} in [{', '.join(_source_of(o) for o in node['options'])}]"
-    if op == "days":
-        return f"days({_source_of(node['args'][0])}, {_source_of(node['args'][1])})"
-    return f"{_source_of(node['left'])} {op} {_source_of(node['right'])}"
+        case Const(type="string", value=value):
+            return json.dumps(value)
+        case Const(value=value):
+            return str(value)
+        case BoolOp(op=op, args=args):
+            return "(" + f" {op} ".join(_source_of(arg) for arg in args) + ")"
+        case Not(arg=Membership(value=value, options=options)):
+            return f"{_source_of(value)} not in [{', '.join(_source_of(o) for o in options)}]"
+        case Not(arg=arg):
+            return f"not {_source_of(arg)}"
+        case Membership(value=value, options=options):
+            return f"{_source_of(value)} in [{', '.join(_source_of(o) for o in options)}]"
+        case Days(start=start, end=end):
+            return f"days({_source_of(start)}, {_source_of(end)})"
+        case Compare(op=op, left=left, right=right) | Arithmetic(op=op, left=left, right=right):
+            return f"{_source_of(left)} {op} {_source_of(right)}"
+    raise TypeError(f"not a rule node: {node!r}")
 
 
 def _decision_changes(

@@ -8,8 +8,22 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from terms_compiler.check.evaluate import Answer, CompiledDecision, FactError, RuleError, node_type
-from terms_compiler.editions.boundaries import COMPARISONS, Form, analyse, iso_date, linear, ordinal
+from terms_compiler.check.evaluate import Answer, CompiledDecision, FactError
+from terms_compiler.check.rules import (
+    BoolOp,
+    Compare,
+    Const,
+    Expr,
+    Fact,
+    Membership,
+    Not,
+    Param,
+    Rule,
+    RuleError,
+    rule_json,
+    type_of,
+)
+from terms_compiler.editions.boundaries import Form, analyse, iso_date, linear, named_values, ordinal
 from terms_compiler.editions.edition import Edition, FactSet
 
 MAX_FACT_SETS = 2000
@@ -147,20 +161,17 @@ _Assignment = _Set | _SetEqual | _Boundary | _Shift
 _NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 
 
-def _changed_rules(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """Rules (in either version) that differ between the editions, or are in one only."""
+def _changed_rules(old: Sequence[Rule], new: Sequence[Rule]) -> list[Rule]:
+    """Rules (in either version) that differ between the editions, or are in one only.
 
-    def key(rule: Mapping[str, Any]) -> Any:
-        return json.dumps(
-            [rule.get(k) for k in ("outcome", "when", "effective", "overrides")], sort_keys=True
-        )
-
-    old_rules = {rule["clause"]: rule for rule in old.get("rules", [])}
-    new_rules = {rule["clause"]: rule for rule in new.get("rules", [])}
-    changed: list[Mapping[str, Any]] = []
+    Versions are compared as the bundle gives them (rule_json): nodes are NamedTuples, and two
+    of different classes with equal fields (a fact and a text constant) are equal as tuples."""
+    old_rules = {rule.clause: rule for rule in old}
+    new_rules = {rule.clause: rule for rule in new}
+    changed: list[Rule] = []
     for clause in dict.fromkeys([*new_rules, *old_rules]):
         versions = [r for r in (new_rules.get(clause), old_rules.get(clause)) if r is not None]
-        if len(versions) == 1 or key(versions[0]) != key(versions[1]):
+        if len(versions) == 1 or rule_json(versions[0]) != rule_json(versions[1]):
             changed.extend(versions)
     return changed
 
@@ -193,9 +204,8 @@ class _Probe:
         reference: str,
     ) -> None:
         self.id = decision_id
-        self.old_spec, self.new_spec = old_spec, new_spec
-        self.old_rules = CompiledDecision(decision_id, old_spec)
-        self.new_rules = CompiledDecision(decision_id, new_spec)
+        self.old_decision = CompiledDecision(decision_id, old_spec)
+        self.new_decision = CompiledDecision(decision_id, new_spec)
         self.facts: dict[str, dict[str, Any]] = {}
         for spec in (new_spec, old_spec):
             for name, fact in spec.get("facts", {}).items():
@@ -207,7 +217,7 @@ class _Probe:
         self.cases = [fs for edition in (new, old) for fs in edition.fact_sets if fs.decision == decision_id]
         self.base = self._base(old, new, reference)
         self.dimensions = self._dimensions()
-        self.changed_rules = _changed_rules(old_spec, new_spec)
+        self.changed_rules = _changed_rules(self.old_decision.rules, self.new_decision.rules)
 
     # the base fact set
 
@@ -231,15 +241,12 @@ class _Probe:
         forms: list[Form] = []
         equal: list[tuple[str, str]] = []
         windows: set[int] = set()
-        for spec in (self.new_spec, self.old_spec):
-            for rule in spec.get("rules", []):
-                analyse(rule["when"], used, values, forms, equal)
-                effective = rule.get("effective") or {}
-                start, end = ordinal(effective.get("from")), ordinal(effective.get("until"))
-                if start is not None:
-                    windows.update((start - 1, start))
-                if end is not None:
-                    windows.update((end, end + 1))
+        for rule in (*self.new_decision.rules, *self.old_decision.rules):
+            analyse(rule.when, used, values, forms, equal)
+            if rule.start is not None:
+                windows.update((rule.start - 1, rule.start))
+            if rule.end is not None:
+                windows.update((rule.end, rule.end + 1))
         names = [name for name in self.facts if name in used]
         categorical: list[list[_Assignment]] = []
         numeric: list[list[_Assignment]] = []
@@ -279,37 +286,39 @@ class _Probe:
 
     # generating and evaluating
 
-    def _satisfy(self, node: Mapping[str, Any], negate: bool = False) -> list[tuple[_Assignment, ...]]:
+    def _satisfy(self, node: Expr, negate: bool = False) -> list[tuple[_Assignment, ...]]:
         """Ways to make a condition true (false when negate), each a few assignments."""
-        op = node["op"]
-        if op == "not":
-            return self._satisfy(node["arg"], not negate)
-        if op in ("and", "or") and (op == "and") != negate:  # every argument must hold
-            combinations: list[tuple[_Assignment, ...]] = [()]
-            for arg in node["args"]:
-                options = self._satisfy(arg, negate)
-                combinations = [c + o for c in combinations for o in options][:MAX_WAYS]
-            return combinations
-        if op in ("and", "or"):  # one argument is enough
-            return [way for arg in node["args"] for way in self._satisfy(arg, negate)][:MAX_WAYS]
+        match node:
+            case Not(arg=arg):
+                return self._satisfy(arg, not negate)
+            case BoolOp(op=op, args=args) if (op == "and") != negate:  # every argument must hold
+                combinations: list[tuple[_Assignment, ...]] = [()]
+                for arg in args:
+                    options = self._satisfy(arg, negate)
+                    combinations = [c + o for c in combinations for o in options][:MAX_WAYS]
+                return combinations
+            case BoolOp(args=args):  # one argument is enough
+                return [way for arg in args for way in self._satisfy(arg, negate)][:MAX_WAYS]
         return [self._atom(node, negate)]
 
-    def _atom(self, node: Mapping[str, Any], negate: bool) -> tuple[_Assignment, ...]:
-        op = node["op"]
-        if op == "fact" and self.facts.get(node["name"], {}).get("type") == "bool":
-            return (_Set(node["name"], not negate),)
-        if op == "in" and node["value"]["op"] == "fact":
-            name = node["value"]["name"]
-            options = [o["value"] for o in node["options"] if o["op"] in ("const", "param")]
-            if not negate and options:
-                return (_Set(name, options[0]),)
-            other = self._other(name, options)
-            return () if other is None else (_Set(name, other),)
-        if op not in COMPARISONS:
-            return ()
-        op = _NEGATED[op] if negate else op
-        left, right = node["left"], node["right"]
-        if node_type(left) in ("int", "date"):
+    def _atom(self, node: Expr, negate: bool) -> tuple[_Assignment, ...]:
+        match node:
+            case Fact(name=name) if self.facts.get(name, {}).get("type") == "bool":
+                return (_Set(name, not negate),)
+            case Membership(value=Fact(name=name), options=options):
+                listed = named_values(options)
+                if not negate and listed:
+                    return (_Set(name, listed[0]),)
+                other = self._other(name, listed)
+                return () if other is None else (_Set(name, other),)
+            case Compare():
+                return self._comparison(node, negate)
+        return ()
+
+    def _comparison(self, node: Compare, negate: bool) -> tuple[_Assignment, ...]:
+        op = _NEGATED[node.op] if negate else node.op
+        left, right = node.left, node.right
+        if type_of(left) in ("int", "date"):
             form = linear(left, right, -1)
             if form is None:
                 return ()
@@ -320,14 +329,14 @@ class _Probe:
             name, coefficient = movable[0]
             delta = {"<": -coefficient, ">": coefficient, "!=": 1}.get(op, 0)
             return (_Boundary(form, name, delta),)
-        if left["op"] == "fact" and right["op"] == "fact":
-            return (_SetEqual(left["name"], right["name"]),) if op == "==" else ()
+        if isinstance(left, Fact) and isinstance(right, Fact):
+            return (_SetEqual(left.name, right.name),) if op == "==" else ()
         for fact, other in ((left, right), (right, left)):
-            if fact["op"] == "fact" and other["op"] in ("const", "param"):
+            if isinstance(fact, Fact) and isinstance(other, Const | Param):
                 if op == "==":
-                    return (_Set(fact["name"], other["value"]),)
-                value = self._other(fact["name"], [other["value"]])
-                return () if value is None else (_Set(fact["name"], value),)
+                    return (_Set(fact.name, other.value),)
+                value = self._other(fact.name, [other.value])
+                return () if value is None else (_Set(fact.name, value),)
         return ()
 
     def _other(self, name: str, excluded: Sequence[Any]) -> Any:
@@ -348,13 +357,8 @@ class _Probe:
     def _targets(self, base: FactSet) -> Iterator[FactSet]:
         """For each changed rule, fact sets from the base on which its condition holds."""
         for rule in self.changed_rules:
-            effective = rule.get("effective") or {}
-            window = [
-                _Shift(day)
-                for day in (ordinal(effective.get("from")), ordinal(effective.get("until")))
-                if day
-            ][:1]
-            for way in self._satisfy(rule["when"]):
+            window = [_Shift(day) for day in (rule.start, rule.end) if day is not None][:1]
+            for way in self._satisfy(rule.when):
                 ordered = sorted(way, key=lambda a: isinstance(a, _Boundary))
                 for assignments in (ordered, [*ordered, *window]) if window else (ordered,):
                     target = self._apply(base, assignments)
@@ -471,8 +475,8 @@ class _Probe:
                 capped = True
                 break
             seen.add(key)
-            old, old_error = _decide(self.old_rules, fact_set)
-            new, new_error = _decide(self.new_rules, fact_set)
+            old, old_error = _decide(self.old_decision, fact_set)
+            new, new_error = _decide(self.new_decision, fact_set)
             if old is None and new is None:
                 continue  # neither edition accepts it: not a change
             case = Case(

@@ -118,10 +118,15 @@ def load_edition(spec: str, corpus_folder: Path, compile_corpus: Compile) -> Edi
 
 
 def _load_bundle(path: Path, label: str) -> Edition:
+    """A bundle, verified, with every decision compiled: a malformed rule is refused here, as
+    comparing reads every rule."""
     try:
-        data = Bundle.load(path).data
+        bundle = Bundle.load(path)
+        for decision_id in bundle.data["decisions"]:
+            bundle.decision(decision_id)
     except BundleError as error:
         raise DiffError(str(error)) from None
+    data = bundle.data
     cases: list[Mapping[str, Any]] = []
     conformance = path.with_name("conformance.json")
     if conformance.is_file():
