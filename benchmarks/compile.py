@@ -5,7 +5,7 @@
     python benchmarks/compile.py --sizes 250,500 --no-memory-run --no-rebuild --no-mkdocs
 
 For each size a synthetic corpus is generated (benchmarks/gen_corpus.py) and built in a fresh
-Python process by terms_compiler.pipeline.build, the code `terms build` runs, so import costs and peak
+Python process by terms_compiler.build.build, the code `terms build` runs, so import costs and peak
 RSS are those of one build. Each stage is timed through the pipeline's on_stage hook: load,
 validate, model, link, verify, render bundle, write bundle, emit markdown (Jinja pages for every
 language) and mkdocs (one MkDocs process per language, in parallel); "compile" is all but mkdocs.
@@ -77,10 +77,10 @@ def profile_text(profiler: Any, top: int = 30) -> str:
 
 
 def worker(corpus_dir: Path, out: Path, mkdocs: bool, trace: bool, profile: Path | None) -> dict[str, Any]:
-    """One `terms build` in this process (pipeline.build, the code the command runs), timed per
+    """One `terms build` in this process (build.build, the code the command runs), timed per
     stage through its on_stage hook."""
+    from terms_compiler.build import build
     from terms_compiler.diagnostics import has_errors, render_text
-    from terms_compiler.pipeline import build
 
     timings: dict[str, float] = {}
     peaks: dict[str, float] = {}

@@ -109,8 +109,8 @@ def test_a_failed_build_leaves_the_previous_output_untouched(mini: Path, tmp_pat
     (mini / "glossary.yaml").write_text("terms: [", encoding="utf-8")
     assert main(["build", str(mini), "--out", str(out), "-q", "--no-site"]) == 1
     assert (bundle_dir / "mini-terms.json").read_bytes() == before
-    # No staging folder left behind: only the first build's bundle and its cache.
-    assert sorted(p.name for p in out.iterdir()) == [".cache", "bundle"]
+    # No folder of the failed build left behind: only the first build, still published.
+    assert [p.name for p in (out / ".builds").iterdir()] == [(out / "current").resolve().name]
 
 
 def test_texts_parsed_in_worker_processes_give_the_same_bundle(monkeypatch: pytest.MonkeyPatch) -> None:

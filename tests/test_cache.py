@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from terms_compiler.build import CACHE_FOLDER, BuildResult, build
 from terms_compiler.cache import HEADER, fingerprint, write_entry
 from terms_compiler.emit.site import BUILT_BY
-from terms_compiler.pipeline import CACHE_FOLDER, BuildResult, build
 
 CONFORMANCE = Path("no-conformance")  # the mini corpus has none; keep the builds small
 

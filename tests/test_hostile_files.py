@@ -218,12 +218,6 @@ def test_a_conformance_file_linked_out_of_its_folder_is_refused(tmp_path: Path) 
     assert [d.code for d in error.value.diagnostics] == ["E111"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline.build_inputs reads every discovered file with Path.read_bytes before the "
-    "stages run (it blocks on a FIFO, reads /dev/zero without end); it must read them with "
-    "load.read_source(path, kind), which raises an OSError for a refused file",
-)
 def test_build_with_a_fifo_ends_with_the_diagnostic(mini: Path, tmp_path: Path) -> None:
     os.mkfifo(mini / NEW)
     try:

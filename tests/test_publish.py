@@ -1,4 +1,4 @@
-"""Publishing a build (pipeline.publish): a reader of build/ finds the previous build or the new
+"""Publishing a build (publish.py): a reader of build/ finds the previous build or the new
 one, whole, never a mix and never nothing, whenever the build is killed; the next build removes
 what a killed one left; an output that cannot be written is a diagnostic, not a traceback."""
 
@@ -16,19 +16,21 @@ from pathlib import Path
 
 import pytest
 from terms_compiler import pipeline
-from terms_compiler.pipeline import CACHE_FOLDER, build
+from terms_compiler.build import CACHE_FOLDER, build
 
 CONFORMANCE = Path("no-conformance")  # the mini corpus has none; keep the builds small
 SECTION = Path("terms/sections/10-buying.yaml")
 BUNDLE = "mini-terms.json"
 
 # Run `terms build` in a process that kills itself (SIGKILL: no clean-up runs) at a point of
-# the pipeline: before or after the nth call of one of its functions.
+# the build: before or after the nth call of one of its functions (module:name, patched where
+# it is looked up).
 KILLER = """
-import os, signal, sys
-from terms_compiler import pipeline
+import importlib, os, signal, sys
 from terms_compiler.cli import main
-name, when, nth = sys.argv[1], sys.argv[2], int(sys.argv[3])
+where, when, nth = sys.argv[1], sys.argv[2], int(sys.argv[3])
+module, name = where.split(":")
+pipeline = importlib.import_module("terms_compiler." + module)
 original, calls = getattr(pipeline, name), []
 def killing(*args, **kwargs):
     calls.append(1)
@@ -43,12 +45,12 @@ sys.exit(main(sys.argv[4:]))
 """
 CLI = "import sys; from terms_compiler.cli import main; sys.exit(main(sys.argv[1:]))"
 KILL_POINTS = [
-    ("run", "after", 1),  # every stage done, nothing published
-    ("publish", "before", 1),
-    ("swap_in", "after", 1),  # after the first swap, before the others
-    ("swap_in", "after", 2),
-    ("publish", "after", 1),  # published, its leftovers not removed
-    ("remove_leftovers", "before", 1),
+    ("build:run", "after", 1),  # every stage done, nothing published
+    ("build:publish", "before", 1),
+    ("publish:swap_in", "after", 1),  # after the first swap, before the others
+    ("publish:swap_in", "after", 2),
+    ("build:publish", "after", 1),  # published, its leftovers not removed
+    ("build:remove_leftovers", "before", 1),
 ]
 
 
@@ -204,9 +206,11 @@ def test_an_output_that_cannot_be_written_is_e710_and_the_last_build_stays(
 
     with monkeypatch.context() as patch:
         if stage == "mkdir":
-            patch.setattr(pipeline.Path, "mkdir", failing("out/.builds", number))
+            patch.setattr(Path, "mkdir", failing("out/.builds", number))
         elif stage == "write":
-            patch.setattr(pipeline, "write_canonical_json", failing("bundle", number))
+            patch.setattr(
+                pipeline, "write_canonical_json", failing("bundle", number)
+            )  # where _write_bundle finds it
         elif stage == "copy":
             patch.setattr(shutil, "copytree", shutil_error(number))
         else:

@@ -207,8 +207,8 @@ def output_listing(built: Path) -> dict[str, tuple[int, int, int]]:
 class LastBuild:
     """What the last successful build into out/ was made from and what it wrote, so that a
     build from the same inputs can keep that output as it is. `inputs` is a key over the files
-    the build reads (see pipeline.build_inputs). The record also holds the name of the build's
-    folder (out/.builds/NAME, see pipeline.publish), the commit of the previous edition the site
+    the build reads (see build.build_inputs). The record also holds the name of the build's
+    folder (out/.builds/NAME, see publish.py), the commit of the previous edition the site
     compares with, the listing of the output files, the bundle's path and the diagnostics
     (warnings) to report again.
 

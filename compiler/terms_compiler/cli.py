@@ -324,7 +324,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from terms_compiler.pipeline import build
+    from terms_compiler.build import build
 
     def progress(stage: str, seconds: float) -> None:
         if not args.quiet:

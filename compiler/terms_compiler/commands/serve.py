@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from terms_compiler.build import build, named_conformance
 from terms_compiler.diagnostics import Diagnostic, render_text
-from terms_compiler.pipeline import build, named_conformance
 from terms_compiler.resources import site_folder
 
 RELOAD_PATH = "/__terms__/version"
