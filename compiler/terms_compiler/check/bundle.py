@@ -14,15 +14,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from terms_compiler.check.describe import Reason
 from terms_compiler.check.evaluate import Answer, CompiledDecision, FactError, RuleError
 from terms_compiler.check.explain import explain, explain_json
+from terms_compiler.check.rules import found
+from terms_compiler.check.shape import bundle_problems
 
 SUPPORTED_MAJOR = 1
 REQUIRED_KEYS = ("format", "format_version", "corpus", "languages", "decisions", "clauses")
+SHOWN_PROBLEMS = 5
+"""Most problems of a malformed bundle its message lists (a hostile one may have thousands)."""
 
 
 class BundleError(Exception):
@@ -47,7 +52,9 @@ class Bundle:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], digest: str | os.PathLike[str] | None = None) -> Bundle:
-        """Read a bundle and refuse it unless its SHA-256 matches its .sha256 file."""
+        """Read a bundle and refuse it unless its SHA-256 matches its .sha256 file. In this order:
+        the digest (nothing unverified is parsed), the JSON (too deep a nesting is refused, not
+        a RecursionError), then the structure (in the constructor)."""
         path = os.fspath(path)
         try:
             with open(path, "rb") as stream:
@@ -59,6 +66,8 @@ class Bundle:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as error:
             raise BundleError(f"{path}: the bundle is not valid JSON ({error})") from None
+        except RecursionError:
+            raise BundleError(f"{path}: the bundle is nested too deeply to read") from None
         return cls(data, str(path))
 
     def decision(self, decision_id: str) -> CompiledDecision:
@@ -98,16 +107,28 @@ class Bundle:
 
 def _verify_digest(path: str, raw: bytes, digest_path: str) -> None:
     try:
-        with open(digest_path, encoding="utf-8") as stream:
-            recorded = stream.read().split()[0]
+        with open(digest_path, "rb") as stream:
+            recorded = stream.read(DIGEST_FILE_BYTES).split(maxsplit=1)[0].decode("ascii").lower()
     except (OSError, IndexError):
         raise BundleError(f"{path}: no digest file {digest_path}; refusing an unverified bundle") from None
+    except UnicodeDecodeError:
+        recorded = ""
+    if not SHA256.fullmatch(recorded):
+        raise BundleError(
+            f"{path}: the digest file {digest_path} does not start with a SHA-256 (64 hexadecimal "
+            "digits); refusing an unverified bundle"
+        )
     actual = hashlib.sha256(raw).hexdigest()
-    if recorded.lower() != actual:
+    if recorded != actual:
         raise BundleError(
             f"{path}: SHA-256 is {actual} but {os.path.basename(digest_path)} records "
             f"{recorded}; the bundle was changed or truncated"
         )
+
+
+DIGEST_FILE_BYTES = 4096
+"""What is read of a digest file: `<sha256>  <file name>` fits, whatever else it holds."""
+SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def _check_shape(data: Any, source: str) -> None:
@@ -117,13 +138,20 @@ def _check_shape(data: Any, source: str) -> None:
     if missing:
         raise BundleError(f"{source}: not a terms bundle (missing {', '.join(missing)})")
     if data["format"] != "terms-bundle":
-        raise BundleError(f"{source}: format is '{data['format']}', expected 'terms-bundle'")
-    version = str(data["format_version"])
+        raise BundleError(f'{source}: format is {found(data["format"])}, expected "terms-bundle"')
+    version = data["format_version"]
+    if not isinstance(version, str):
+        raise BundleError(f'{source}: format_version is {found(version)}, expected a text such as "1.0"')
     major = version.split(".")[0]
     if not major.isdigit() or int(major) != SUPPORTED_MAJOR:
         raise BundleError(
             f"{source}: format version {version} is not supported; this checker reads {SUPPORTED_MAJOR}.x"
         )
+    problems = bundle_problems(data)
+    if problems:
+        more = len(problems) - SHOWN_PROBLEMS
+        shown = "; ".join(problems[:SHOWN_PROBLEMS]) + (f"; and {more} more" if more > 0 else "")
+        raise BundleError(f"{source}: the bundle is malformed: {shown}")
 
 
 __all__ = ["Answer", "Bundle", "BundleError", "FactError", "Reason", "UnknownDecision"]

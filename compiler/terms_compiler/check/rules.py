@@ -133,20 +133,20 @@ def read_rule(data: Any, path: str = "rule") -> Rule:
     """A rule (an item of `decisions.<id>.rules`) as typed nodes; `path` says where it is in the
     bundle, for the RuleError that refuses it when it is malformed."""
     if not isinstance(data, dict):
-        raise RuleError(f"rule at {path}: expected an object, found {_found(data)}")
+        raise RuleError(f"rule at {path}: expected an object, found {found(data)}")
     clause = data.get("clause", MISSING)
     if not isinstance(clause, str):
-        raise RuleError(f"rule at {path}.clause: expected the id of its clause, found {_found(clause)}")
+        raise RuleError(f"rule at {path}.clause: expected the id of its clause, found {found(clause)}")
     reader = _Reader(f"clause '{clause}'", f"{path}.")
     outcome = data.get("outcome", MISSING)
     if not isinstance(outcome, str):
-        raise reader.error("outcome", f"expected the outcome (a text), found {_found(outcome)}")
+        raise reader.error("outcome", f"expected the outcome (a text), found {found(outcome)}")
     effective = data.get("effective") or {}
     if not isinstance(effective, dict):
-        raise reader.error("effective", f"expected an object with from and until, found {_found(effective)}")
+        raise reader.error("effective", f"expected an object with from and until, found {found(effective)}")
     overrides = data.get("overrides", [])
     if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
-        raise reader.error("overrides", f"expected a list of clause ids, found {_found(overrides)}")
+        raise reader.error("overrides", f"expected a list of clause ids, found {found(overrides)}")
     return Rule(
         clause,
         outcome,
@@ -211,7 +211,7 @@ class _Reader:
 
     def typed_node(self, data: Any, path: str) -> tuple[Expr, str]:
         if not isinstance(data, dict):
-            raise self.error(path, f"expected a node (an object with 'op'), found {_found(data)}")
+            raise self.error(path, f"expected a node (an object with 'op'), found {found(data)}")
         op = data.get("op", MISSING)
         match op:
             case "fact":
@@ -237,8 +237,8 @@ class _Reader:
             case "days":
                 return self.days(data, path), "int"
         expected = ", ".join(_OPERATORS)
-        found = "a node without 'op'" if op is MISSING else f"unknown operator {_found(op)}"
-        raise self.error(path, f"{found}; expected one of: {expected}")
+        problem = "a node without 'op'" if op is MISSING else f"unknown operator {found(op)}"
+        raise self.error(path, f"{problem}; expected one of: {expected}")
 
     def compare(self, op: Comparison, data: dict[str, Any], path: str) -> Compare:
         left, left_type = self.node(data.get("left", MISSING), f"{path}.left")
@@ -283,21 +283,22 @@ class _Reader:
         """The items of data[key], a list of at least `least` nodes, each with its path."""
         items = data.get(key, MISSING)
         if not isinstance(items, list) or len(items) < least:
-            found = _found(items)
-            raise self.error(f"{path}.{key}", f"expected a list of {least} or more nodes, found {found}")
+            raise self.error(
+                f"{path}.{key}", f"expected a list of {least} or more nodes, found {found(items)}"
+            )
         return [(item, f"{path}.{key}[{index}]") for index, item in enumerate(items)]
 
     def name(self, data: dict[str, Any], path: str) -> str:
         name = data.get("name", MISSING)
         if not isinstance(name, str) or not NAME.fullmatch(name):
-            raise self.error(f"{path}.name", f"expected a name (a-z, 0-9, _), found {_found(name)}")
+            raise self.error(f"{path}.name", f"expected a name (a-z, 0-9, _), found {found(name)}")
         return name
 
     def type_(self, data: dict[str, Any], path: str) -> str:
         type_ = data.get("type", MISSING)
         if not isinstance(type_, str) or not _TYPE.fullmatch(type_):
             raise self.error(
-                f"{path}.type", f"expected bool, int, date, string or enum:<name>, found {_found(type_)}"
+                f"{path}.type", f"expected bool, int, date, string or enum:<name>, found {found(type_)}"
             )
         return type_
 
@@ -312,7 +313,7 @@ class _Reader:
         else:  # string, enum:<name>
             fits = value.__class__ is str
         if not fits or not isinstance(value, bool | int | str):
-            raise self.error(f"{path}.value", f"expected a value of type {type_}, found {_found(value)}")
+            raise self.error(f"{path}.value", f"expected a value of type {type_}, found {found(value)}")
         return value
 
     def day(self, value: Any, path: str) -> int | None:
@@ -320,11 +321,11 @@ class _Reader:
             return None
         day = parse_date(value)
         if day is None:
-            raise self.error(path, f"expected a date (YYYY-MM-DD) or null, found {_found(value)}")
+            raise self.error(path, f"expected a date (YYYY-MM-DD) or null, found {found(value)}")
         return day
 
 
-def _found(value: Any) -> str:
+def found(value: Any) -> str:
     """A value from the bundle as an error message shows it: JSON-like and short."""
     if value is MISSING:
         return "nothing"
