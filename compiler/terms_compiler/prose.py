@@ -25,6 +25,7 @@ PLACEHOLDER_NAME = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*$")
 LINK_TARGET = re.compile(r"\]\(\s*<?([A-Za-z][A-Za-z0-9+.-]*):([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
 INTERNAL_SCHEMES = ("term", "clause")
 EXTERNAL_SCHEMES = ("http", "https", "mailto")
+URL_SCHEME = re.compile(r"\s*([A-Za-z][A-Za-z0-9+.-]*):")
 
 MONTHS = {  # genitive forms, as dates are written in uk and ru
     "en": "January February March April May June July August September October November December",
@@ -118,11 +119,27 @@ def resolve_links(text: str, url_for: Callable[[str, str], tuple[str, str]]) -> 
     return LINK_TARGET.sub(replace, text)
 
 
+def safe_link(url: str) -> bool:
+    """Whether rendered prose may link to url: http(s), mailto, our term:/clause: or a relative
+    link. The link stage refuses other schemes in inline links (E324); this also holds for
+    reference links and autolinks, which it does not see."""
+    scheme = URL_SCHEME.match(url)
+    return scheme is None or scheme.group(1).lower() in INTERNAL_SCHEMES + EXTERNAL_SCHEMES
+
+
+class SafeLinksMarkdown(MarkdownIt):
+    """markdown-it whose links (inline, reference, autolink) keep only a safe_link target; any
+    other is rendered as text."""
+
+    def validateLink(self, url: str) -> bool:  # markdown-it's name for it
+        return safe_link(url)
+
+
 @cache
 def markdown() -> MarkdownIt:
     # CommonMark without raw HTML: tags in prose are escaped and shown as text. With "html" off
     # the two HTML rules only return False, so they are disabled too: fewer calls per line.
-    return MarkdownIt("commonmark", {"html": False}).disable(["image", "html_block", "html_inline"])
+    return SafeLinksMarkdown("commonmark", {"html": False}).disable(["image", "html_block", "html_inline"])
 
 
 def to_html(text: str) -> str:

@@ -27,7 +27,7 @@ from terms_compiler.emit.page_contexts import (
     download_files,
     status_tables,
 )
-from terms_compiler.emit.templates import TEMPLATES, render, ui
+from terms_compiler.emit.templates import TEMPLATES, html_text, render, ui
 from terms_compiler.model import Corpus
 from terms_compiler.prose import format_value, to_html
 from terms_compiler.workers import POOL_FAILURES, forked_pool, worker_count
@@ -45,26 +45,34 @@ DIRTY_BUILD_PLUGIN = "terms-dirty-build"
 def mkdocs_config(corpus: Corpus, language: str) -> dict[str, Any]:
     s = ui(language)
     config: dict[str, Any] = yaml.safe_load((TEMPLATES / "mkdocs.base.yml").read_text(encoding="utf-8"))
-    config["site_name"] = corpus.title[language]
+    # MkDocs and Material put site_name, nav titles and (in our alternate.html) the language
+    # names into pages unescaped, as HTML: they are written here as HTML.
+    config["site_name"] = _html(corpus.title[language])
     config["theme"]["language"] = language
     config["extra"] = {
         "alternate": [
-            {"name": ui(other)["language_name"], "lang": other, "link": f"../{other}/"}
+            {"name": _html(ui(other)["language_name"]), "lang": other, "link": f"../{other}/"}
             for other in corpus.languages
         ]
     }
     search = {"search": {"lang": SEARCH_LANGUAGES.get(language, ["en"])}}
     config["plugins"] = [search, DIRTY_BUILD_PLUGIN]  # which acts in dirty builds only
+    sections = [{_html(section.title[language]): f"{section.id}.md"} for section in corpus.sections]
     config["nav"] = [
-        {s["home"]: "index.md"},
-        {s["sections"]: [{section.title[language]: f"{section.id}.md"} for section in corpus.sections]},
-        {s["decisions"]: [{d.id: f"decisions/{d.id}.md"} for d in corpus.decisions.values()]},
-        {s["glossary"]: "glossary.md"},
-        {s["changes"]: "changes.md"},
-        {s["status"]: "status.md"},
-        {s["downloads"]: "downloads.md"},
+        {_html(s["home"]): "index.md"},
+        {_html(s["sections"]): sections},
+        {_html(s["decisions"]): [{_html(d.id): f"decisions/{d.id}.md"} for d in corpus.decisions.values()]},
+        {_html(s["glossary"]): "glossary.md"},
+        {_html(s["changes"]): "changes.md"},
+        {_html(s["status"]): "status.md"},
+        {_html(s["downloads"]): "downloads.md"},
     ]
     return config
+
+
+def _html(text: str) -> str:
+    """html_text as the plain str that YAML's safe dumper writes."""
+    return str(html_text(text))
 
 
 @dataclass(frozen=True)

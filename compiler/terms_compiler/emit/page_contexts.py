@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from terms_compiler.emit.bundle import clause_url
 from terms_compiler.emit.rule_words import rule_in_words
 from terms_compiler.emit.templates import strings, ui
 from terms_compiler.model import Clause, Corpus, Decision
-from terms_compiler.prose import format_value
+from terms_compiler.prose import SafeLinksMarkdown, format_value
 from terms_compiler.resources import schemas_folder
 
 SCHEMAS = schemas_folder()
@@ -226,7 +225,7 @@ def changes_context(corpus: Corpus, changes: Any, language: str) -> dict[str, An
     from terms_compiler.editions.redline import redline_text
 
     s = ui(language)
-    inline = MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
+    inline = SafeLinksMarkdown("commonmark", {"html": False}).enable("strikethrough")
 
     def link(clause_id: str) -> str:
         return "../" + clause_url(corpus, clause_id, language).split("/", 1)[1]

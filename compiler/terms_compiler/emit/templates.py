@@ -8,18 +8,30 @@ from typing import Any
 
 import jinja2
 import yaml
+from markupsafe import Markup, escape
 
 from terms_compiler.diagnostics import CompileError, Diagnostic, SourceSpan
 from terms_compiler.load import display_path
 from terms_compiler.resources import site_folder
 
 TEMPLATES = site_folder()
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|])")
+# What Python-Markdown reads as syntax inside a line (< > & " ' are left to html_text).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|])")
+_LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 
 
-def md_escape(text: str) -> str:
-    """Text safe in a Markdown heading: special characters backslash-escaped."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+def html_text(text: str) -> Markup:
+    """Text as HTML: the one escaping of corpus and interface text on its way into HTML.
+    Jinja's autoescape of site/'s templates is this function; mkdocs.yml's site_name and nav
+    titles, which MkDocs and Material insert into pages as HTML, are escaped by it too."""
+    return escape(text)
+
+
+def md_escape(text: str) -> Markup:
+    """Text as a Markdown line that MkDocs renders to HTML (a page heading): Markdown's special
+    characters backslash-escaped, then html_text, on one line (a line break would end the heading
+    and start a Markdown block of its own)."""
+    return html_text(_MARKDOWN_SPECIAL.sub(r"\\\1", _LINE_BREAKS.sub(" ", text)))
 
 
 @cache
