@@ -23,6 +23,24 @@ def from_ordinal(day: int) -> str:
     return date.fromordinal(day).isoformat()
 
 
+DAYS_IN_400_YEARS = 146_097
+"""The proleptic Gregorian calendar repeats every 400 years, which have this many days."""
+
+
+def day_text(day: int) -> str:
+    """A day number as a date in words: its ISO date (YYYY-MM-DD) from 0001-01-01 to
+    9999-12-31, and beyond them (a date plus or minus a number of days can go there) ISO 8601's
+    expanded form, as JavaScript writes it: a sign and six or more digits of year, year 0 being
+    1 BC (+010000-03-30, 0000-12-31, -000001-12-31)."""
+    if FAR_PAST <= day <= FAR_FUTURE:
+        return from_ordinal(day)
+    cycles, day_in_cycle = divmod(day - 1, DAYS_IN_400_YEARS)
+    same = date.fromordinal(day_in_cycle + 1)
+    year = same.year + 400 * cycles
+    shown = f"{year:04d}" if 0 <= year <= 9999 else f"{'+' if year > 0 else '-'}{abs(year):06d}"
+    return f"{shown}-{same.month:02d}-{same.day:02d}"
+
+
 def parse_date(value: Any) -> int | None:
     """Ordinal of an ISO date string (YYYY-MM-DD, a real calendar date), or None when value is not one."""
     if not isinstance(value, str) or not ISO_DATE.match(value):

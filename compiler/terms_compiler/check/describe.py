@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Generic, Literal, NamedTuple, Protocol, TypeVar
 
-from terms_compiler.check.dates import from_ordinal
+from terms_compiler.check.dates import day_text, from_ordinal
 from terms_compiler.check.evaluate import CompiledDecision
 from terms_compiler.check.rules import (
     BoolOp,
@@ -145,9 +145,9 @@ class Reason(NamedTuple):
 
 
 def show_value(value: Any, type_: str) -> str:
-    """A value in a message: a date as its ISO text, true and false as in JSON."""
+    """A value in a message: a date as its ISO text (dates.day_text), true and false as in JSON."""
     if type_ == "date" and isinstance(value, int):
-        return from_ordinal(value)
+        return day_text(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -209,7 +209,16 @@ def text_source(text: Text) -> str:
             literal += piece
     if literal or not sources:
         sources.append(repr(literal))
-    return sources[0] if len(sources) == 1 else "(" + " + ".join(sources) + ")"
+    if len(sources) == 1:
+        return sources[0]
+    if len(sources) > MOST_ADDED:
+        return "''.join((" + ", ".join(sources) + "))"
+    return "(" + " + ".join(sources) + ")"
+
+
+MOST_ADDED = 32
+"""Most pieces text_source adds with `+`; more are joined: a long `+` chain nests Python's syntax
+tree one level a piece, past the depth its compiler allows (the words of an `or` of 5,000 parts)."""
 
 
 def plain(text: Text) -> str:
@@ -231,6 +240,9 @@ def with_single_spaces(text: Text) -> Text:
 R = TypeVar("R")
 """What a stage makes of a reason: a Reason (walking), or the source of one (compiling)."""
 
+Case = tuple[Expr, Callable[[], Text]]
+"""A condition, and the words when it holds (made only then)."""
+
 RuleTest = Literal["deciding", "overridden", "not-in-effect"]
 """What is asked of the answer about a rule: it decides, it is overridden, it is not in effect
 on the as-of date."""
@@ -243,8 +255,10 @@ class Stage(Protocol[R]):
         """The node's value in words, as show_value(value, type_) gives it."""
         ...
 
-    def choose(self, test: Expr, then: Callable[[], Text], otherwise: Callable[[], Text]) -> Text:
-        """then's text when the condition `test` holds for the answer's facts, else otherwise's."""
+    def choose(self, cases: list[Case], otherwise: Callable[[], Text]) -> Text:
+        """The text of the first case whose condition holds for the answer's facts, else
+        otherwise's. One flat choice however many cases (an `and` of any length), never a chain
+        of nested ones: generated code stays within the nesting Python's parser allows."""
         ...
 
     def first_reason(
@@ -330,15 +344,13 @@ class Describer(Generic[R]):
         raise TypeError(f"not a condition: {node!r}")
 
     def first_failure(self, args: tuple[Expr, ...], negated: bool) -> Text:
-        """Words for the first of args that fails (one does, or the rule would hold)."""
-        first, *rest = args
-        if not rest:
-            return self.failure(first, negated)
-        return self.stage.choose(
-            first if negated else Not(first),
-            lambda: self.failure(first, negated),
-            lambda: self.first_failure(tuple(rest), negated),
-        )
+        """Words for the first of args that fails (one does, or the rule would hold; so when
+        all others hold, the last one)."""
+        *others, last = args
+        cases: list[Case] = [
+            (arg if negated else Not(arg), partial(self.failure, arg, negated)) for arg in others
+        ]
+        return self.stage.choose(cases, partial(self.failure, last, negated))
 
     def truth(self, node: Fact | Param | Const, negated: bool) -> Text:
         """The value of a failing true-or-false node."""
@@ -384,7 +396,7 @@ class Describer(Generic[R]):
             )
 
         # Within a limit of days, a later date is said as "N days after"; an earlier one is not.
-        return self.stage.choose(Compare(">=", left, Const("int", 0)), days_limit, compare)
+        return self.stage.choose([(Compare(">=", left, Const("int", 0)), days_limit)], compare)
 
     def subject(self, node: Expr) -> Text:
         match node:

@@ -16,6 +16,7 @@ from typing import Any
 
 from terms_compiler.check.describe import (
     PHRASES,
+    Case,
     Describer,
     Reason,
     RuleTest,
@@ -117,8 +118,8 @@ class _Walk:
     def shown(self, node: Expr, type_: str) -> Text:
         return [show_value(self.value(node), type_)]
 
-    def choose(self, test: Expr, then: Callable[[], Text], otherwise: Callable[[], Text]) -> Text:
-        return then() if self.value(test) else otherwise()
+    def choose(self, cases: list[Case], otherwise: Callable[[], Text]) -> Text:
+        return next((then for test, then in cases if self.value(test)), otherwise)()
 
     def first_reason(
         self, rule: Rule, cases: list[tuple[RuleTest, Callable[[], Reason]]], otherwise: Callable[[], Reason]

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from terms_compiler.check.describe import (
+    Case,
     Code,
     Describer,
     Reason,
@@ -39,13 +40,16 @@ def compile_explainer(
 ) -> Callable[[Answer], list[Any]]:
     """A function from an answer to its rules' reasons (Reasons, or their JSON objects), in
     language, which must be one of LANGUAGES."""
-    describer = Describer(decision, language, _Source(decision, as_json))
+    stage = _Source(decision, as_json)
+    describer = Describer(decision, language, stage)
+    rules = [f"        {describer.reason(rule)}," for rule in decision.rules]
     source = "\n".join(
         [
+            *stage.helpers,
             "def reasons(answer):",
             "    f, day, deciding, overridden = answer.facts, answer.day, answer.deciding, answer.overridden",
             "    return [",
-            *(f"        {describer.reason(rule)}," for rule in decision.rules),
+            *rules,
             "    ]",
         ]
     )
@@ -81,6 +85,10 @@ class _Source:
     def __init__(self, decision: CompiledDecision, as_json: bool) -> None:
         self.facts = decision.facts
         self.as_json = as_json
+        self.helpers: list[str] = []
+        """Source of the functions that choose among several cases, defined before `reasons`."""
+        self.count = 0
+        """How many helpers are named so far."""
 
     def shown(self, node: Expr, type_: str) -> Text:
         if isinstance(node, Param | Const):  # known now
@@ -92,8 +100,19 @@ class _Source:
             return [Code(value)]
         return [Code(f"text({value})")]
 
-    def choose(self, test: Expr, then: Callable[[], Text], otherwise: Callable[[], Text]) -> Text:
-        return [Code(f"({text_source(then())} if {to_python(test)} else {text_source(otherwise())})")]
+    def choose(self, cases: list[Case], otherwise: Callable[[], Text]) -> Text:
+        """One case: a conditional expression. More (the parts of an `and`): a function of flat
+        `if`s, called where the text goes, so a long `and` nests no deeper than a short one."""
+        if len(cases) == 1:
+            [(test, then)] = cases
+            return [Code(f"({text_source(then())} if {to_python(test)} else {text_source(otherwise())})")]
+        self.count += 1
+        name = f"choice_{self.count}"
+        lines = [f"def {name}(f):"]
+        for test, then in cases:
+            lines += [f"    if {to_python(test)}:", f"        return {text_source(then())}"]
+        self.helpers.append("\n".join([*lines, f"    return {text_source(otherwise())}"]))
+        return [Code(f"{name}(f)")]
 
     def first_reason(
         self, rule: Rule, cases: list[tuple[RuleTest, Callable[[], str]]], otherwise: Callable[[], str]

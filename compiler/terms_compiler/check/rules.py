@@ -170,8 +170,9 @@ def read_expression(data: Any, path: str = "node") -> Expr:
 MISSING: Any = object()
 """What a field that is not there reads as."""
 MAX_DEPTH = 64
-"""Most levels of nodes a condition has: the compiler refuses conditions nested more than 50
-levels deep, and deeper ones would take the generated Python past the limits of its parser."""
+"""Most levels of nodes a condition has (the root is level 1). The compiler's type checker holds
+the conditions it writes to the same depth, so every bundle it writes is one this reader reads;
+deeper ones would take the generated Python past the nesting its parser allows."""
 _TYPE = re.compile(r"bool|int|date|string|enum:[a-z0-9-]+")
 NAME = re.compile(r"[a-z][a-z0-9_]*")
 """Used with fullmatch (`$` would let "x\n" through): names go into generated code."""

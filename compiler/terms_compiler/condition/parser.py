@@ -20,7 +20,8 @@ from terms_compiler.condition.nodes import (
 
 COMPARISONS = frozenset({"==", "!=", "<", "<=", ">", ">="})
 # Parentheses, `not`s and chained + or - nest the tree; deeper than this is refused, so neither
-# this parser, the type checker nor the generated Python can exceed Python's own limits.
+# this parser nor the type checker can exceed Python's own limits. The typed AST is then held to
+# the depth the checker reads (typecheck.py, check/rules.py MAX_DEPTH).
 MAX_NESTING = 50
 
 

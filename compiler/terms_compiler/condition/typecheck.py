@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from terms_compiler.check.rules import MAX_DEPTH
 from terms_compiler.condition.nodes import (
     Arithmetic,
     Call,
@@ -73,8 +74,27 @@ def _did_you_mean(name: str, candidates: list[str]) -> str:
 class _Checker:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
+        self.depth = 0
+        """Levels of the typed AST down to the node being checked."""
 
     def check(self, expr: Expr, expected: str | None = None) -> tuple[JsonNode, str]:
+        """The typed AST of expr and its type. The AST is the bundle's, so it is held to the
+        depth the checker reads (check/rules.py, MAX_DEPTH): every condition the compiler
+        accepts is one `terms check` answers. `not in` is two levels (not, in)."""
+        levels = 2 if isinstance(expr, Membership) and expr.negated else 1
+        self.depth += levels
+        try:
+            if self.depth > MAX_DEPTH:
+                raise ConditionError(
+                    f"the condition is more than {MAX_DEPTH} levels deep as the bundle stores it "
+                    "(each and, or, not, comparison, in, +, -, days and value is a level); split it",
+                    expr.span,
+                )
+            return self.typed(expr, expected)
+        finally:
+            self.depth -= levels
+
+    def typed(self, expr: Expr, expected: str | None) -> tuple[JsonNode, str]:
         if isinstance(expr, Name):
             return self.name(expr, expected)
         if isinstance(expr, Literal):
