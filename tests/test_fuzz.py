@@ -47,15 +47,10 @@ frame of our package, file:function)."""
 KNOWN_CRASHES: dict[str, set[Signature]] = {
     "loader": set(),
     "parser": set(),
-    "bundle": {
-        ("AttributeError", "check/bundle.py:decision"),
-        ("UnicodeDecodeError", "check/bundle.py:_verify_digest"),
-        ("TypeError", "check/evaluate.py:_type_words"),
-        ("KeyError", "check/evaluate.py:_type_words"),
-        ("RecursionError", "check/bundle.py:load"),
-    },
+    "bundle": set(),
 }
-"""Crashes found and not yet fixed, per target; each has its strict xfail at the end of this file."""
+"""Crashes found and not yet fixed, per target; each has its strict xfail at the end of this file
+(none today: the five the bundle reader had are fixed, and kept as regression tests there)."""
 
 FUZZ = settings(
     max_examples=150,
@@ -399,11 +394,11 @@ def test_a_tampered_bundle_answers_or_is_refused(
     excluding_known("bundle", check_bundle, text, digest, facts, as_of, scratch)
 
 
-# -- the crashes found, until they are fixed ------------------------------------------------------
-# Each is the smallest reproducer of one signature in KNOWN_CRASHES. The xfail is strict: once the
-# code under test is fixed, the test passes, the suite fails, and the signature and the test are
-# to be removed (the fuzz tests above then hold the fix).
-
+# -- the crashes found ---------------------------------------------------------------------------
+# A crash not yet fixed is pinned here by its smallest reproducer, with its signature in
+# KNOWN_CRASHES and a strict xfail: once the code under test is fixed, the test passes, the suite
+# fails, and the xfail and the signature are removed, leaving the reproducer as a regression test.
+# The five below crashed the bundle reader (issue 14, item 7) and are fixed.
 
 DELETE = object()
 """In tampered: remove the value at the path."""
@@ -417,48 +412,38 @@ def tampered(*edits: tuple[tuple[Any, ...], Any]) -> str:
     return bundle_text(data)
 
 
-def assert_known(target: str, check: Callable[..., object], *args: Any) -> None:
-    """check(*args) crashes with a signature in KNOWN_CRASHES (a crash of another kind fails)."""
-    try:
-        check(*args)
-    except Crash as crash:
-        assert crash.signature in KNOWN_CRASHES[target], f"not a known crash: {crash}"
-        raise
+def refused(text: str, digest: str, folder: Path) -> str:
+    """The BundleError's message for text with digest beside it (a crash fails the test)."""
+    result = check_bundle(text, digest, GOOD_FACTS, None, folder)
+    assert isinstance(result, BundleError), f"not refused: {result!r}"
+    return str(result)
 
 
-@pytest.mark.xfail(strict=True, raises=Crash, reason="bundle.py: decisions not an object (issue 14, item 7)")
 def test_a_bundle_whose_decisions_are_null_is_refused(scratch: Path) -> None:
-    # AttributeError: 'NoneType' object has no attribute 'get' (Bundle.decision)
+    # Was: AttributeError: 'NoneType' object has no attribute 'get' (Bundle.decision)
     text = tampered((("decisions",), None))
-    assert_known("bundle", check_bundle, text, digest_of(text), GOOD_FACTS, None, scratch)
+    assert "decisions: expected an object" in refused(text, digest_of(text), scratch)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=Crash, reason="bundle.py: a digest file not in UTF-8 (issue 14, item 7)"
-)
 def test_a_bundle_whose_digest_file_is_binary_is_refused(scratch: Path) -> None:
-    # UnicodeDecodeError in _verify_digest: the .sha256 file starts with byte 0xed
+    # Was: UnicodeDecodeError in _verify_digest (the .sha256 file starts with byte 0xed)
     text = tampered()
-    assert_known("bundle", check_bundle, text, "\udcff" + digest_of(text), GOOD_FACTS, None, scratch)
+    assert "does not start with a SHA-256" in refused(text, "\udcff" + digest_of(text), scratch)
 
 
-@pytest.mark.xfail(strict=True, raises=Crash, reason="evaluate.py: enum values not strings")
 def test_a_bundle_whose_enum_values_are_not_strings_is_refused(scratch: Path) -> None:
-    # TypeError: sequence item 0: expected str instance, NoneType found (evaluate._type_words,
-    # wording the FactError for a value outside the enum)
+    # Was: TypeError: sequence item 0: expected str instance, NoneType found (evaluate._type_words)
     text = tampered((("decisions", "purchase", "facts", "program", "values", 0), None))
-    assert_known("bundle", check_bundle, text, digest_of(text), GOOD_FACTS, None, scratch)
+    assert "program.values: expected the enum's values" in refused(text, digest_of(text), scratch)
 
 
-@pytest.mark.xfail(strict=True, raises=Crash, reason="evaluate.py: an enum fact without values")
 def test_a_bundle_whose_enum_fact_has_no_values_is_refused(scratch: Path) -> None:
-    # KeyError: 'values' (evaluate._type_words, wording the FactError for an enum fact)
+    # Was: KeyError: 'values' (evaluate._type_words)
     text = tampered((("decisions", "purchase", "facts", "program", "values"), DELETE))
-    assert_known("bundle", check_bundle, text, digest_of(text), GOOD_FACTS, None, scratch)
+    assert "program.values: expected the enum's values" in refused(text, digest_of(text), scratch)
 
 
-@pytest.mark.xfail(strict=True, raises=Crash, reason="bundle.py: a JSON depth bomb (issue 14, item 7)")
 def test_a_bundle_nested_100000_deep_is_refused(scratch: Path) -> None:
-    # RecursionError: maximum recursion depth exceeded while decoding a JSON array (Bundle.load)
+    # Was: RecursionError: maximum recursion depth exceeded while decoding a JSON array (Bundle.load)
     text = tampered((("changes",), DEEP))
-    assert_known("bundle", check_bundle, text, digest_of(text), GOOD_FACTS, None, scratch)
+    assert "nested too deeply" in refused(text, digest_of(text), scratch)
