@@ -107,6 +107,22 @@ HOSTILE: dict[str, tuple[Callable[[dict[str, Any]], bytes], str]] = {
         ),
         MALFORMED + "decisions.purchase.rules[0].clause: 'buying.gone' is not a clause of the bundle",
     ),
+    "a fact of an unknown type": (
+        lambda data: changed(
+            data, set_at("decisions", "purchase", "facts", "renewal", "type", value="boolean")
+        ),
+        MALFORMED
+        + 'decisions.purchase.facts.renewal.type: expected one of enum, date, int, bool, string, found "boolean"',
+    ),
+    "enum values as a number": (
+        lambda data: changed(data, set_at("decisions", "purchase", "facts", "program", "values", value=5)),
+        MALFORMED
+        + "decisions.purchase.facts.program.values: expected the enum's values (a list of texts), found 5",
+    ),
+    "a clause's title as a number": (
+        lambda data: changed(data, set_at("clauses", "buying.window", "text", "en", "title", value=7)),
+        MALFORMED + "clauses.buying.window.text.en.title: expected a text, found 7",
+    ),
     "a rule program < 5": (
         lambda data: changed(data, program_less_than_5),
         "a rule in the bundle is malformed (clause 'buying.select-closed', at "
@@ -121,11 +137,15 @@ def test_a_hostile_bundle_with_a_valid_digest_is_refused_with_its_message(
 ) -> None:
     make, message = HOSTILE[name]
     path = written(tmp_path, make(mini_bundle))
+    with pytest.raises(BundleError) as refused:
+        Bundle.load(path).decision("purchase")
+    assert str(refused.value) == f"{path}: {message}"
     (tmp_path / "f.json").write_text(json.dumps(FACTS), encoding="utf-8")
     code, out, err = run_terms(
         "check", "--bundle", str(path), "--decision", "purchase", str(tmp_path / "f.json")
     )
-    assert (code, out, err) == (2, "", f"terms check: {path}: {message}\n")
+    # The CLI strips double quotes from both ends of the message (a KeyError's are not wanted).
+    assert (code, out, err) == (2, "", f"terms check: {path}: {message.rstrip(chr(34))}\n")
 
 
 def test_a_binary_digest_file_is_refused(

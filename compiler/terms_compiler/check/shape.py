@@ -94,7 +94,7 @@ def _fact(path: str, name: str, fact: Any) -> Iterator[str]:
         yield f"{path}.type: expected one of {', '.join(FACT_TYPES)}, found {found(type_)}"
         return
     values = fact.get("values", MISSING)
-    if type_ == "enum" and (not _texts(values) or not values):
+    if (type_ == "enum" or values is not MISSING) and (not _texts(values) or not values):
         yield f"{path}.values: expected the enum's values (a list of texts), found {found(values)}"
         values = []
     default = fact.get("default", MISSING)
