@@ -130,7 +130,9 @@ def test_the_deepest_condition_the_compiler_accepts_is_answered(run_terms: RunTe
 
 
 def random_condition(rng: random.Random, depth: int) -> Expr:
-    """A condition exactly `depth` levels deep, of and, or, not and == over bools."""
+    """A condition exactly `depth` levels deep, of and, or, not and == over bools; an and or an or
+    of 2 to 12 parts (a compiled explanation chooses among up to 8 inline, among more in a
+    function)."""
     if depth == 2:
         return Compare(rng.choice(["==", "!="]), Fact("renewal", "bool"), Const("bool", rng.random() < 0.5))
     below = random_condition(rng, depth - 1)
@@ -140,7 +142,7 @@ def random_condition(rng: random.Random, depth: int) -> Expr:
     if kind == "==":
         return Compare(rng.choice(["==", "!="]), below, Fact("renewal", "bool"))
     others = [Fact("renewal", "bool"), Not(Fact("renewal", "bool"))]
-    args = [below, *rng.sample(others, rng.randint(1, 2))]
+    args = [below, *rng.choices(others, k=rng.choice([1, 2, 7, 8, 11]))]  # inline, and a function
     rng.shuffle(args)
     return BoolOp(kind, tuple(args))  # type: ignore[arg-type]
 

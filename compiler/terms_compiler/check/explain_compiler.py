@@ -74,6 +74,9 @@ def _date_text(value: Any) -> str:
 
 
 _NAMESPACE = {"Reason": Reason, "text": _text, "date_text": _date_text}
+INLINE_CASES = 8
+"""Most cases a choice makes inline (a chain of conditional expressions, each one level of
+Python's syntax tree); more become a function (a call costs about as much as a few tests)."""
 
 
 class _Source:
@@ -101,11 +104,14 @@ class _Source:
         return [Code(f"text({value})")]
 
     def choose(self, cases: list[Case], otherwise: Callable[[], Text]) -> Text:
-        """One case: a conditional expression. More (the parts of an `and`): a function of flat
-        `if`s, called where the text goes, so a long `and` nests no deeper than a short one."""
-        if len(cases) == 1:
-            [(test, then)] = cases
-            return [Code(f"({text_source(then())} if {to_python(test)} else {text_source(otherwise())})")]
+        """A few cases: one conditional expression, flat (`a if t else b if u else c` needs no
+        parentheses). More (the parts of a long `and`): a function of flat `if`s, called where
+        the text goes, so that a long `and` nests the source no deeper than a short one."""
+        if len(cases) <= INLINE_CASES:
+            chain = text_source(otherwise())
+            for test, then in reversed(cases):
+                chain = f"{text_source(then())} if {to_python(test)} else {chain}"
+            return [Code(f"({chain})")]
         self.count += 1
         name = f"choice_{self.count}"
         lines = [f"def {name}(f):"]
