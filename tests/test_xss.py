@@ -241,6 +241,7 @@ def test_no_dialog_opens_on_any_page_of_a_poisoned_site(
                 assert page.title() == f"Buying {payload} - Mini terms {payload}"
                 assert page.locator("h1").first.inner_text().startswith(f"Buying {payload}")
                 assert page.locator(".md-header__topic").first.inner_text().strip() == f"Mini terms {payload}"
+                assert page.locator(".md-logo").first.get_attribute("title") == f"Mini terms {payload}"
             problems += [f"{path}: {found}" for found in page.evaluate(PROVOKE)]
             page.wait_for_timeout(50)
         page.close()

@@ -40,6 +40,8 @@ BUILT_BY = ".built-by"
 # The plugin that makes a dirty build write what a clean one writes (terms_compiler.emit.mkdocs_reuse),
 # by its name in pyproject.toml's mkdocs.plugins entry points.
 DIRTY_BUILD_PLUGIN = "terms-dirty-build"
+# MkDocs hooks, named in mkdocs.base.yml and copied beside each language's mkdocs.yml.
+MKDOCS_HOOKS = "mkdocs_hooks.py"
 
 
 def mkdocs_config(corpus: Corpus, language: str) -> dict[str, Any]:
@@ -185,6 +187,7 @@ def write_language(
     )
     (root / BUILT_BY).write_text(fingerprint() + "\n", encoding="utf-8")
     shutil.copytree(TEMPLATES / "overrides", root / "overrides")
+    shutil.copy2(TEMPLATES / MKDOCS_HOOKS, root / MKDOCS_HOOKS)
     shutil.copytree(TEMPLATES / "assets", docs / "assets")
     return keys
 
