@@ -10,6 +10,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 RunTerms = Callable[..., tuple[int, str, str]]
 DECISION = "regional-availability"
 """Its fact `country` is a string, quoted back in the reasons: a lone surrogate reaches the output."""
@@ -191,3 +193,22 @@ def test_without_pyyaml_json_facts_work_and_yaml_facts_name_the_extra(
     refused = subprocess.run([*command, str(tmp_path / "f.yaml")], capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2
     assert "no module 'yaml'" in refused.stderr and "pip install 'terms-compiler[build]'" in refused.stderr
+
+
+def test_a_bundle_error_is_printed_whole(tmp_path: Path, shipped_bundle: Path, run_terms) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+
+    from terms_compiler.check.bundle import Bundle, BundleError
+
+    bundle = json.loads(shipped_bundle.read_text(encoding="utf-8"))
+    bundle["decisions"]["sa-renewal"]["facts"]["program"]["type"] = "boolean"
+    data = json.dumps(bundle).encode()
+    path = tmp_path / "b.json"
+    path.write_bytes(data)
+    (tmp_path / "b.json.sha256").write_text(f"{hashlib.sha256(data).hexdigest()}  b.json\n", encoding="utf-8")
+    with pytest.raises(BundleError) as refused:
+        Bundle.load(str(path))
+    assert str(refused.value).endswith('found "boolean"')
+    code, _, err = run_terms("check", "--bundle", str(path), "--decision", "sa-renewal", "-")
+    # whole, its closing quote included (the CLI once stripped '"' from both ends of every message)
+    assert (code, err) == (2, f"terms check: {refused.value}\n")

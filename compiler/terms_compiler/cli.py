@@ -396,8 +396,11 @@ def _check(args: argparse.Namespace) -> int:
     try:
         bundle = Bundle.load(args.bundle, args.digest)
         bundle.decision(args.decision)
-    except (BundleError, UnknownDecision) as error:
-        print(f"terms check: {str(error).strip(chr(34))}", file=sys.stderr)
+    except BundleError as error:
+        print(f"terms check: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except UnknownDecision as error:  # a KeyError: its str() is its message quoted
+        print(f"terms check: {error.args[0]}", file=sys.stderr)
         return EXIT_USAGE
     if args.lang not in bundle.data["languages"]:
         print(
