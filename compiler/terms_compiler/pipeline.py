@@ -2,7 +2,7 @@
 
     load -> validate -> model -> link -> verify                       (compile_corpus)
          -> render bundle -> diff previous edition -> write bundle
-         -> emit markdown -> mkdocs                                     (build, into a staging folder)
+         -> emit markdown -> mkdocs                                     (build.py, into a new folder)
 
 Each stage reads what the stages before it left in the State and adds its own result; the
 values it hands on are frozen (documents, the corpus) or plain data (the bundle). The build
@@ -58,7 +58,7 @@ class State:
     revision: str | None = None
     """The corpus's git commit, recorded in the bundle."""
     staging: Path | None = None
-    """Where the output stages write (a build's staging folder); None: compile only."""
+    """Where the output stages write (a new build's folder, see build.py); None: compile only."""
     last_output: Path | None = None
     """The last build's output folder, whose unchanged sites may be reused; None: none."""
     last_build: LastBuild | None = None
