@@ -463,8 +463,11 @@ class _Probe:
 
     def run(self) -> Behaviour:
         seen: set[str] = set()
-        groups: dict[Any, list[Case]] = {}
-        answers: dict[Any, tuple[Answer, Answer]] = {}
+        # (old outcome, new outcome, old and new deciding clauses, old and new overridden ones):
+        # Flip's first six fields, in its order
+        groups: dict[
+            tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]], list[Case]
+        ] = {}
         refused: dict[tuple[str, str], list[Case]] = {}
         capped = False
         for fact_set in self.fact_sets():
@@ -500,20 +503,8 @@ class _Probe:
                     new.overridden,
                 )
                 groups.setdefault(situation, []).append(case)
-                answers.setdefault(situation, (old, new))
         order = {name: index for index, name in enumerate(self.facts)}
-        flips = [
-            Flip(
-                old.outcome,
-                new.outcome,
-                old.deciding,
-                new.deciding,
-                old.overridden,
-                new.overridden,
-                tuple(groups[key]),
-            )
-            for key, (old, new) in answers.items()
-        ]
+        flips = [Flip(*situation, tuple(cases)) for situation, cases in groups.items()]
         flips.sort(
             key=lambda f: (
                 not f.outcome_changed,
