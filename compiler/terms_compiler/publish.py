@@ -64,14 +64,21 @@ def published(out: Path, link: str = CURRENT) -> Path | None:
 def remove_leftovers(out: Path) -> None:
     """Remove the folders under out/.builds/ that are neither published (current or previous)
     nor locked by a running build, and the staging folders of builds before out/.builds."""
-    kept = {folder.name for link in (CURRENT, PREVIOUS) if (folder := published(out, link))}
     for folder in sorted((out / BUILDS_FOLDER).iterdir()):
-        if folder.name in kept:
+        if folder.name in _kept(out):
             continue
         with suppress(OSError), _locked(folder, fcntl.LOCK_EX | fcntl.LOCK_NB):
-            shutil.rmtree(folder)
+            # Asked again under the lock: a build publishes its folder while it holds that lock,
+            # so a folder published since the first look is seen here, not removed.
+            if folder.name not in _kept(out):
+                shutil.rmtree(folder)
     for folder in [*out.glob(".staging-*"), *(out / f".{part}-old" for part in OUTPUT_PARTS)]:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _kept(out: Path) -> set[str]:
+    """The names of the builds out/current and out/.previous name."""
+    return {folder.name for link in (CURRENT, PREVIOUS) if (folder := published(out, link))}
 
 
 def new_build_folder(out: Path, held: ExitStack) -> Path:
