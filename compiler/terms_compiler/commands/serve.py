@@ -3,7 +3,6 @@ while the corpus has errors, every page shows them instead of a stale page."""
 
 from __future__ import annotations
 
-import html
 import http.server
 import threading
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 
 from terms_compiler.build import build, named_conformance
 from terms_compiler.diagnostics import Diagnostic, render_text
+from terms_compiler.emit.templates import html_text
 from terms_compiler.resources import site_folder
 
 RELOAD_PATH = "/__terms__/version"
@@ -75,7 +75,7 @@ class Preview:
         return True
 
     def error_page(self) -> bytes:
-        listing = html.escape(render_text(self.state.problems))
+        listing = html_text(render_text(self.state.problems))
         return (
             f"<!doctype html><meta charset='utf-8'><title>terms: build failed</title>"
             f"<body style='font-family:system-ui;margin:2rem'><h1>The terms do not build</h1>"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from terms_compiler.emit.bundle import clause_url
 from terms_compiler.emit.rule_words import rule_in_words
-from terms_compiler.emit.templates import strings, ui
+from terms_compiler.emit.templates import html_text, strings, ui
 from terms_compiler.model import Clause, Corpus, Decision
 from terms_compiler.prose import SafeLinksMarkdown, format_value
 from terms_compiler.resources import schemas_folder
@@ -70,7 +70,7 @@ def clause_context(
     context["rule"] = {
         "decision": rule.decision,
         "gives": s["rule_gives"].format(outcome=outcome_label(decision, rule.outcome, language)),
-        "words": Markup(rule_in_words(rule.condition, corpus, decision, language)),
+        "words": rule_in_words(rule.condition, corpus, decision, language),
         "overrides": [
             {
                 "url": "../" + clause_url(corpus, target, language).split("/", 1)[1],
@@ -254,14 +254,12 @@ def changes_context(corpus: Corpus, changes: Any, language: str) -> dict[str, An
         for red in clause.redlines:
             if red.language == language and red.body is not None:
                 html = inline.renderInline(redline_text(red.body, markdown=True, trim=False))
-                lines.append(Markup(f"{escape(s['text_label'])}: {html}"))
+                lines.append(Markup(f"{html_text(s['text_label'])}: {html}"))
         current = corpus.clauses.get(clause.id)
         words = ""
         if old_condition and current and current.rule and current.rule.condition:
-            words = Markup(
-                rule_in_words(
-                    current.rule.condition, corpus, corpus.decisions[current.rule.decision], language
-                )
+            words = rule_in_words(
+                current.rule.condition, corpus, corpus.decisions[current.rule.decision], language
             )
         changed.append(
             {

@@ -8,8 +8,9 @@ the bundle runs, not its syntax.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from html import escape
 from typing import Any
+
+from markupsafe import Markup
 
 from terms_compiler.check.rules import (
     Arithmetic,
@@ -26,6 +27,7 @@ from terms_compiler.check.rules import (
     read_condition,
     type_of,
 )
+from terms_compiler.emit.templates import html_text
 from terms_compiler.model import Corpus, Decision
 from terms_compiler.prose import format_value
 
@@ -135,7 +137,7 @@ QUOTED_LANGUAGES = frozenset({"uk", "ru"})
 _FLIP: dict[Comparison, Comparison] = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
-def rule_in_words(condition: Mapping[str, Any], corpus: Corpus, decision: Decision, language: str) -> str:
+def rule_in_words(condition: Mapping[str, Any], corpus: Corpus, decision: Decision, language: str) -> Markup:
     """The condition (its JSON AST) as HTML: a sentence, or a nested list for and/or."""
     return _Renderer(corpus, decision, language).render(read_condition(condition))
 
@@ -150,23 +152,25 @@ class _Renderer:
     def table(self, key: str) -> dict[str, str]:
         return dict(pair.split(":", 1) for pair in self.words[key].split("|"))
 
-    def render(self, node: Expr) -> str:
+    def render(self, node: Expr) -> Markup:
+        """The condition as HTML. Every text in it (words, descriptions, labels, values) passes
+        through html_text, the site's one escaping; Markup.format escapes what it is given."""
         match node:
             case BoolOp(op=op, args=args):
-                items = "".join(f"<li>{self.render(arg)}</li>" for arg in args)
+                items = Markup("").join(Markup("<li>{}</li>").format(self.render(arg)) for arg in args)
                 heading = self.words["all" if op == "and" else "any"]
-                return f"{escape(heading)}<ul>{items}</ul>"
+                return Markup("{}<ul>{}</ul>").format(html_text(heading), items)
             case Not(arg=arg):
                 return self.negation(arg)
-        return escape(self.leaf(node))
+        return html_text(self.leaf(node))
 
-    def negation(self, node: Expr) -> str:
+    def negation(self, node: Expr) -> Markup:
         match node:
             case Membership():
-                return escape(self.membership(node, negated=True))
+                return html_text(self.membership(node, negated=True))
             case Fact():
-                return escape(self.words["not"].format(x=self.describe(node)))
-        return self.words["not"].format(x=self.render(node))
+                return html_text(self.words["not"].format(x=self.describe(node)))
+        return html_text(self.words["not"]).format(x=self.render(node))
 
     def leaf(self, node: Expr) -> str:
         """A condition that is not and, or, not."""
