@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,25 @@ def poison(corpus: Path, payload: str) -> None:
         _dump(path, section)
 
 
+def with_previous_edition(corpus: Path, previous: Path) -> None:
+    """Give the corpus a previous edition, a copy of it with other wording and another window rule,
+    so its What changed page shows redlines and the earlier rule in words, all carrying payloads."""
+    shutil.copytree(corpus, previous)
+    for path in sorted((previous / "sections").glob("*.yaml")):
+        section = _load(path)
+        for clause in section["clauses"]:
+            for text in clause["text"].values():
+                text["body"] = f"Earlier wording.\n{text['body']}"
+            if "rule" in clause:
+                clause["rule"]["when"] = clause["rule"]["when"].replace(
+                    "days(license_date, order_date) >= 0", "0 <= days(license_date, order_date)"
+                )
+        _dump(path, section)
+    data = _load(corpus / "corpus.yaml")
+    data["previous_edition"] = str(previous.resolve())
+    _dump(corpus / "corpus.yaml", data)
+
+
 # Fast: the generated sources hold the payloads escaped ------------------------------------------
 
 
@@ -160,7 +180,16 @@ def test_prose_links_allow_only_safe_schemes(prose: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "href", ["https://example.com/", "http://example.com/", "mailto:a@example.com", "../glossary/#x", "#a"]
+    "href",
+    [
+        "https://example.com/",
+        "http://example.com/",
+        "mailto:a@example.com",
+        "../glossary/#x",
+        "#a",
+        "//example.com/terms",  # protocol-relative: an http(s) link in the page's own scheme
+        "java%09script:alert(1)",  # a relative path: a percent sign cannot be in a scheme
+    ],
 )
 def test_prose_links_keep_web_mail_and_relative_targets(href: str) -> None:
     assert f'href="{href}"' in to_html(f"[x][r]\n\n[r]: {href}")
@@ -219,10 +248,13 @@ def test_no_dialog_opens_on_any_page_of_a_poisoned_site(
     from tests.test_browser import serve
 
     poison(mini, payload)
+    with_previous_edition(mini, tmp_path / "previous")
     assert main(["build", str(mini), "--out", str(tmp_path / "out"), "-q"]) == 0
     site = tmp_path / "out" / "site"
     pages = sorted(str(p.relative_to(site).parent).replace(".", "") for p in site.rglob("index.html"))
     assert len(pages) > 10
+    changes = (site / "en" / "changes" / "index.html").read_text(encoding="utf-8")
+    assert "<s>Earlier wording.</s>" in changes and "previously: " in changes  # redlines, old rules
     dialogs: list[str] = []
     problems: list[str] = []
     violations: list[str] = []
