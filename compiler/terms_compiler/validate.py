@@ -112,6 +112,11 @@ def _found(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else str(value)
 
 
+def _one_of_types(types: list[str]) -> str:
+    names = [JSON_TYPES[t] for t in types]
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+
+
 def _json_path(path: tuple[Any, ...]) -> str:
     return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
 
@@ -138,9 +143,12 @@ def _diagnose(document: Document, error: jsonschema.ValidationError) -> Iterator
         for key in missing:
             yield diagnostic("E202", f"missing required property '{key}' in {where}")
     elif validator == "type":
-        names = [JSON_TYPES[t] for t in ([expected] if isinstance(expected, str) else expected)]
-        listed = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
-        yield diagnostic("E203", f"{where} must be {listed}, found {_found(instance)}")
+        types = [expected] if isinstance(expected, str) else expected
+        yield diagnostic("E203", f"{where} must be {_one_of_types(types)}, found {_found(instance)}")
+    elif validator == "anyOf" and all(set(branch) == {"type"} for branch in expected):
+        # A union of types, written as anyOf so strict validators (ajv) accept the schema.
+        types = [branch["type"] for branch in expected]
+        yield diagnostic("E203", f"{where} must be {_one_of_types(types)}, found {_found(instance)}")
     elif validator == "pattern":
         name = PATTERN_NAMES.get(expected, f"text matching {expected}")
         if "propertyNames" in error.absolute_schema_path:  # a mapping key, not a value
