@@ -10,12 +10,14 @@ from __future__ import annotations
 import errno
 import fcntl
 import gc
+import os
 import re
 import shutil
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from terms_compiler.cache import BuildCache, LastBuild, content_key
 from terms_compiler.diagnostics import CompileError, Diagnostic
@@ -23,6 +25,9 @@ from terms_compiler.load import discover, display_path, load_file, read_source
 from terms_compiler.pipeline import STAGES, StageHook, State, run
 from terms_compiler.publish import BUILDS_FOLDER, hold_build, new_build_folder, publish, remove_leftovers
 from terms_compiler.revision import source_revision
+
+if TYPE_CHECKING:
+    from terms_compiler.signing import Signer
 
 CACHE_FOLDER = ".cache"
 
@@ -65,6 +70,7 @@ def build(
     on_stage: StageHook | None = None,
     conformance: Path | None = None,
     use_cache: bool = True,
+    signer: Signer | None = None,
 ) -> BuildResult:
     """Run every stage over the corpus at root, writing into a new folder out/.builds/NAME/,
     then publish it in one step (see publish). Conformance cases come from `conformance`,
@@ -72,9 +78,19 @@ def build(
     out/.cache/ are reused where their inputs are unchanged (see terms_compiler.cache), and
     unchanged languages skip MkDocs; when no input changed at all and the output is as the last
     build left it, it is kept as it is. An output that cannot be written (a read-only or full
-    disk, a file in the way) fails the build with E710 and leaves the published one as it was."""
+    disk, a file in the way) fails the build with E710 and leaves the published one as it was.
+    With a `signer`, the bundle folder is signed (<bundle>.signatures.json) and the site
+    publishes the public key; its `iat` is SOURCE_DATE_EPOCH when set, else the clock."""
     revision = source_revision(root)
     inputs = build_inputs(root, conformance or named_conformance(root), revision, with_site)
+    signed_at = 0
+    if signer is not None:
+        from terms_compiler.signing import signing_time
+
+        signed_at = signing_time()
+        pinned = os.environ.get("SOURCE_DATE_EPOCH", "")
+        # Another key, kid or issuer (or a pinned time) is another output: never kept from before.
+        inputs = inputs and content_key(inputs, signer.identity(), pinned)
     with ExitStack() as held:
         last = hold_build(out, held, fcntl.LOCK_SH)
         with suppress(OSError):  # none yet, or read-only (then the build says so below)
@@ -86,6 +102,7 @@ def build(
             root, BuildCache(None), revision, None, last if use_cache else None, last_build, with_site
         )
         state.conformance_folder = conformance
+        state.signer, state.signed_at = signer, signed_at
         try:
             return _build_into(out, state, inputs, on_stage, held)
         except OSError as error:  # raised by a write: the stages report what they cannot read

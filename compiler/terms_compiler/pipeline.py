@@ -13,11 +13,12 @@ stage's results up by content and keeps the new ones. `terms validate`, `status`
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from terms_compiler import link as link_stage
 from terms_compiler import load as load_stage
@@ -45,6 +46,9 @@ from terms_compiler.load import (
 from terms_compiler.validate import validate_document
 from terms_compiler.verify.drift import clause_drift, drift_key
 
+if TYPE_CHECKING:
+    from terms_compiler.signing import Signer
+
 StageHook = Callable[[str, float], None]
 
 
@@ -65,6 +69,10 @@ class State:
     with_site: bool = True
     conformance_folder: Path | None = None
     """Conformance cases given on the command line, instead of the folder corpus.yaml names."""
+    signer: Signer | None = None
+    """The key that signs the bundle folder (<bundle>.signatures.json), or None: unsigned."""
+    signed_at: int = 0
+    """The signature's `iat` (signing.signing_time: SOURCE_DATE_EPOCH when set)."""
     documents: list[Document] = field(default_factory=list)
     corpus: model_stage.Corpus | None = None
     conformance: list[dict[str, Any]] | None = None
@@ -220,6 +228,12 @@ def _write_bundle(state: State) -> list[Diagnostic]:
     if state.conformance is not None:
         cases = {"bundle": name, "cases": state.conformance}
         (folder / "conformance.json").write_bytes(canonical_json(cases))
+    if state.signer is not None:  # last: the signature lists every file written above
+        from terms_compiler.signing import sign_folder
+
+        keys = json.dumps(state.signer.public_jwks(), indent=2, sort_keys=True) + "\n"
+        (folder / f"{state.corpus.id}.jwks.json").write_text(keys, encoding="utf-8")
+        sign_folder(folder, name, state.signer, state.signed_at)
     return []
 
 

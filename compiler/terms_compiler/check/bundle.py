@@ -15,14 +15,20 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from terms_compiler.check.describe import Reason
 from terms_compiler.check.evaluate import Answer, CompiledDecision, FactError, RuleError
 from terms_compiler.check.explain import explain, explain_json
 from terms_compiler.check.rules import found
 from terms_compiler.check.shape import bundle_problems
+
+if TYPE_CHECKING:
+    from terms_compiler.check.signatures import TrustedKey, Verified
+
+TrustedKeys: TypeAlias = "str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | Sequence[TrustedKey]"
+"""Keys a bundle must be signed by: key files or folders, or keys already read."""
 
 SUPPORTED_MAJOR = 1
 REQUIRED_KEYS = ("format", "format_version", "corpus", "languages", "decisions", "clauses")
@@ -49,26 +55,46 @@ class Bundle:
         self.source = source
         self.decisions: dict[str, CompiledDecision] = {}
         """The decisions compiled so far, by id."""
+        self.signature: Verified | None = None
+        """What the verified signature says (key, time, issuer, files); None: not checked."""
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], digest: str | os.PathLike[str] | None = None) -> Bundle:
+    def load(
+        cls,
+        path: str | os.PathLike[str],
+        digest: str | os.PathLike[str] | None = None,
+        trusted_keys: TrustedKeys | None = None,
+    ) -> Bundle:
         """Read a bundle and refuse it unless its SHA-256 matches its .sha256 file. In this order:
-        the digest (nothing unverified is parsed), the JSON (too deep a nesting is refused, not
-        a RecursionError), then the structure (in the constructor)."""
+        the digest (nothing unverified is parsed), the JWS signature when `trusted_keys` is given,
+        the JSON (too deep a nesting is refused, not a RecursionError), then the structure (in the
+        constructor).
+
+        trusted_keys: key files (a PEM public key, a JWKS, or a folder of them; one path or a
+        list), or keys read by signatures.load_trusted_keys. Once given, even empty, the bundle
+        must be signed by one of them and every file of its folder listed in the signature with
+        its SHA-256: anything else is refused (fail closed), see check/signatures.py."""
         path = os.fspath(path)
+        keys = None if trusted_keys is None else _trusted(trusted_keys)
+        # A signed bundle's folder is read where the path really leads, once: a link swapped
+        # meanwhile (build/current, terms fetch's DIR/current) cannot mix two versions' files.
+        real = path if keys is None else os.path.realpath(path)
         try:
-            with open(path, "rb") as stream:
+            with open(real, "rb") as stream:
                 raw = stream.read()
         except OSError as error:
             raise BundleError(f"{path}: cannot read the bundle ({error.strerror})") from None
-        _verify_digest(path, raw, os.fspath(digest) if digest else path + ".sha256")
+        _verify_digest(path, raw, os.fspath(digest) if digest else real + ".sha256")
+        signature = None if keys is None else _verify_signature(path, real, raw, keys)
         try:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as error:
             raise BundleError(f"{path}: the bundle is not valid JSON ({error})") from None
         except RecursionError:
             raise BundleError(f"{path}: the bundle is nested too deeply to read") from None
-        return cls(data, str(path))
+        bundle = cls(data, str(path))
+        bundle.signature = signature
+        return bundle
 
     def decision(self, decision_id: str) -> CompiledDecision:
         compiled = self.decisions.get(decision_id)
@@ -103,6 +129,26 @@ class Bundle:
 
     def clause_text(self, clause_id: str, language: str) -> Mapping[str, Any]:
         return self.data["clauses"][clause_id]["text"][language]  # type: ignore[no-any-return]
+
+
+def _trusted(trusted_keys: TrustedKeys) -> list[TrustedKey]:
+    from terms_compiler.check.signatures import SignatureError, TrustedKey, load_trusted_keys
+
+    if isinstance(trusted_keys, list | tuple) and all(isinstance(k, TrustedKey) for k in trusted_keys):
+        return list(trusted_keys)
+    try:
+        return load_trusted_keys(trusted_keys)  # type: ignore[arg-type]  # key files, as checked above
+    except SignatureError as error:
+        raise BundleError(str(error)) from None
+
+
+def _verify_signature(path: str, real: str, raw: bytes, keys: list[TrustedKey]) -> Verified:
+    from terms_compiler.check.signatures import SignatureError, verify_folder
+
+    try:
+        return verify_folder(real, keys, {os.path.basename(real): raw}, shown=path)
+    except SignatureError as error:
+        raise BundleError(str(error)) from None
 
 
 def _verify_digest(path: str, raw: bytes, digest_path: str) -> None:

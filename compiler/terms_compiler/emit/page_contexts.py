@@ -195,7 +195,8 @@ def status_tables(
 
 def download_files(corpus: Corpus, language: str, published: Sequence[str]) -> list[dict[str, str]]:
     """The downloads page's files: the bundle's files that are published (a corpus without
-    conformance cases has no conformance.json), then the schemas."""
+    conformance cases has no conformance.json; only a signed build has the signature and the
+    public key, a JWKS), then the schemas."""
     s = ui(language)
     name = f"{corpus.id}.json"
     # The files are published once, at the site root (files/), for every language: from
@@ -204,6 +205,8 @@ def download_files(corpus: Corpus, language: str, published: Sequence[str]) -> l
         name: s["bundle_file"],
         f"{name}.sha256": s["digest_file"],
         "conformance.json": s["conformance_file"],
+        f"{name}.signatures.json": s["signature_file"],
+        f"{corpus.id}.jwks.json": s["public_key_file"],
     }
     files = [
         {"name": file, "href": f"../../files/{file}", "what": what}
