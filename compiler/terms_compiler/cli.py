@@ -31,9 +31,13 @@ commands:
   translated  record that translations are up to date with their source text
   diff      what changed between two editions: redlines, logic and behaviour
   check     answer a decision from a bundle for one fact set or a JSON Lines batch
+  keygen    make an Ed25519 key pair that signs bundles (terms build --sign-key)
+  verify    check a bundle's digest and signature, and say what was checked
+  fetch     download a published bundle, verify it, and swap it in; the last good one is kept
 
-exit codes: 0 success; 1 errors in the corpus (validate, build) or some fact sets failed
-(check); 2 usage error, unreadable bundle or invalid facts; 3 the rules conflict.
+exit codes: 0 success; 1 errors in the corpus (validate, build), some fact sets failed
+(check) or a download failed (fetch); 2 usage error, unreadable, unsigned or mis-signed bundle,
+or invalid facts; 3 the rules conflict.
 """
 
 
@@ -121,6 +125,25 @@ def build_parser() -> argparse.ArgumentParser:
         "kept in OUT/.cache/ (found by content hash, so never stale) or the "
         "sites of languages whose pages did not change",
     )
+    build.add_argument(
+        "--sign-key",
+        type=Path,
+        default=None,
+        metavar="KEY",
+        help="sign the bundle folder with this private key (PEM, Ed25519 or P-256; terms keygen "
+        "makes one): writes BUNDLE.signatures.json, and the site publishes the public key. The "
+        "signature's time is SOURCE_DATE_EPOCH when set, so a reproducible build pins it",
+    )
+    build.add_argument(
+        "--kid",
+        default=None,
+        metavar="ID",
+        help="the key id the signature names (default: the one terms keygen recorded in "
+        "public.jwks.json beside KEY, else the key's RFC 7638 thumbprint)",
+    )
+    build.add_argument(
+        "--issuer", default=None, metavar="NAME", help="the signature's issuer, iss (default: terms-compiler)"
+    )
     build.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     build.add_argument("-v", "--verbose", action="store_true", help="print each stage's time")
 
@@ -205,8 +228,78 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--lines", action="store_true", help="read FACTS as JSON Lines even without the .jsonl extension"
     )
+    _add_trust_option(check)
     check.add_argument("facts", metavar="FACTS", help="facts file, or - for standard input")
+
+    keygen = commands.add_parser(
+        "keygen",
+        help="make a key pair that signs bundles",
+        description="Write a new Ed25519 key pair into KEYDIR: private.pem (readable by its owner "
+        "only; give it to terms build --sign-key, keep it secret), public.pem and "
+        "public.jwks.json (give these to tools: terms check --trust). An existing private key "
+        "is never overwritten.",
+        epilog="example: terms keygen --out keys --kid 2026-12 && terms build --sign-key keys/private.pem",
+    )
+    keygen.add_argument("--out", type=Path, required=True, metavar="KEYDIR", help="the folder to write")
+    keygen.add_argument(
+        "--kid", default=None, metavar="ID", help="the key's id (default: its RFC 7638 thumbprint)"
+    )
+
+    verify = commands.add_parser(
+        "verify",
+        help="check a bundle's digest and signature",
+        description="Check BUNDLE as terms check would before answering: its SHA-256 file, and "
+        "with --trust its signature (BUNDLE.signatures.json) and every file of its folder "
+        "against it, then its structure. Says what was checked; exit 0 when all of it holds, "
+        "2 when anything does not.",
+        epilog="example: terms verify build/bundle/product-terms-sa.json --trust keys/public.jwks.json",
+    )
+    verify.add_argument("bundle", metavar="BUNDLE", help="the bundle JSON file")
+    verify.add_argument("--digest", default=None, help="its SHA-256 file (default: BUNDLE.sha256)")
+    _add_trust_option(verify)
+
+    fetch = commands.add_parser(
+        "fetch",
+        help="download a published bundle, verify it and swap it in",
+        description="Download the bundle at URL and the files published beside it (those its "
+        "signature lists; unsigned: its .sha256 and conformance.json), over HTTP(S) with "
+        "conditional requests (an unchanged bundle costs one 304). Verify the digest, the "
+        "signature with --trust, and the structure; then swap the files into DIR/current/ in "
+        "one step, exactly the bytes verified. On any failure (network, HTTP error, truncated "
+        "download, bad digest or signature, an edition older than the one held) the bundle "
+        "held is kept, the reason printed, and the exit code is 1 (download) or 2 (refused).",
+        epilog="example: terms fetch https://example.org/terms/files/product-terms-sa.json "
+        "--into bundles --trust keys/public.jwks.json; then terms check --bundle "
+        "bundles/current/product-terms-sa.json --trust keys/public.jwks.json ...",
+    )
+    fetch.add_argument("url", metavar="URL", help="the bundle's URL (http or https), e.g. .../ID.json")
+    fetch.add_argument(
+        "--into", type=Path, required=True, metavar="DIR", help="the folder that holds the bundle"
+    )
+    _add_trust_option(fetch)
+    fetch.add_argument(
+        "--every",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="fetch again every SECONDS until interrupted (each failure is reported, the held bundle kept)",
+    )
+    fetch.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="network timeout (default 30)"
+    )
     return parser
+
+
+def _add_trust_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--trust",
+        action="append",
+        default=None,
+        metavar="KEYS",
+        help="a public key the bundle must be signed by: a PEM, a JWKS file, or a folder of them "
+        "(repeatable). With it, an unsigned or mis-signed bundle is refused. Needs the 'sign' "
+        "extra: pip install 'terms-compiler[sign]'",
+    )
 
 
 def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
@@ -230,6 +323,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "translated": _translated,
         "diff": _diff,
         "check": _check,
+        "keygen": _keygen,
+        "verify": _verify,
+        "fetch": _fetch,
     }[args.command]
     try:
         return command(args)
@@ -331,9 +427,28 @@ def _build(args: argparse.Namespace) -> int:
             timing = f" ({seconds * 1000:.0f} ms)" if args.verbose else ""
             print(f"  {stage}{timing}", file=sys.stderr)
 
+    signer = None
+    if args.sign_key is not None:
+        from terms_compiler.check.signatures import SignatureError
+        from terms_compiler.signing import load_signer
+
+        try:
+            signer = load_signer(args.sign_key, args.kid, args.issuer)
+        except SignatureError as error:
+            print(f"terms build: {error}", file=sys.stderr)
+            return EXIT_USAGE
+    elif args.kid is not None or args.issuer is not None:
+        print("terms build: --kid and --issuer name the signature: give --sign-key too", file=sys.stderr)
+        return EXIT_USAGE
     started = time.perf_counter()
     result = build(
-        args.path, args.out, not args.no_site, progress, args.conformance, use_cache=not args.no_cache
+        args.path,
+        args.out,
+        not args.no_site,
+        progress,
+        args.conformance,
+        use_cache=not args.no_cache,
+        signer=signer,
     )
     _print_diagnostics(result.diagnostics, args.format, sys.stdout)
     if args.verbose and result.discarded:
@@ -385,6 +500,24 @@ def _diff(args: argparse.Namespace) -> int:
     return run_diff(args)
 
 
+def _keygen(args: argparse.Namespace) -> int:
+    from terms_compiler.commands.keygen import run_keygen
+
+    return run_keygen(args)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from terms_compiler.commands.verify import run_verify
+
+    return run_verify(args)
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from terms_compiler.commands.fetch import run_fetch
+
+    return run_fetch(args)
+
+
 # check ---------------------------------------------------------------------------------------
 
 CHECK_FORMATS = ("text", "json")
@@ -394,7 +527,7 @@ def _check(args: argparse.Namespace) -> int:
     from terms_compiler.check.bundle import Bundle, BundleError, UnknownDecision
 
     try:
-        bundle = Bundle.load(args.bundle, args.digest)
+        bundle = Bundle.load(args.bundle, args.digest, args.trust)
         bundle.decision(args.decision)
     except BundleError as error:
         print(f"terms check: {error}", file=sys.stderr)
