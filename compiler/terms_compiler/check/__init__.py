@@ -9,5 +9,6 @@ bundles needs (`pip install terms-compiler` without the `build` extra). Its modu
     describe          the words of an explanation, over a stage (walked or compiled)
     explain_compiler  a decision's explainer, compiled from the describer
     explain           the reasons for an answer, in a language
+    signatures        trusted keys and a bundle folder's signature (pyca/cryptography when used)
     bundle            read and verify a bundle file; the API for tools
 """
