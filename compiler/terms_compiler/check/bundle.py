@@ -189,7 +189,7 @@ def _check_shape(data: Any, source: str) -> None:
     if not isinstance(version, str):
         raise BundleError(f'{source}: format_version is {found(version)}, expected a text such as "1.0"')
     major = version.split(".")[0]
-    if not major.isdigit() or int(major) != SUPPORTED_MAJOR:
+    if not (major.isascii() and major.isdigit()) or int(major) != SUPPORTED_MAJOR:
         raise BundleError(
             f"{source}: format version {version} is not supported; this checker reads {SUPPORTED_MAJOR}.x"
         )
