@@ -193,7 +193,7 @@ def test_an_unsigned_bundle_is_fetched_without_trust(run_terms, server, editions
     into = tmp_path / "bundles"
     code, out, err = fetch(run_terms, url, into, None)
     assert (code, err) == (0, "")
-    assert "unsigned (no --trust)" in out
+    assert "signature not checked (no --trust)" in out
     assert held(into) == site.files  # no conformance.json served: none held
 
 
@@ -336,3 +336,26 @@ def test_the_previous_good_bundle_stays_readable_for_one_swap(
     assert fetch(run_terms, url, into, keys)[0] == 0
     assert {p.name: p.read_bytes() for p in reader.iterdir()} == editions["good"]
     assert (into / ".previous").resolve() == reader
+
+
+def test_every_fetches_again_until_interrupted(  # type: ignore[no-untyped-def]
+    run_terms, holding, editions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site, url, into = holding
+    naps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        naps.append(seconds)
+        if len(naps) == 2:
+            raise KeyboardInterrupt
+        site.files = dict(editions["newer"])  # published between the first and second fetch
+
+    monkeypatch.setattr("terms_compiler.commands.fetch.time.sleep", sleep)
+    code, out, err = run_terms("fetch", url, "--into", str(into), "--every", "60")
+    assert (code, err, naps) == (130, "", [60.0, 60.0])
+    assert out.splitlines() == [
+        f"terms fetch: {into / 'current' / NAME} is up to date (304 Not Modified)",
+        f"terms fetch: fetched {url}: product-terms-sa edition 2027-01, signature not checked (no --trust); "
+        f"now {into / 'current' / NAME}",
+    ]
+    assert held(into) == editions["newer"]

@@ -482,3 +482,13 @@ def test_trust_without_the_sign_extra_names_the_extra_and_exits_2(signed: Path, 
         "terms verify: refused: checking signatures needs the 'sign' extra (pyca/cryptography): "
         "pip install 'terms-compiler[sign]'\n"
     )
+
+
+def test_signing_an_unchanged_corpus_is_a_new_build_not_the_unsigned_one_kept(
+    keys: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "b"
+    assert main(["build", str(SHIPPED_CORPUS), "--out", str(out), "--no-site", "-q"]) == 0
+    assert not (out / "bundle" / SIGNATURES).exists()
+    folder = signed_build(out, keys / "private.pem")  # the build cache is on
+    assert Bundle.load(folder / NAME, trusted_keys=keys / "public.pem").signature is not None

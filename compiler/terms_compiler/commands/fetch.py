@@ -264,7 +264,11 @@ def _verify_and_swap(
         raise FetchFailed(f"cannot write {error.filename or into} ({error.strerror})", EXIT_USAGE) from None
     _remove_others(into)
     data = bundle.data
-    signed = f", signed by key '{bundle.signature.kid}'" if bundle.signature else ", unsigned (no --trust)"
+    signed = (
+        f", signed by key '{bundle.signature.kid}'"
+        if bundle.signature
+        else ", signature not checked (no --trust)"
+    )
     return (
         f"fetched {url}: {data['corpus']} edition {data.get('edition')}{signed}; now {into / CURRENT / name}"
     )
