@@ -310,7 +310,7 @@ async function checkLines(bundle, args, fd, io) {
     else if (isBlank(text)) return;
     else {
       try {
-        answer = decideLine(decision, text, asOf);
+        answer = decideText(decision, text, asOf);
       } catch (error) {
         if (error instanceof FactError) problem = error.problems.join("; ");
         else if (error instanceof JSONDecodeError) problem = `not valid JSON (${error.message})`;
@@ -357,10 +357,10 @@ function isBlank(text) {
 }
 const PYTHON_SPACE = /^[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
 
-/** The answer for one line: JSON.parse and the quick path when the line is plainly JSON and the
+/** The answer for a fact set given as JSON text (a line of a batch): JSON.parse and the quick path when the line is plainly JSON and the
  * facts plainly valid; otherwise Python's reading of the line (exact numbers, keys in order,
  * Python's messages) and the careful path. */
-function decideLine(decision, text, asOf) {
+export function decideText(decision, text, asOf = null) {
   if (text.length < LINE_DEPTH && !FLOAT_LIKE.test(text)) {
     let facts;
     try {
