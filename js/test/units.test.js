@@ -1,0 +1,96 @@
+// The pieces that make this checker's words the Python checker's, each compared with Python on
+// many inputs: JSON reading and its error messages, float and date display, the "did you mean"
+// hint.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { dayText } from "../src/dates.js";
+import { closeMatch } from "../src/difflib.js";
+import { JSONDecodeError, PyFloat, floatRepr, pyParse } from "../src/json.js";
+import { pythonMap } from "./helpers.js";
+
+function random(seed) {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+}
+
+test("day numbers in words, past 9999 and before year 1 too, as Python's day_text", () => {
+  const days = [1, 2, 0, -1, -365, 3652059, 3652060, 3652059 + 90, -146097, 146097 * 30, -(146097 * 30) - 17];
+  const next = random(7);
+  for (let i = 0; i < 2000; i++) days.push(Math.floor((next() - 0.5) * 2 * 10 ** (1 + Math.floor(next() * 12))));
+  const expected = pythonMap("from terms_compiler.check.dates import day_text as f", days);
+  assert.deepEqual(days.map(dayText), expected);
+  assert.deepEqual(days.map((day) => dayText(BigInt(day))), expected);
+});
+
+test("floats shown as Python's repr shows them", () => {
+  const next = random(11);
+  const values = [0.1, 1e16, 1e15, 1e-5, 1e-4, 123456789.0, 1.5e300, 5e-324, 1.7976931348623157e308, -2.5];
+  for (let i = 0; i < 3000; i++) values.push((next() - 0.5) * 10 ** Math.floor((next() - 0.5) * 60));
+  // Sent as texts: JSON would turn 1e16 into a Python int.
+  assert.deepEqual(values.map(floatRepr), pythonMap("def f(text):\n    return repr(float(text))", values.map(String)));
+});
+
+test("the closest fact name, as difflib.get_close_matches finds it", () => {
+  const names = ["program", "previous_program", "order_date", "sa_end_date", "same_agreement", "agreement_year", "channel", "pool"];
+  const next = random(3);
+  const words = ["programme", "progam", "order", "date", "agreement", "x", "", "chanel", "a".repeat(250), "p".repeat(210) + "rogram"];
+  for (let i = 0; i < 1500; i++) {
+    const base = names[Math.floor(next() * names.length)];
+    const chars = [...base];
+    for (let k = Math.floor(next() * 4); k > 0; k--) chars.splice(Math.floor(next() * chars.length), 1, "xyz_ae"[Math.floor(next() * 6)]);
+    words.push(chars.join(""));
+  }
+  const expected = pythonMap(
+    `import difflib\nNAMES = ${JSON.stringify(names)}\ndef f(w):\n    m = difflib.get_close_matches(w, NAMES, n=1)\n    return m[0] if m else None`,
+    words,
+  );
+  assert.deepEqual(words.map((word) => closeMatch(word, names)), expected);
+});
+
+test("JSON is read, and refused, in json.loads' words", () => {
+  const next = random(5);
+  const pieces = ['{"a": ', "[", "]", "{", "}", ",", ":", '"x"', '"\\u12', '"\\ud800\\udc00"', "1", "-", "1.5", "1e5", "NaN", "-Infinity", "tru", "null", " ", "\n", "\t", '"\\', "é", "😀", "0", "01", '"\u0001"'];
+  const texts = [];
+  for (let i = 0; i < 4000; i++) {
+    let text = "";
+    for (let k = 1 + Math.floor(next() * 8); k > 0; k--) text += pieces[Math.floor(next() * pieces.length)];
+    texts.push(text);
+  }
+  // Values as typed texts on both sides: an int is not a float, keys keep their order.
+  const canon = (value) => {
+    if (value instanceof Map) return [...value].map(([key, item]) => [key, canon(item)]);
+    if (Array.isArray(value)) return ["list", value.map(canon)];
+    if (value instanceof PyFloat) return `float:${floatRepr(value.value)}`;
+    if (typeof value === "number" || typeof value === "bigint") return `int:${value}`;
+    if (value !== null && typeof value === "object") return Object.entries(value).map(([key, item]) => [key, canon(item)]);
+    return value;
+  };
+  const read = (text) => {
+    try {
+      return ["ok", canon(pyParse(text, { maps: true }))];
+    } catch (error) {
+      if (!(error instanceof JSONDecodeError)) throw error;
+      return ["error", error.message];
+    }
+  };
+  const expected = pythonMap(
+    [
+      "def canon(v):",
+      "    if isinstance(v, dict): return [[k, canon(i)] for k, i in v.items()]",
+      "    if isinstance(v, list): return ['list', [canon(i) for i in v]]",
+      "    if isinstance(v, bool) or v is None or isinstance(v, str): return v",
+      "    if isinstance(v, float): return 'float:' + repr(v)",
+      "    return 'int:' + str(v)",
+      "def f(t):",
+      "    try:",
+      "        return ['ok', canon(json.loads(t))]",
+      "    except ValueError as e:",
+      "        return ['error', str(e)]",
+    ].join("\n"),
+    texts,
+  );
+  assert.deepEqual(texts.map(read), expected);
+});
