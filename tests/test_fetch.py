@@ -359,3 +359,20 @@ def test_every_fetches_again_until_interrupted(  # type: ignore[no-untyped-def]
         f"now {into / 'current' / NAME}",
     ]
     assert held(into) == editions["newer"]
+
+
+def test_another_bundle_is_not_swapped_in_over_the_one_held(run_terms, holding, editions, keys: Path) -> None:  # type: ignore[no-untyped-def]
+    site, url, into = holding
+    other = url.replace(NAME, "other-terms.json")
+    site.files = {
+        name.replace("product-terms-sa", "other-terms"): body
+        for name, body in editions["newer"].items()
+        if name != SIGNATURES  # unsigned, so that nothing but the name tells them apart
+    }
+    code, out, err = fetch(run_terms, other, into, None)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"terms fetch: kept {into / 'current'}/: {into / 'current'} holds another bundle, not other-terms.json: "
+        "fetch it into a folder of its own\n"
+    )
+    assert held(into) == editions["good"]

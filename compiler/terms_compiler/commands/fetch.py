@@ -290,15 +290,24 @@ def _write_folder(folder: Path, files: dict[str, bytes]) -> None:
 
 def _refuse_older(data: Any, held: Path | None, name: str) -> None:
     """A bundle of another corpus, or of an edition dated before the one held, is refused."""
+    if held is None:
+        return
+    current = held.parent.parent / CURRENT
+    if not (held / name).is_file():
+        raise FetchFailed(
+            f"{current} holds another bundle, not {name}: fetch it into a folder of its own", EXIT_USAGE
+        )
     try:
-        old = json.loads((held / name).read_bytes()) if held is not None else None
+        old = json.loads((held / name).read_bytes())
     except (OSError, ValueError, RecursionError):
-        old = None
+        return
     if not isinstance(old, dict):
         return
     if old.get("corpus") != data["corpus"]:
         raise FetchFailed(
-            f"DIR holds corpus {old.get('corpus')!r}, the URL serves {data['corpus']!r}", EXIT_USAGE
+            f"{current} holds corpus {old.get('corpus')!r}, the URL serves {data['corpus']!r}: fetch it "
+            "into a folder of its own",
+            EXIT_USAGE,
         )
     new_date, old_date = data.get("edition_date"), old.get("edition_date")
     if isinstance(new_date, str) and isinstance(old_date, str) and new_date < old_date:
