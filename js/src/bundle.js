@@ -8,7 +8,7 @@
 // ./node.js), so a web page imports this module as it is.
 
 import { CompiledDecision, FactError } from "./evaluate.js";
-import { explain } from "./explain.js";
+import { explain, explainJson } from "./explain.js";
 import { JSONDecodeError, JSONDepthError, pyParse } from "./json.js";
 import { RuleError, found } from "./rules.js";
 import { bundleProblems } from "./shape.js";
@@ -47,7 +47,10 @@ export async function loadBundle(bytes, digestBytes, { source = "<bundle>", dige
       `${source}: SHA-256 is ${actual} but ${baseName(digestName)} records ${recorded}; the bundle was changed or truncated`,
     );
   }
-  return new Bundle(parseBundle(bytes, source), source);
+  const report = {};
+  const bundle = new Bundle(parseBundle(bytes, source, report), source);
+  bundle.loneSurrogates = report.loneSurrogates;
+  return bundle;
 }
 
 /** The digest a digest file records (its first word); BundleError when it records none. */
@@ -81,7 +84,7 @@ function baseName(path) {
 }
 
 /** The bundle's JSON (a verified digest first: nothing unverified is parsed). */
-export function parseBundle(bytes, source = "<bundle>") {
+export function parseBundle(bytes, source = "<bundle>", report = {}) {
   let text;
   try {
     text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
@@ -91,7 +94,7 @@ export function parseBundle(bytes, source = "<bundle>") {
     text = decodeSurrogatePass(bytes);
   }
   try {
-    return pyParse(text, { depth: BUNDLE_DEPTH, bom: false });
+    return pyParse(text, { depth: BUNDLE_DEPTH, bom: false, report });
   } catch (error) {
     if (error instanceof JSONDepthError) throw new BundleError(`${source}: the bundle is nested too deeply to read`);
     if (error instanceof JSONDecodeError) throw new BundleError(`${source}: the bundle is not valid JSON (${error.message})`);
@@ -133,6 +136,8 @@ export class Bundle {
     this.data = data;
     this.source = source;
     this.decisions = new Map();
+    /** Whether a text of the bundle holds a lone surrogate (an escape such as "\ud800"). */
+    this.loneSurrogates = true;
   }
 
   get languages() {
@@ -166,6 +171,12 @@ export class Bundle {
   explain(answer, language = "en") {
     const decision = this.decision(answer.decision);
     return explain(decision, decision.closures(answer.exact), answer, language);
+  }
+
+  /** The reasons as the JSON text of a list, as `terms check --format json` writes them. */
+  explainJson(answer, language = "en") {
+    const decision = this.decision(answer.decision);
+    return explainJson(decision, decision.closures(answer.exact), answer, language);
   }
 
   clauseText(clauseId, language) {

@@ -306,9 +306,13 @@ async function checkLines(bundle, args, fd, io) {
     let answer = null;
     let text = lineText(bytes);
     if (text !== null && terminated) text += "\n";
+    // Only an escape (in the line or the bundle) gives a text a lone surrogate: UTF-8 has none.
+    const mayHoldLoneSurrogate = bundle.loneSurrogates || (text !== null && text.includes("\\u"));
     if (text === null) problem = "not valid UTF-8";
     else if (isBlank(text)) return;
     else {
+      const stackTraceLimit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 0; // a bad line's FactError needs no stack
       try {
         answer = decideText(decision, text, asOf);
       } catch (error) {
@@ -316,6 +320,8 @@ async function checkLines(bundle, args, fd, io) {
         else if (error instanceof JSONDecodeError) problem = `not valid JSON (${error.message})`;
         else if (error instanceof JSONDepthError) problem = DEEP_JSON;
         else throw error;
+      } finally {
+        Error.stackTraceLimit = stackTraceLimit;
       }
     }
     if (problem) {
@@ -324,10 +330,10 @@ async function checkLines(bundle, args, fd, io) {
     } else {
       if (answer.outcome === CONFLICT) failed += 1;
       out = asJson
-        ? answerRecord(number, answer, bundle.explain(answer, language))
+        ? answerRecord(number, answer, bundle, language, mayHoldLoneSurrogate)
         : `line ${number}: ${answer.outcome} (${answer.deciding.join(", ") || "default"})\n`;
     }
-    if (hasLoneSurrogate(out)) out = asciiEscaped(out);
+    if (mayHoldLoneSurrogate && hasLoneSurrogate(out)) out = asciiEscaped(out);
     pending += out;
     if (pending.length > 65536) flush();
   };
@@ -376,21 +382,15 @@ export function decideText(decision, text, asOf = null) {
   return decision.decide(pyParse(text, { maps: true, depth: LINE_DEPTH }), asOf);
 }
 
-function answerRecord(number, answer, reasons) {
+function answerRecord(number, answer, bundle, language, mayHoldLoneSurrogate) {
   let out =
     `{"line": ${number}, "decision": ${JSON.stringify(answer.decision)}, "outcome": ${JSON.stringify(answer.outcome)}, ` +
-    `"as_of": ${JSON.stringify(answer.as_of)}, "deciding": ${list(answer.deciding)}, "overridden": ${list(answer.overridden)}, "reasons": [`;
-  for (let i = 0; i < reasons.length; i++) {
-    const reason = reasons[i];
-    out +=
-      `${i ? ", " : ""}{"clause": ${JSON.stringify(reason.clause)}, "status": ${JSON.stringify(reason.status)}, ` +
-      `"outcome": ${JSON.stringify(reason.outcome)}, "message": ${JSON.stringify(reason.message)}}`;
-  }
-  out += "]}\n";
-  if (out.includes("\\ud")) {
+    `"as_of": ${JSON.stringify(answer.as_of)}, "deciding": ${list(answer.deciding)}, "overridden": ${list(answer.overridden)}, ` +
+    `"reasons": ${bundle.explainJson(answer, language)}}\n`;
+  if (mayHoldLoneSurrogate && out.includes("\\ud")) {
     // A lone surrogate, which JSON.stringify escapes and Python keeps (then escapes it all).
     const strings = [answer.decision, answer.outcome, answer.as_of, ...answer.deciding, ...answer.overridden];
-    for (const reason of reasons) strings.push(reason.clause, reason.status, reason.outcome, reason.message);
+    for (const reason of bundle.explain(answer, language)) strings.push(reason.clause, reason.status, reason.outcome, reason.message);
     if (strings.some(hasLoneSurrogate)) out = asciiEscaped(out);
   }
   return out;

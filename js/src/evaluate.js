@@ -32,6 +32,18 @@ export class FactError extends Error {
 }
 
 const INVALID = Symbol("invalid");
+const DATE = 0;
+const ENUM = 1;
+const BOOL = 2;
+const INT = 3;
+const TEXT = 4;
+const TYPE_CODES = { date: DATE, enum: ENUM, bool: BOOL, int: INT, string: TEXT };
+
+/** The same text as an interned string (V8 keeps one copy of a property name): texts read from
+ * a bundle are compared with texts from fact sets by identity first. */
+export function interned(text) {
+  return Object.keys({ [text]: 0 })[0];
+}
 const DAYS = new Map(); // ordinals of the date texts seen: a batch names the same dates again and again
 
 function dayOf(text) {
@@ -75,22 +87,28 @@ export class Answer {
 /** One decision of a bundle, ready to answer fact sets. Throws RuleError when a rule is malformed. */
 export class CompiledDecision {
   constructor(id, spec) {
+    this.strings = new Map();
     this.id = id;
     this.spec = spec;
     this.default = spec.default;
     this.asOfFact = spec.as_of ?? null;
     this.rules = spec.rules.map((rule, index) => readRule(rule, `decisions.${id}.rules[${index}]`));
     this.facts = Object.entries(spec.facts).map(([name, fact], slot) => ({
-      name,
+      name: interned(name),
       slot,
       type: fact.type,
+      code: TYPE_CODES[fact.type],
       values: fact.values,
-      enumValues: new Set(fact.type === "enum" ? fact.values : []),
+      enumValues: new Map(fact.type === "enum" ? fact.values.map((value) => [value, this.canonical(value)]) : []),
       required: !Object.hasOwn(fact, "default"),
       fallback: Object.hasOwn(fact, "default") ? prepared(fact.type, fact.default) : undefined,
       inherited: name in Object.prototype,
     }));
     this.factsByName = new Map(this.facts.map((fact) => [fact.name, fact]));
+    this.quickSpecs = new Map(this.facts.filter((fact) => !fact.inherited).map((fact) => [fact.name, fact]));
+    this.fallbacks = this.facts.map((fact) => fact.fallback);
+    this.first = this.facts.length; // following[first]: the first key's fact
+    this.following = new Array(this.facts.length + 1).fill(undefined);
     for (const rule of this.rules) checkFactsOf(rule, this.factsByName);
     this.required = this.facts.filter((fact) => fact.required);
     this.asOfSlot = this.asOfFact === null ? -1 : this.factsByName.get(this.asOfFact).slot;
@@ -98,6 +116,14 @@ export class CompiledDecision {
     this.outcomes = new Map();
     this.numbers = this.alwaysExact ? null : new Closures(this, false);
     this.bigints = null;
+  }
+
+  /** One string object for each text of the decision (enum values, constants): equal texts
+   * then compare by identity. */
+  canonical(text) {
+    let found = this.strings.get(text);
+    if (found === undefined) this.strings.set(text, (found = interned(text)));
+    return found;
   }
 
   /** Whether Numbers could go wrong for this decision whatever the facts: an int constant or
@@ -124,35 +150,44 @@ export class CompiledDecision {
     return this.quickly(facts, asOf) ?? this.carefully(facts, asOf);
   }
 
-  /** The answer when every fact is plainly valid and within the Numbers' bound; else null. */
+  /** The answer when every fact is plainly valid and within the Numbers' bound; else null.
+   * The object's own keys are walked once (for-in: V8 reads each value from its enumeration
+   * cache), each to its declared fact; an enum value becomes the bundle's own string, so that
+   * the rules compare it by identity. */
   quickly(facts, asOf) {
     if (this.numbers === null || facts === null || typeof facts !== "object") return null;
     const proto = Object.getPrototypeOf(facts);
     if (proto !== Object.prototype && proto !== null) return null;
-    const specs = this.facts;
-    const values = new Array(specs.length);
-    let given = this.required.length;
-    for (let i = 0; i < specs.length; i++) {
-      const spec = specs[i];
-      let value = facts[spec.name];
-      if (value === undefined || (spec.inherited && !Object.hasOwn(facts, spec.name))) {
-        if (spec.required) return null;
-        values[i] = spec.fallback;
-        continue;
+    const byName = this.quickSpecs;
+    const following = this.following;
+    const values = this.fallbacks.slice();
+    let required = 0;
+    let previous = this.first;
+    for (const name in facts) {
+      // The fact after the previous one last time: key orders repeat from call to call, and
+      // names from for-in are interned, so === is one comparison; else the Map.
+      let spec = following[previous];
+      if (spec === undefined || spec.name !== name) {
+        spec = byName.get(name);
+        if (spec === undefined) return null; // unknown (or inherited): the careful path words it
+        following[previous] = spec;
       }
-      switch (spec.type) {
-        case "date":
+      previous = spec.slot;
+      let value = facts[name];
+      switch (spec.code) {
+        case DATE:
           if (typeof value !== "string") return null;
           value = dayOf(value);
           if (value === null) return null;
           break;
-        case "enum":
-          if (typeof value !== "string" || !spec.enumValues.has(value)) return null;
+        case ENUM:
+          value = spec.enumValues.get(value);
+          if (value === undefined) return null;
           break;
-        case "bool":
+        case BOOL:
           if (typeof value !== "boolean") return null;
           break;
-        case "int":
+        case INT:
           if (typeof value !== "number" || !Number.isInteger(value) || value > NUMBER_BOUND || value < -NUMBER_BOUND) {
             return null;
           }
@@ -160,12 +195,10 @@ export class CompiledDecision {
         default:
           if (typeof value !== "string") return null;
       }
-      values[i] = value;
-      if (!spec.required) given += 1;
+      values[spec.slot] = value;
+      if (spec.required) required += 1;
     }
-    let count = 0;
-    for (const key in facts) count += 1; // eslint-disable-line no-unused-vars
-    if (count !== given) return null;
+    if (required !== this.required.length) return null;
     let day;
     let asOfText = asOf;
     if (asOf === null || asOf === undefined) {
@@ -286,7 +319,7 @@ function convert(spec, value) {
       return day === null ? INVALID : day;
     }
     case "enum":
-      return typeof value === "string" && spec.enumValues.has(value) ? value : INVALID;
+      return typeof value === "string" && spec.enumValues.has(value) ? spec.enumValues.get(value) : INVALID;
     case "bool":
       return typeof value === "boolean" ? value : INVALID;
     case "int":
@@ -376,7 +409,7 @@ export class Closures {
   constant(node) {
     if (node.type === "date") return this.number(parseDate(node.value));
     if (node.type === "int") return this.number(node.value);
-    return node.value;
+    return typeof node.value === "string" ? this.decision.canonical(node.value) : node.value;
   }
 
   build(node) {
@@ -392,10 +425,10 @@ export class Closures {
       }
       case "and": {
         const args = node.args.map((arg) => this.node(arg));
-        if (args.length === 2) {
-          const [a, b] = args;
-          return (v) => a(v) && b(v);
-        }
+        const [a, b, c, d] = args;
+        if (args.length === 2) return (v) => a(v) && b(v);
+        if (args.length === 3) return (v) => a(v) && b(v) && c(v);
+        if (args.length === 4) return (v) => a(v) && b(v) && c(v) && d(v);
         return (v) => {
           for (let i = 0; i < args.length; i++) if (!args[i](v)) return false;
           return true;
@@ -435,7 +468,12 @@ export class Closures {
   }
 
   compare(node) {
-    const { op } = node;
+    const { op, left, right } = node;
+    const slot = (fact) => this.decision.factsByName.get(fact.name).slot;
+    if (left.kind === "days" && left.start.kind === "fact" && left.end.kind === "fact" && isConstant(right)) {
+      return COMPARE_DAYS_TO_CONSTANT[op](slot(left.start), slot(left.end), this.constant(right));
+    }
+    if (left.kind === "fact" && right.kind === "fact") return COMPARE_SLOTS[op](slot(left), slot(right));
     if (isConstant(node.right)) {
       const limit = this.constant(node.right);
       if (node.left.kind === "fact") {
@@ -453,6 +491,11 @@ export class Closures {
       const options = new Set(node.options.map((option) => this.constant(option)));
       if (node.value.kind === "fact") {
         const slot = this.decision.factsByName.get(node.value.name).slot;
+        const [a, b, c, d] = options;
+        if (options.size === 1) return (v) => v[slot] === a;
+        if (options.size === 2) return (v) => v[slot] === a || v[slot] === b;
+        if (options.size === 3) return (v) => v[slot] === a || v[slot] === b || v[slot] === c;
+        if (options.size === 4) return (v) => v[slot] === a || v[slot] === b || v[slot] === c || v[slot] === d;
         return (v) => options.has(v[slot]);
       }
       return (v) => options.has(value(v));
@@ -485,6 +528,22 @@ const COMPARE_TO_CONSTANT = {
   "<=": (a, c) => (v) => a(v) <= c,
   ">": (a, c) => (v) => a(v) > c,
   ">=": (a, c) => (v) => a(v) >= c,
+};
+const COMPARE_SLOTS = {
+  "==": (i, j) => (v) => v[i] === v[j],
+  "!=": (i, j) => (v) => v[i] !== v[j],
+  "<": (i, j) => (v) => v[i] < v[j],
+  "<=": (i, j) => (v) => v[i] <= v[j],
+  ">": (i, j) => (v) => v[i] > v[j],
+  ">=": (i, j) => (v) => v[i] >= v[j],
+};
+const COMPARE_DAYS_TO_CONSTANT = {
+  "==": (s, e, c) => (v) => v[e] - v[s] === c,
+  "!=": (s, e, c) => (v) => v[e] - v[s] !== c,
+  "<": (s, e, c) => (v) => v[e] - v[s] < c,
+  "<=": (s, e, c) => (v) => v[e] - v[s] <= c,
+  ">": (s, e, c) => (v) => v[e] - v[s] > c,
+  ">=": (s, e, c) => (v) => v[e] - v[s] >= c,
 };
 const COMPARE_SLOT_TO_CONSTANT = {
   "==": (i, c) => (v) => v[i] === c,

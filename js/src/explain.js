@@ -120,16 +120,35 @@ export function wordsLanguage(language) {
 /** The reasons for an answer: one per rule, in rule order, then the default or the conflict.
  * Each is {clause, status, outcome, message}. */
 export function explain(decision, closures, answer, language = "en") {
-  const words = wordsLanguage(language);
-  let explainer = closures.explainers.get(words);
-  if (explainer === undefined) {
-    explainer = compileExplainer(decision, closures, words);
-    closures.explainers.set(words, explainer);
-  }
-  const reasons = explainer.map((reason) => reason(answer));
+  const reasons = explainer(decision, closures, language).map((reason) => reason(answer, false));
   const closing = closingReason(decision, answer, language);
   if (closing !== null) reasons.push(closing);
   return reasons;
+}
+
+/** The same reasons as the JSON text of a list, as `terms check --format json` writes it in a
+ * batch (Python's separators: ", " and ": "); JSON.stringify escapes a lone surrogate, which
+ * Python keeps (the caller escapes such a record whole, as Python does). */
+export function explainJson(decision, closures, answer, language = "en") {
+  const reasons = explainer(decision, closures, language);
+  let text = "[";
+  for (let i = 0; i < reasons.length; i++) text += (i ? ", " : "") + reasons[i](answer, true);
+  const closing = closingReason(decision, answer, language);
+  if (closing !== null) {
+    const { clause, status, outcome, message } = closing;
+    text += `${reasons.length ? ", " : ""}{"clause": ${JSON.stringify(clause)}, "status": "${status}", "outcome": ${JSON.stringify(outcome)}, "message": ${JSON.stringify(message)}}`;
+  }
+  return `${text}]`;
+}
+
+function explainer(decision, closures, language) {
+  const words = wordsLanguage(language);
+  let found = closures.explainers.get(words);
+  if (found === undefined) {
+    found = compileExplainer(decision, closures, words);
+    closures.explainers.set(words, found);
+  }
+  return found;
 }
 
 function closingReason(decision, answer, language) {
@@ -216,7 +235,10 @@ class Describer {
     const overriders = this.decision.rules.filter((r) => r.overrides.includes(rule.clause)).map((r) => r.clause);
     const made = (status, text) => {
       const message = compileText(text);
-      return (answer) => ({ clause: rule.clause, status, outcome: rule.outcome, message: message(answer) });
+      const prefix = `{"clause": ${JSON.stringify(rule.clause)}, "status": "${status}", "outcome": ${JSON.stringify(rule.outcome)}, "message": `;
+      // As an object, or as the JSON text `terms check --format json` writes (json: true).
+      return (answer, json) =>
+        json ? `${prefix}${JSON.stringify(message(answer))}}` : { clause: rule.clause, status, outcome: rule.outcome, message: message(answer) };
     };
     const deciding = made("deciding", fill(phrases.deciding, { clause, outcome: [rule.outcome] }));
     const applied = (answer) =>
@@ -231,11 +253,11 @@ class Describer {
     const start = rule.start === null ? null : this.closures.number(rule.start);
     const end = rule.end === null ? null : this.closures.number(rule.end);
     const outOfEffect = (day) => (start !== null && day < start) || (end !== null && day > end);
-    return (answer) => {
-      if (answer.deciding.includes(rule.clause)) return deciding(answer);
-      if (answer.overridden.includes(rule.clause)) return overridden(answer);
-      if (notInEffect !== null && outOfEffect(answer.day)) return notInEffect(answer);
-      return notMet(answer);
+    return (answer, json) => {
+      if (answer.deciding.includes(rule.clause)) return deciding(answer, json);
+      if (answer.overridden.includes(rule.clause)) return overridden(answer, json);
+      if (notInEffect !== null && outOfEffect(answer.day)) return notInEffect(answer, json);
+      return notMet(answer, json);
     };
   }
 

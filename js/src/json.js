@@ -31,9 +31,13 @@ const INT_MAX_STR_DIGITS = 4300;
  * as Python's dict keeps it, whatever the keys), else objects with no prototype.
  * `depth` is the most levels of nesting read before a JSONDepthError. `bom`: refuse a text that
  * starts with a byte order mark, as json.loads refuses a str (not bytes, which it decodes).
+ * `report`, an object, is told whether a text held a lone surrogate (`loneSurrogates`).
  */
-export function pyParse(text, { maps = false, depth = 990, bom = true } = {}) {
-  return new Parser(text, maps, depth).document(bom);
+export function pyParse(text, { maps = false, depth = 990, bom = true, report = null } = {}) {
+  const parser = new Parser(text, maps, depth);
+  const value = parser.document(bom);
+  if (report !== null) report.loneSurrogates = parser.loneSurrogates;
+  return value;
 }
 
 class Parser {
@@ -42,6 +46,7 @@ class Parser {
     this.maps = maps;
     this.depth = depth;
     this.level = 0;
+    this.loneSurrogates = false;
   }
 
   document(bom) {
@@ -150,6 +155,7 @@ class Parser {
           continue;
         }
       }
+      if (code >= 0xd800 && code <= 0xdfff) this.loneSurrogates = true;
       chunks += String.fromCharCode(code);
     }
   }
