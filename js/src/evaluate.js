@@ -44,19 +44,6 @@ const TYPE_CODES = { date: DATE, enum: ENUM, bool: BOOL, int: INT, string: TEXT 
 export function interned(text) {
   return Object.keys({ [text]: 0 })[0];
 }
-const DAYS = new Map(); // ordinals of the date texts seen: a batch names the same dates again and again
-
-function dayOf(text) {
-  let day = DAYS.get(text);
-  if (day === undefined) {
-    day = parseDate(text);
-    if (day === null) return null;
-    if (DAYS.size >= CACHE_LIMIT) DAYS.clear();
-    DAYS.set(text, day);
-  }
-  return day;
-}
-
 /** An answer: what `terms check --format json` writes, plus the prepared facts it rests on. */
 export class Answer {
   constructor(decision, outcome, asOf, deciding, overridden, values, day, exact) {
@@ -177,7 +164,7 @@ export class CompiledDecision {
       switch (spec.code) {
         case DATE:
           if (typeof value !== "string") return null;
-          value = dayOf(value);
+          value = parseDate(value);
           if (value === null) return null;
           break;
         case ENUM:
@@ -212,7 +199,7 @@ export class CompiledDecision {
       }
     } else {
       if (typeof asOf !== "string") return null;
-      day = dayOf(asOf);
+      day = parseDate(asOf);
       if (day === null) return null;
     }
     return this.answer(this.numbers, values, day, asOfText);
