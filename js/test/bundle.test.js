@@ -72,3 +72,27 @@ test("the module a web page imports uses nothing of Node's", () => {
   visit("index.js");
   assert.ok(seen.size >= 8, [...seen].join(", "));
 });
+
+test("a decision's rules become closures once, and no code is made from the bundle", async () => {
+  const { bytes, digest } = shipped();
+  const bundle = await loadBundle(bytes, digest);
+  const decision = bundle.decision("sa-renewal");
+  const closures = decision.closures(false).cache.size;
+  assert.ok(closures > 20, `${closures} closures`);
+  for (let day = 1; day <= 2000; day++) {
+    const date = new Date(Date.UTC(2020, 0, day)).toISOString().slice(0, 10);
+    const facts = { program: "open-license", previous_program: "open-license", same_agreement: day % 2 === 0 };
+    Object.assign(facts, { sa_end_date: "2022-06-30", order_date: date, new_agreement_start: date, agreement_year: 2000 + (day % 12), perpetual_license: true });
+    bundle.decide("sa-renewal", facts);
+    bundle.explain(bundle.decide("sa-renewal", facts), ["en", "uk", "ru", "zh"][day % 4]);
+  }
+  assert.equal(bundle.decision("sa-renewal"), decision);
+  assert.equal(decision.closures(false).cache.size >= closures, true);
+  const afterExplaining = decision.closures(false).cache.size;
+  for (let day = 1; day <= 100; day++) bundle.explain(bundle.decide("sa-renewal", { program: "eap", previous_program: "eap", same_agreement: true, sa_end_date: "2022-06-30", order_date: "2022-07-01", new_agreement_start: "2022-07-01", agreement_year: 2008, perpetual_license: true }), "en");
+  assert.equal(decision.closures(false).cache.size, afterExplaining, "closures made per call");
+  for (const file of ["bundle.js", "cli.js", "dates.js", "difflib.js", "evaluate.js", "explain.js", "json.js", "rules.js", "shape.js", "utf8.js"]) {
+    const source = readFileSync(join(JS_ROOT, "src", file), "utf8");
+    assert.doesNotMatch(source, /\beval\s*\(|\bFunction\s*\(|new\s+Function\b/, `${file} makes code`);
+  }
+});
