@@ -44,6 +44,7 @@ const TYPE_CODES = { date: DATE, enum: ENUM, bool: BOOL, int: INT, string: TEXT 
 export function interned(text) {
   return Object.keys({ [text]: 0 })[0];
 }
+
 /** An answer: what `terms check --format json` writes, plus the prepared facts it rests on. */
 export class Answer {
   constructor(decision, outcome, asOf, deciding, overridden, values, day, exact) {
