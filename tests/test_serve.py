@@ -50,7 +50,7 @@ def test_a_change_rebuilds_and_an_error_replaces_every_page(preview: tuple[Previ
     status, page = get(f"{url}/en/buying/")
     assert status == 500
     assert "The terms do not build" in page
-    assert "error[E341]: &#x27;selct&#x27; is not a value of enum &#x27;program&#x27;" in page
+    assert "error[E341]: &#39;selct&#39; is not a value of enum &#39;program&#39;" in page
     assert get(f"{url}{RELOAD_PATH}") == (200, "2")
 
     section.write_text(good.replace("Select is closed", "Select is now closed"), encoding="utf-8")
