@@ -27,7 +27,7 @@ from terms_compiler.emit.page_contexts import (
     download_files,
     status_tables,
 )
-from terms_compiler.emit.templates import TEMPLATES, html_text, render, ui
+from terms_compiler.emit.templates import TEMPLATES, html_text, language_tag, render, ui
 from terms_compiler.model import Corpus
 from terms_compiler.prose import format_value, to_html
 from terms_compiler.workers import POOL_FAILURES, forked_pool, worker_count
@@ -50,10 +50,17 @@ def mkdocs_config(corpus: Corpus, language: str) -> dict[str, Any]:
     # MkDocs and Material put site_name, nav titles and (in our alternate.html) the language
     # names into pages unescaped, as HTML: they are written here as HTML.
     config["site_name"] = _html(corpus.title[language])
-    config["theme"]["language"] = language
+    # Material names the page's language (<html lang>) by its language partial: zh-Hans is ours
+    # (site/overrides/partials/languages/), Material's Chinese strings under the precise tag.
+    config["theme"]["language"] = language_tag(language)
     config["extra"] = {
         "alternate": [
-            {"name": _html(ui(other)["language_name"]), "lang": other, "link": f"../{other}/"}
+            {
+                "name": _html(ui(other)["language_name"]),
+                "lang": other,
+                "tag": language_tag(other),
+                "link": f"../{other}/",
+            }
             for other in corpus.languages
         ]
     }
@@ -251,9 +258,14 @@ def write_docs(
         render(
             "root.html.j2",
             title=corpus.title[corpus.source_language],
-            source_language=corpus.source_language,
+            source_language=language_tag(corpus.source_language),
             languages=[
-                {"code": lang, "name": ui(lang)["language_name"], "title": corpus.title[lang]}
+                {
+                    "code": lang,
+                    "tag": language_tag(lang),
+                    "name": ui(lang)["language_name"],
+                    "title": corpus.title[lang],
+                }
                 for lang in corpus.languages
             ],
         ),

@@ -45,6 +45,12 @@ def ui(language: str) -> dict[str, str]:
     return table.get(language, table["en"])
 
 
+def language_tag(language: str) -> str:
+    """The language's BCP 47 tag for lang and hreflang (zh: zh-Hans); its code when strings.yaml
+    has no interface strings for it."""
+    return strings().get(language, {}).get("language_tag", language)
+
+
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
