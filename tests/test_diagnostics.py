@@ -217,7 +217,10 @@ def check_token(expected: Expected) -> None:
 
 
 def summary(errors: int) -> str:
-    return f"{errors} error{'s' * (errors != 1)}, 0 warnings\n" if errors else ""
+    if errors:
+        return f"{errors} error{'s' * (errors != 1)}, 0 warnings\n"
+    # A clean run says what it checked: the mini corpus, as its files hold it.
+    return "terms: 1 section, 3 clauses in 2 languages, 1 decision, 4 worked examples checked; 0 errors, 0 warnings\n"
 
 
 def headlines(lines: list[str]) -> list[str]:
@@ -405,7 +408,18 @@ def test_json_format_when_clean(mini: Path, run_terms: RunTerms) -> None:
 
 def test_shipped_corpus_is_clean(run_terms: RunTerms, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    assert run_terms("validate", "terms") == (0, "", "")
+    # A clean run says what it checked (counted here from the files, not by the compiler).
+    sections = [
+        yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(Path("terms/sections").glob("*.yaml"))
+    ]
+    clauses = [clause for section in sections for clause in section["clauses"]]
+    examples = sum(len(clause.get("examples", [])) for clause in clauses)
+    decisions = yaml.safe_load(Path("terms/decisions.yaml").read_text(encoding="utf-8"))["decisions"]
+    summary = (
+        f"terms: {len(sections)} sections, {len(clauses)} clauses in 4 languages, {len(decisions)} decisions, "
+        f"{examples} worked examples checked; 0 errors, 0 warnings\n"
+    )
+    assert run_terms("validate", "terms") == (0, "", summary)
 
 
 # Not data: command-line usage, answered by argparse before any corpus is read ----------------

@@ -403,10 +403,13 @@ def _print_diagnostics(diagnostics: Sequence[Any], fmt: str, stream: TextIO) -> 
         print(render_text(diagnostics), file=stream)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' * (number != 1)}"
+
+
 def _summary(diagnostics: Sequence[Any]) -> str:
     errors = sum(1 for d in diagnostics if d.severity.value == "error")
-    warnings = len(diagnostics) - errors
-    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    return f"{_count(errors, 'error')}, {_count(len(diagnostics) - errors, 'warning')}"
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -416,6 +419,17 @@ def _validate(args: argparse.Namespace) -> int:
     _print_diagnostics(result.diagnostics, args.format, sys.stdout)
     if args.format == "text" and not result.ok:
         print(_summary(result.diagnostics), file=sys.stderr)
+    elif args.format == "text" and result.corpus is not None:  # a clean run is visibly a run
+        corpus = result.corpus
+        clauses = list(corpus.all_clauses())
+        examples = sum(len(clause.examples) for clause in clauses)
+        checked = [
+            _count(len(corpus.sections), "section"),
+            f"{_count(len(clauses), 'clause')} in {_count(len(corpus.languages), 'language')}",
+            _count(len(corpus.decisions), "decision"),
+            f"{_count(examples, 'worked example')} checked",
+        ]
+        print(f"{args.path}: {', '.join(checked)}; {_summary(result.diagnostics)}", file=sys.stderr)
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
