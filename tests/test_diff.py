@@ -253,6 +253,24 @@ def test_identical_editions_have_no_changes(at_root: None, run_terms) -> None:  
     ]
 
 
+@pytest.mark.parametrize(("new", "code"), [(NEW_ARG, 1), (OLD_ARG, 0)])
+def test_exit_code_says_whether_the_editions_differ(at_root: None, run_terms, new: str, code: int) -> None:  # type: ignore[no-untyped-def]
+    assert run_terms("diff", OLD_ARG, new, "--exit-code", "--format", "json")[0] == code
+    assert run_terms("diff", OLD_ARG, new)[0] == 0  # without it, a report is a success
+
+
+def test_differing_editions_with_one_label_are_warned_about(tmp_path: Path, at_root: None, run_terms) -> None:  # type: ignore[no-untyped-def]
+    shutil.copytree(NEW_ARG, tmp_path / "new")
+    corpus = tmp_path / "new" / "corpus.yaml"
+    corpus.write_text(corpus.read_text(encoding="utf-8").replace('edition: "2026-02"', 'edition: "2026-01"'))
+    code, _, err = run_terms("diff", OLD_ARG, str(tmp_path / "new"))
+    assert code == 0
+    assert err == (
+        "terms diff: warning: both editions are labelled '2026-01' although they differ; "
+        "give the new one its own edition label in corpus.yaml\n"
+    )
+
+
 def test_fact_sets_only_one_edition_accepts_are_not_comparable(tmp_path: Path) -> None:
     shutil.copytree(NEW, tmp_path / "terms")
     decisions = tmp_path / "terms" / "decisions.yaml"

@@ -36,7 +36,7 @@ commands:
   fetch     download a published bundle, verify it, and swap it in; the last good one is kept
 
 exit codes: 0 success; 1 errors in the corpus (validate, build), some fact sets failed
-(check) or a download failed (fetch); 2 usage error, unreadable, unsigned or mis-signed bundle,
+(check), a download failed (fetch) or the editions differ (diff --exit-code); 2 usage error, unreadable, unsigned or mis-signed bundle,
 or invalid facts; 3 the rules conflict.
 """
 
@@ -204,6 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     diff.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     diff.add_argument("--lang", default=None, help="only this language's redlines")
+    diff.add_argument(
+        "--exit-code",
+        action="store_true",
+        help="exit 1 when the editions differ, 0 when they do not (as git diff --exit-code), for CI",
+    )
 
     check = commands.add_parser(
         "check",

@@ -12,11 +12,11 @@ from terms_compiler.editions.read import DiffError, load_edition
 from terms_compiler.editions.render import render
 from terms_compiler.pipeline import compile_corpus
 
-EXIT_OK, EXIT_USAGE = 0, 2
+EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE = 0, 1, 2
 
 
 def run_diff(args: argparse.Namespace) -> int:
-    """terms diff OLD NEW [--path terms] [--format text|markdown|json] [--lang xx]."""
+    """terms diff OLD NEW [--path terms] [--format text|markdown|json] [--lang xx] [--exit-code]."""
     editions = []
     for spec in (args.old, args.new):
         try:
@@ -35,5 +35,12 @@ def run_diff(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    print(render(compare(old, new), args.format, args.lang))
-    return EXIT_OK
+    changes = compare(old, new)
+    print(render(changes, args.format, args.lang))
+    if not changes.empty and changes.old.edition == changes.new.edition:
+        print(
+            f"terms diff: warning: both editions are labelled '{changes.new.edition}' although they "
+            "differ; give the new one its own edition label in corpus.yaml",
+            file=sys.stderr,
+        )
+    return EXIT_DIFFERENT if args.exit_code and not changes.empty else EXIT_OK
