@@ -12,6 +12,7 @@ import { explain, explainJson } from "./explain.js";
 import { JSONDecodeError, JSONDepthError, pyParse } from "./json.js";
 import { RuleError, found } from "./rules.js";
 import { bundleProblems } from "./shape.js";
+import { SignatureError, areTrustedKeys, readTrustedKeys, verifyGiven, webCryptoSuite } from "./signatures.js";
 import { decodeErrorText, firstInvalid } from "./utf8.js";
 
 const SUPPORTED_MAJOR = 1;
@@ -38,8 +39,18 @@ export async function sha256WebCrypto(bytes) {
  * Verify a bundle's bytes against its digest file's bytes, then read it: a Bundle, or a
  * BundleError. `source` names the bundle in messages (its path), `digestName` the digest file;
  * `sha256(bytes)` gives the hex digest (sync or async).
+ *
+ * Signed bundles (docs/trust.md): with `trustedKeys` (JWKS or JWK documents as JSON values, or
+ * keys from readTrustedKeys), the bundle must be signed by one of them, fail-closed: `signatures`
+ * is the bytes of ID.json.signatures.json (null or absent: refused as unsigned), `bundleName` the
+ * bundle's file name in the listing (default: the last part of `source`), `files` any other file
+ * of the folder held (name -> bytes), checked against the listing too; a page has no folder to
+ * list, so a listed file it does not give is not checked. The signature is verified after the
+ * digest and before the JSON is read; bundle.signature says what it holds.
  */
-export async function loadBundle(bytes, digestBytes, { source = "<bundle>", digestName = `${source}.sha256`, sha256 = sha256WebCrypto } = {}) {
+export async function loadBundle(bytes, digestBytes, options = {}) {
+  const { source = "<bundle>", digestName = `${source}.sha256`, sha256 = sha256WebCrypto } = options;
+  const verifySignature = options.verifySignature ?? (await givenSignature(options, source));
   const recorded = recordedDigest(digestBytes, source, digestName);
   const actual = await sha256(bytes);
   if (recorded !== actual) {
@@ -47,10 +58,35 @@ export async function loadBundle(bytes, digestBytes, { source = "<bundle>", dige
       `${source}: SHA-256 is ${actual} but ${baseName(digestName)} records ${recorded}; the bundle was changed or truncated`,
     );
   }
+  const signature = verifySignature === null ? null : await verifySignature(bytes, digestBytes);
   const report = {};
   const bundle = new Bundle(parseBundle(bytes, source, report), source);
   bundle.loneSurrogates = report.loneSurrogates;
+  bundle.signature = signature;
   return bundle;
+}
+
+/** The check of a signature given as bytes (the browser's way), or null when no key is given. */
+async function givenSignature({ trustedKeys = null, signatures = null, bundleName = null, files = {}, suite = webCryptoSuite, digestName }, source) {
+  if (trustedKeys === null || trustedKeys === undefined) return null;
+  let keys;
+  try {
+    keys = areTrustedKeys(trustedKeys) ? trustedKeys : await readTrustedKeys(trustedKeys, suite);
+  } catch (error) {
+    if (error instanceof SignatureError) throw new BundleError(error.message);
+    throw error;
+  }
+  const name = bundleName ?? baseName(source);
+  return async (bytes, digestBytes) => {
+    const digest = baseName(digestName ?? `${source}.sha256`) === `${name}.sha256` ? { [`${name}.sha256`]: digestBytes } : {};
+    const given = { ...digest, ...files, [name]: bytes };
+    try {
+      return await verifyGiven({ keys, signatures, bundleName: name, files: given, shown: source, suite });
+    } catch (error) {
+      if (error instanceof SignatureError) throw new BundleError(error.message);
+      throw error;
+    }
+  };
 }
 
 /** The digest a digest file records (its first word); BundleError when it records none. */
@@ -138,6 +174,8 @@ export class Bundle {
     this.decisions = new Map();
     /** Whether a text of the bundle holds a lone surrogate (an escape such as "\ud800"). */
     this.loneSurrogates = true;
+    /** What the verified signature says ({kid, alg, iat, iss, files, keySource}); null: not checked. */
+    this.signature = null;
   }
 
   get languages() {

@@ -31,7 +31,8 @@ const FLOAT_LIKE = /[0-9][.eE]/;
 
 const USAGE =
   "usage: terms-check [-h] --bundle BUNDLE [--digest DIGEST] --decision DECISION [--as-of DATE]\n" +
-  "                   [--format {text,json}] [--lang LANG] [--lines] FACTS\n";
+  "                   [--format {text,json}] [--lang LANG] [--lines] [--trust KEYS]\n" +
+  "                   FACTS\n";
 const HELP = `${USAGE}
 Answer a decision for FACTS: a JSON file, '-' for standard input, or a .jsonl file (or --lines)
 with one fact set per line, answered in order. A bad line gets an error answer naming its line;
@@ -45,6 +46,9 @@ options:
   --format {text,json}
   --lang LANG          language of reasons and quotes (default en)
   --lines              read FACTS as JSON Lines even without the .jsonl extension
+  --trust KEYS         a public key the bundle must be signed by: a PEM, a JWKS file, or a
+                       folder of them (repeatable). With it, an unsigned or mis-signed bundle is
+                       refused
 
 exit codes: 0 success; 1 some fact sets failed (a batch); 2 usage error, unreadable or tampered
 bundle, invalid facts; 3 the rules conflict.
@@ -60,12 +64,13 @@ const OPTIONS = {
   "--format": "format",
   "--lang": "lang",
   "--lines": "lines",
+  "--trust": "trust",
   "--help": "help",
 };
 
 /** The options, as argparse reads them (a unique prefix of an option names it). */
 export function parseArguments(argv) {
-  const args = { bundle: null, digest: null, decision: null, asOf: null, format: "text", lang: "en", lines: false, facts: null };
+  const args = { bundle: null, digest: null, decision: null, asOf: null, format: "text", lang: "en", lines: false, trust: null, facts: null };
   const positional = [];
   for (let i = 0; i < argv.length; i++) {
     let argument = argv[i];
@@ -108,7 +113,8 @@ export function parseArguments(argv) {
     if (key === "format" && value !== "text" && value !== "json") {
       throw new UsageError(`argument --format: invalid choice: '${value}' (choose from 'text', 'json')`);
     }
-    args[key] = value;
+    if (key === "trust") args.trust = [...(args.trust ?? []), value];
+    else args[key] = value;
   }
   if (args.help) return args;
   const missing = [["--bundle", args.bundle], ["--decision", args.decision]].filter(([, v]) => v === null).map(([n]) => n);
@@ -137,7 +143,7 @@ export async function main(argv, io = defaultIo()) {
   }
   let bundle;
   try {
-    bundle = await loadBundleFile(args.bundle, args.digest);
+    bundle = await loadBundleFile(args.bundle, { digestPath: args.digest, trustedKeys: args.trust });
     bundle.decision(args.decision);
   } catch (error) {
     if (!(error instanceof BundleError || error instanceof UnknownDecision)) throw error;

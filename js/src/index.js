@@ -5,7 +5,12 @@
 //   const answer = bundle.decide("sa-renewal", facts);    // FactError on invalid facts
 //   answer.outcome, answer.deciding, answer.overridden, bundle.explain(answer, "uk")
 //
-// In Node, `import { loadBundleFile } from "terms-check/node"` reads and verifies a bundle file.
+// A signed bundle (docs/trust.md), in a browser: keys pinned by the page, the signature's bytes:
+//   const bundle = await loadBundle(bytes, digestBytes, { source: "product-terms-sa.json",
+//     trustedKeys: [publisherJwks], signatures: signatureBytes });   // BundleError unless signed
+//
+// In Node, `import { loadBundleFile } from "terms-check/node"` reads and verifies a bundle file:
+// loadBundleFile(path, { trustedKeys: "keys/" }) checks its signature and its folder too.
 // docs/semantics.md is the contract this module implements.
 
 export { Bundle, BundleError, UnknownDecision, loadBundle, parseBundle, recordedDigest, sha256WebCrypto } from "./bundle.js";
@@ -14,4 +19,5 @@ export { explain, showValue } from "./explain.js";
 export { JSONDecodeError, JSONDepthError, PyFloat, pyParse } from "./json.js";
 export { RuleError, readRule } from "./rules.js";
 export { bundleProblems } from "./shape.js";
+export { SignatureError, readTrustedKeys, webCryptoSuite } from "./signatures.js";
 export { dayText, parseDate } from "./dates.js";

@@ -309,3 +309,87 @@ export function asciiEscaped(text) {
 export function backslashReplaced(text) {
   return text.replace(/[\uD800-\uDFFF]/gu, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
+
+// Reading bytes, and repr() -------------------------------------------------------------------
+
+/** json.loads(bytes) as Python does it: the encoding detected (UTF-8 with or without a byte order
+ * mark, UTF-16, UTF-32), then the text read with pyParse (objects as Maps). A JSONDecodeError
+ * when the bytes are not text in that encoding. */
+export function loadsBytes(bytes, depth = 990) {
+  return pyParse(decodeDetected(bytes), { maps: true, depth });
+}
+
+function decodeDetected(bytes) {
+  const [b0, b1, b2, b3] = bytes;
+  let encoding = "utf-8";
+  let start = 0;
+  if ((b0 === 0 && b1 === 0 && b2 === 0xfe && b3 === 0xff) || (b0 === 0xff && b1 === 0xfe && b2 === 0 && b3 === 0)) {
+    [encoding, start] = [b0 === 0 ? "utf-32be" : "utf-32le", 4];
+  } else if ((b0 === 0xfe && b1 === 0xff) || (b0 === 0xff && b1 === 0xfe)) {
+    [encoding, start] = [b0 === 0xfe ? "utf-16be" : "utf-16le", 2];
+  } else if (b0 === 0xef && b1 === 0xbb && b2 === 0xbf) start = 3;
+  else if (bytes.length >= 4) {
+    if (!b0) encoding = b1 ? "utf-16be" : "utf-32be";
+    else if (!b1) encoding = b2 || b3 ? "utf-16le" : "utf-32le";
+  } else if (bytes.length === 2) {
+    if (!b0) encoding = "utf-16be";
+    else if (!b1) encoding = "utf-16le";
+  }
+  const body = bytes.subarray(start);
+  try {
+    if (encoding.startsWith("utf-32")) return decodeUtf32(body, encoding === "utf-32be");
+    return new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(body);
+  } catch {
+    throw new JSONDecodeError(`not ${encoding} text`);
+  }
+}
+
+function decodeUtf32(bytes, bigEndian) {
+  if (bytes.length % 4 !== 0) throw new Error("truncated");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 4) {
+    const code = view.getUint32(i, !bigEndian);
+    if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) throw new Error("not a code point");
+    text += String.fromCodePoint(code);
+  }
+  return text;
+}
+
+/** repr() of a value read by pyParse (a Map is a dict), as Python writes it in a message. */
+export function pyRepr(value) {
+  if (value === null || value === undefined) return "None";
+  if (value === true) return "True";
+  if (value === false) return "False";
+  if (typeof value === "string") return stringRepr(value);
+  if (typeof value === "bigint") return String(value);
+  if (typeof value === "number") return Number.isInteger(value) ? String(value) : floatRepr(value);
+  if (value instanceof PyFloat) return floatRepr(value.value);
+  if (Array.isArray(value)) return `[${value.map(pyRepr).join(", ")}]`;
+  const entries = value instanceof Map ? [...value] : Object.entries(value);
+  return `{${entries.map(([key, item]) => `${pyRepr(key)}: ${pyRepr(item)}`).join(", ")}}`;
+}
+
+function stringRepr(text) {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const char of text) {
+    const code = char.codePointAt(0);
+    if (char === quote || char === "\\") out += `\\${char}`;
+    else if (char === "\t") out += "\\t";
+    else if (char === "\n") out += "\\n";
+    else if (char === "\r") out += "\\r";
+    else if (code < 0x20 || code === 0x7f) out += `\\x${hex(code, 2)}`;
+    else if (code < 0x7f || PRINTABLE.test(char)) out += char;
+    else if (code <= 0xff) out += `\\x${hex(code, 2)}`;
+    else if (code <= 0xffff) out += `\\u${hex(code, 4)}`;
+    else out += `\\U${hex(code, 8)}`;
+  }
+  return out + quote;
+}
+/** str.isprintable() of one character beyond ASCII. */
+const PRINTABLE = /^[^\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]$/u;
+
+function hex(code, width) {
+  return code.toString(16).padStart(width, "0");
+}
