@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { dayText } from "../src/dates.js";
 import { closeMatch } from "../src/difflib.js";
-import { JSONDecodeError, PyFloat, floatRepr, pyParse } from "../src/json.js";
+import { JSONDecodeError, PyFloat, floatRepr, loadsBytes, pyParse, pyRepr } from "../src/json.js";
+import { b64decode, b64encode, pySorted } from "../src/signatures.js";
 import { pythonMap } from "./helpers.js";
 
 function random(seed) {
@@ -93,4 +94,51 @@ test("JSON is read, and refused, in json.loads' words", () => {
     texts,
   );
   assert.deepEqual(texts.map(read), expected);
+});
+
+test("repr() of JSON values and json.loads of bytes in every encoding Python detects, as Python", () => {
+  const texts = [
+    'null', 'true', '[1, -0, 1.0, 1e400, NaN, 123456789012345678901234567890]', '"it\'s"', '"say \\"hi\\" it\'s"',
+    '"tab\\t nl\\n cr\\r nul\\u0000 del\\u007f back\\\\slash"', '"\u00e9 \u00a0 \u00ad \u200b \u2028 \ud800 \ud83d\ude00 \ue000 \u0378 \u3000"',
+    '{"name": "../x", "hash": "00", "\u00e9": ["it\'s", 2.5e-7, 1e16]}', '{"b": {"a": [{}], "c": []}}',
+  ];
+  const expected = pythonMap("import json\ndef f(x): return repr(json.loads(x))", texts);
+  assert.deepEqual(texts.map((text) => pyRepr(pyParse(text, { maps: true }))), expected);
+  const document = '{"keys": [{"kty": "OKP", "x": "\u00e9\ud83d\ude00"}]}';
+  const encodings = [["utf8", false], ["utf8", true], ["utf16le", false], ["utf16le", true], ["utf16be", true], ["utf32le", false], ["utf32be", true]];
+  const encoded = encodings.map(([encoding, bom]) => encode(document, encoding, bom));
+  const python = pythonMap("import json\ndef f(x): return repr(json.loads(bytes(x)))", encoded.map((bytes) => [...bytes]));
+  encoded.forEach((bytes, i) => assert.equal(pyRepr(loadsBytes(bytes)), python[i], encodings[i].join(", bom ")));
+});
+
+function encode(text, encoding, bom) {
+  const units = [...text].map((char) => char.codePointAt(0));
+  const bytes = [];
+  const push = (code, size, big) => {
+    for (let i = 0; i < size; i++) bytes.push(big ? (code >> (8 * (size - 1 - i))) & 0xff : (code >> (8 * i)) & 0xff);
+  };
+  const big = encoding.endsWith("be");
+  if (encoding === "utf8") return Buffer.concat([Buffer.from(bom ? [0xef, 0xbb, 0xbf] : []), Buffer.from(text)]);
+  if (bom) push(0xfeff, encoding.startsWith("utf32") ? 4 : 2, big);
+  for (const code of units) {
+    if (encoding.startsWith("utf32")) push(code, 4, big);
+    else if (code > 0xffff) {
+      push(0xd800 + ((code - 0x10000) >> 10), 2, big);
+      push(0xdc00 + ((code - 0x10000) & 0x3ff), 2, big);
+    } else push(code, 2, big);
+  }
+  return Uint8Array.from(bytes);
+}
+
+test("base64url and Python's sorting of texts", () => {
+  const next = random(5);
+  for (let length = 0; length < 40; length++) {
+    const bytes = Uint8Array.from({ length }, () => Math.floor(next() * 256));
+    assert.equal(b64encode(bytes), Buffer.from(bytes).toString("base64url"));
+    assert.deepEqual(b64decode(b64encode(bytes)), bytes);
+  }
+  assert.throws(() => b64decode("A"));
+  assert.throws(() => b64decode("AA=="));
+  const texts = ["b", "a", "\uffff", "\ud83d\ude00", "B", "a.json", "a-json", ""];
+  assert.deepEqual(pySorted(texts), pythonMap("def f(x): return sorted(x)", [texts])[0]);
 });
