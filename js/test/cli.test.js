@@ -8,25 +8,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { bothChecks, work } from "./helpers.js";
+import { assertSame, work } from "./helpers.js";
 
 const PER_DECISION = 3000;
 const temp = mkdtempSync(join(tmpdir(), "terms-check-cli-"));
-
-function assertSame(args, input, what = args.join(" ")) {
-  const { python, js } = bothChecks(args, input);
-  assert.equal(js.status, python.status, `${what}: exit code; python stderr: ${python.stderr}`);
-  assert.equal(js.stderr.toString(), python.stderr.toString(), `${what}: standard error`);
-  assert.ok(js.stdout.equals(python.stdout), `${what}: standard output differs\n${diff(python.stdout, js.stdout)}`);
-  return python;
-}
-
-function diff(expected, got) {
-  const a = expected.toString().split("\n");
-  const b = got.toString().split("\n");
-  const at = a.findIndex((line, i) => line !== b[i]);
-  return `first difference at line ${at + 1}:\n  python: ${a[at]}\n  js:     ${b[at]}`;
-}
 
 /** Generated fact sets of each decision, as JSON Lines text, from the differential cases. */
 function generatedLines() {

@@ -1,6 +1,7 @@
 // What the tests share: the bundles and cases `npm test` prepares (the pretest script runs
 // test/differential.py, which builds them with the Python compiler), and ways to run Python.
 
+import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -43,4 +44,21 @@ export function pythonMap(code, inputs) {
   const result = run(PYTHON, ["-c", program], { input: JSON.stringify(inputs) });
   if (result.status !== 0) throw new Error(result.stderr.toString());
   return JSON.parse(result.stdout.toString());
+}
+
+/** Assert that `terms-check` and `terms check` give the same exit code, standard error and
+ * standard output (byte for byte) for args and input; the Python run's result. */
+export function assertSame(args, input, what = args.join(" ")) {
+  const { python, js } = bothChecks(args, input);
+  assert.equal(js.status, python.status, `${what}: exit code; python stderr: ${python.stderr}`);
+  assert.equal(js.stderr.toString(), python.stderr.toString(), `${what}: standard error`);
+  assert.ok(js.stdout.equals(python.stdout), `${what}: standard output differs\n${firstDifference(python.stdout, js.stdout)}`);
+  return python;
+}
+
+function firstDifference(expected, got) {
+  const a = expected.toString().split("\n");
+  const b = got.toString().split("\n");
+  const at = a.findIndex((line, i) => line !== b[i]);
+  return `first difference at line ${at + 1}:\n  python: ${a[at]}\n  js:     ${b[at]}`;
 }
