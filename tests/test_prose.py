@@ -178,3 +178,22 @@ def test_the_parser_is_commonmark_without_html_or_images() -> None:
     assert {"html_block", "html_inline", "image"}.isdisjoint(
         markdown().get_active_rules()["block"] + markdown().get_active_rules()["inline"]
     )
+
+
+@pytest.mark.parametrize(
+    ("prose", "html", "plain"),
+    [
+        ("订单，\n实体许可证", "<p>订单，实体许可证</p>\n", "订单，实体许可证"),  # issue 17: no stray space
+        (
+            "购买[软件保障](term:software-assurance)\n（参见",
+            '<p>购买<a href="term:software-assurance">软件保障</a>（参见</p>\n',
+            "购买软件保障（参见",
+        ),
+        ("ライセンス\nを購入", "<p>ライセンスを購入</p>\n", "ライセンスを購入"),
+        ("一\nword", "<p>一\nword</p>\n", "一 word"),  # a Latin word beside it keeps its space
+        ("word\nword", "<p>word\nword</p>\n", "word word"),
+    ],
+)
+def test_a_line_break_between_wide_characters_joins_them(prose: str, html: str, plain: str) -> None:
+    assert to_html(prose) == html
+    assert to_plain_text(prose) == plain

@@ -13,6 +13,7 @@ lists around code blocks) and has no wheels for Python 3.13 and later.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -135,11 +136,33 @@ class SafeLinksMarkdown(MarkdownIt):
         return safe_link(url)
 
 
+def _wide(character: str) -> bool:
+    """A character of Chinese, Japanese or Korean text, or their full-width punctuation."""
+    return unicodedata.east_asian_width(character) in ("W", "F")
+
+
+def _join_wide_lines(state: Any) -> None:
+    """A line break inside a paragraph between two wide characters joins them with no space:
+    Chinese has no spaces between words, and a browser shows such a break as one
+    ("订单， 实体许可证"). Elsewhere it stays a break, which reads as a space."""
+    for block in state.tokens:
+        children = block.children or []
+        for index, token in enumerate(children):
+            if token.type != "softbreak":
+                continue
+            before = next((t.content for t in reversed(children[:index]) if t.content), "")
+            after = next((t.content for t in children[index + 1 :] if t.content), "")
+            if before and after and _wide(before[-1]) and _wide(after[0]):
+                token.type, token.content = "text", ""
+
+
 @cache
 def markdown() -> MarkdownIt:
     # CommonMark without raw HTML: tags in prose are escaped and shown as text. With "html" off
     # the two HTML rules only return False, so they are disabled too: fewer calls per line.
-    return SafeLinksMarkdown("commonmark", {"html": False}).disable(["image", "html_block", "html_inline"])
+    md = SafeLinksMarkdown("commonmark", {"html": False}).disable(["image", "html_block", "html_inline"])
+    md.core.ruler.push("join_wide_lines", _join_wide_lines)
+    return md
 
 
 def to_html(text: str) -> str:
