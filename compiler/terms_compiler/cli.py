@@ -36,8 +36,8 @@ commands:
   fetch     download a published bundle, verify it, and swap it in; the last good one is kept
 
 exit codes: 0 success; 1 errors in the corpus (validate, build), some fact sets failed
-(check), a download failed (fetch) or the editions differ (diff --exit-code); 2 usage error, unreadable, unsigned or mis-signed bundle,
-or invalid facts; 3 the rules conflict.
+(check), a download failed (fetch) or the editions differ (diff --exit-code); 2 usage error,
+unreadable, unsigned or mis-signed bundle, or invalid facts; 3 the rules conflict.
 """
 
 
