@@ -132,6 +132,22 @@ def test_search_in_the_ukrainian_site_finds_a_clause_by_a_ukrainian_word(page, s
     assert page.locator(".md-search-result__meta").inner_text() == "Знайдено 3 збігів"
 
 
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("90天", "90天内"),  # digits against Han characters, inside a sentence with no spaces
+        ("续订", "续订"),  # "renew", a word inside unspaced text
+    ],
+)
+def test_search_in_the_chinese_site_finds_words_inside_unspaced_text(
+    page, site_url: str, query: str, found: str
+) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{site_url}/zh/?q={query}")
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for(timeout=15000)
+    assert found in " ".join(results.all_inner_texts()).replace("\u200b", "")
+
+
 def test_screenshot_of_a_clause_page_per_language(page, site_url: str) -> None:  # type: ignore[no-untyped-def]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for language in ("en", "uk", "ru", "zh"):

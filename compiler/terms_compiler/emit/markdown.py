@@ -35,6 +35,13 @@ from terms_compiler.workers import POOL_FAILURES, forked_pool, worker_count
 # lunr has no Ukrainian stemmer; its Russian one covers the whole Cyrillic block, so Ukrainian
 # words are indexed and found (stemmed the Russian way, identically for pages and queries).
 SEARCH_LANGUAGES = {"en": ["en"], "uk": ["ru"], "ru": ["ru"], "zh": ["zh"]}
+# Chinese is written without spaces: Material's search plugin cuts pages into words with jieba
+# (a dependency of the build extra), and this separator, Material's own for zh, also splits
+# where digits or Latin letters meet Han characters, so a query such as "90天" finds "90天内".
+SEARCH_SEPARATORS = {
+    "zh": r"[\s\u200b\u3000\-、。，．？！；]+"
+    r"|(?<=[0-9A-Za-z])(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])(?=[0-9A-Za-z])"
+}
 # Beside each language's mkdocs.yml: the compiler that wrote the sources (see build_sites).
 BUILT_BY = ".built-by"
 # The plugin that makes a dirty build write what a clean one writes (terms_compiler.emit.mkdocs_reuse),
@@ -64,7 +71,9 @@ def mkdocs_config(corpus: Corpus, language: str) -> dict[str, Any]:
             for other in corpus.languages
         ]
     }
-    search = {"search": {"lang": SEARCH_LANGUAGES.get(language, ["en"])}}
+    search: dict[str, Any] = {"search": {"lang": SEARCH_LANGUAGES.get(language, ["en"])}}
+    if language in SEARCH_SEPARATORS:
+        search["search"]["separator"] = SEARCH_SEPARATORS[language]
     config["plugins"] = [search, DIRTY_BUILD_PLUGIN]  # which acts in dirty builds only
     sections = [{_html(section.title[language]): f"{section.id}.md"} for section in corpus.sections]
     config["nav"] = [
