@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from terms_compiler.emit.templates import plural, ui
+
 from tests.conftest import MINI_CORPUS
 
 
@@ -40,6 +43,41 @@ def test_the_bundle_and_the_site_say_what_changed_since_the_previous_edition(
     assert "Відповіді, що змінилися" in page  # the situations that now answer otherwise
     assert "Чи можна придбати? Якщо програма: Select" in page
     assert "З 1 <s>січня</s> <strong>березня</strong> 2025 р." in page  # the uk redline
+    # The previous edition by its label and date, not by the folder (or git revision) it came from.
+    assert "порівняно з попередньою (2026-01, 1 січня 2026 р.)" in page
+    assert str(MINI_CORPUS) not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "counts"),
+    [
+        ("en", {1: "1 similar case answers", 2: "2 similar cases answer", 21: "21 similar cases answer"}),
+        (
+            "uk",
+            {
+                1: "Ще 1 подібний випадок має",
+                3: "Ще 3 подібні випадки мають",
+                5: "Ще 5 подібних випадків мають",
+                21: "Ще 21 подібний випадок має",
+                11: "Ще 11 подібних випадків мають",
+            },
+        ),
+        (
+            "ru",
+            {
+                1: "Еще 1 похожий случай получает",
+                4: "Еще 4 похожих случая получают",
+                12: "Еще 12 похожих случаев получают",
+            },
+        ),
+        ("zh", {1: "另有1个类似情形", 7: "另有7个类似情形"}),
+    ],
+)
+def test_similar_cases_are_counted_in_the_language_s_plural_forms(
+    language: str, counts: dict[int, str]
+) -> None:
+    for n, start in counts.items():
+        assert plural(ui(language), "similar", n).startswith(start)
 
 
 def test_an_unreadable_previous_edition_is_a_warning_not_a_failed_build(

@@ -107,6 +107,14 @@ class LastSources:
     """The keys of the section pages that build wrote."""
 
 
+def _edition_name(side: Any, language: str) -> str:
+    """An edition as readers know it, by its label and publication date ("2026-10, 1 October
+    2026"), not by the git revision or folder it was read from."""
+    if not side.edition_date:
+        return str(side.edition)
+    return f"{side.edition}, {format_value('date', side.edition_date, language)}"
+
+
 def section_page_key(language: str, path: str, title: str, clauses: list[dict[str, Any]]) -> str:
     """A section page's file, and everything it is made from besides the compiler (its template
     and the interface strings, which the cache's fingerprint covers): section.md.j2 is given
@@ -153,7 +161,7 @@ def fixed_pages(
         "changes.md": render(
             "pages/changes.md.j2",
             **common,
-            previous=corpus.previous_edition,
+            previous=_edition_name(changes.old, language) if changes else "",
             changes=changes_context(corpus, changes, language),
         ),
     }

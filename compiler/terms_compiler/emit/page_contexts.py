@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from terms_compiler.emit.bundle import clause_url
 from terms_compiler.emit.rule_words import rule_in_words
-from terms_compiler.emit.templates import html_text, strings, ui
+from terms_compiler.emit.templates import html_text, plural, strings, ui
 from terms_compiler.model import Clause, Corpus, Decision
 from terms_compiler.prose import SafeLinksMarkdown, format_value
 from terms_compiler.resources import schemas_folder
@@ -311,7 +311,7 @@ def _answers(corpus: Corpus, behaviour: Any, language: str) -> list[dict[str, st
                     old=outcome_label(decision, flip.old_outcome, language),
                     new=outcome_label(decision, flip.new_outcome, language),
                 ),
-                "similar": s["similar"].format(n=len(flip.cases) - 1) if len(flip.cases) > 1 else "",
+                "similar": plural(s, "similar", len(flip.cases) - 1) if len(flip.cases) > 1 else "",
             }
         )
     return answers

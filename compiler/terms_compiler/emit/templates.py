@@ -6,6 +6,7 @@ import re
 from functools import cache
 from typing import Any
 
+import babel
 import jinja2
 import yaml
 from markupsafe import Markup, escape
@@ -43,6 +44,13 @@ def strings() -> dict[str, dict[str, str]]:
 def ui(language: str) -> dict[str, str]:
     table = strings()
     return table.get(language, table["en"])
+
+
+def plural(s: dict[str, str], key: str, n: int) -> str:
+    """The interface string `key` for n things, in the form the language uses for n: strings.yaml
+    has `key_one`, `key_few`, `key_many` as the language needs, and always `key_other`."""
+    form = babel.Locale.parse(s["language_tag"].replace("-", "_")).plural_form(n)
+    return s.get(f"{key}_{form}", s[f"{key}_other"]).format(n=n)
 
 
 def language_tag(language: str) -> str:
