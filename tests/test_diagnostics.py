@@ -429,7 +429,24 @@ def test_help(run_terms: RunTerms) -> None:
     status, out, _ = run_terms("--help")
     assert status == 0
     assert out.startswith("usage: terms ")
-    assert "validate" in out
+    assert "later" not in out  # the site exists
+    listed = [
+        line.split()[0] for line in out.splitlines() if line.startswith("  ") and not line.startswith("   ")
+    ]
+    commands = [
+        "init",
+        "validate",
+        "build",
+        "serve",
+        "status",
+        "translated",
+        "diff",
+        "check",
+        "keygen",
+        "verify",
+        "fetch",
+    ]
+    assert [name for name in listed if name in commands] == commands  # each command once
 
 
 def test_validate_help(run_terms: RunTerms) -> None:

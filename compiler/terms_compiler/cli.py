@@ -19,8 +19,9 @@ from terms_compiler import __version__
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFLICT = 0, 1, 2, 3
 
 DESCRIPTION = """\
-Compile licensing terms written as YAML clauses into a JSON rule bundle (and, later, a
-multilingual site), and answer questions from a bundle.
+Compile licensing terms written as YAML clauses into a JSON rule bundle and a multilingual
+website that cannot disagree, and answer questions from a bundle. `terms COMMAND --help` says
+more about each command.
 
 commands:
   init      start a new corpus: starter files that build clean, in the languages asked for
@@ -49,15 +50,21 @@ def build_parser() -> argparse.ArgumentParser:
             self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
     parser = _Parser(
-        prog="terms", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="terms",
+        usage="%(prog)s [-h] [--version] COMMAND ...",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    # The commands are listed once, in DESCRIPTION, with what each does: argparse's own list of
+    # them (the help= of each add_parser) would repeat it.
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser, help=argparse.SUPPRESS, prog="terms"
+    )
     commands.required = True
 
     init = commands.add_parser(
         "init",
-        help="start a new corpus that builds clean",
         description="Write a new corpus into DIR: corpus.yaml, decisions.yaml (one decision), "
         "glossary.yaml (one term), sections/10-renewal.yaml (one clause with its parameters, "
         "rule and two worked examples, its prose in every language asked for), conformance "
@@ -89,7 +96,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser(
         "validate",
-        help="check the corpus and print every problem",
         description="Load and check the corpus; print every problem at once, sorted by file and "
         "line, as path:line:col: error[CODE]: message. Exit 0 when clean, 1 on errors.",
     )
@@ -97,7 +103,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser(
         "build",
-        help="validate, then write the bundle",
         description="Validate the corpus, then write build/bundle/<corpus-id>.json, its .sha256 "
         "and conformance.json, and the site (build/site/). Output is written to a "
         "temporary folder and swapped in at the end, so a failed build leaves the "
@@ -149,7 +154,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser(
         "serve",
-        help="live preview: rebuild and reload on every change",
         description="Build the corpus and its site, serve them on localhost, and rebuild when a "
         "file under the corpus folder or site/ changes; open pages reload by "
         "themselves. While the corpus has errors, every page shows them.",
@@ -163,7 +167,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser(
         "status",
-        help="translation freshness per language",
         description="For every language: which clause translations are up to date, stale (the "
         "source text changed since they were made), unrecorded or missing.",
     )
@@ -174,7 +177,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     translated = commands.add_parser(
         "translated",
-        help="record that translations are up to date with the source",
         description="Record, in the YAML files, that the translations of CLAUSE (or of every "
         "clause with --all) in LANGUAGE match the current source text. Only the "
         "`translates:` hash is written; formatting and comments stay as they are.",
@@ -188,7 +190,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     diff = commands.add_parser(
         "diff",
-        help="what changed between two editions",
         description="Compare two editions: OLD and NEW are each a git revision (of the corpus "
         "folder), a corpus folder or a built bundle. Reports clauses added, removed "
         "and changed, a word-level redline of changed prose per language, logic "
@@ -212,7 +213,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check",
-        help="answer a decision from a bundle",
         description="Answer a decision for FACTS: a JSON or YAML file, '-' for standard input, "
         "or a .jsonl file (or --lines) with one fact set per line, answered in "
         "order. A bad line gets an error answer naming its line; the rest go on.",
@@ -238,7 +238,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     keygen = commands.add_parser(
         "keygen",
-        help="make a key pair that signs bundles",
         description="Write a new Ed25519 key pair into KEYDIR: private.pem (readable by its owner "
         "only; give it to terms build --sign-key, keep it secret), public.pem and "
         "public.jwks.json (give these to tools: terms check --trust). An existing private key "
@@ -252,7 +251,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = commands.add_parser(
         "verify",
-        help="check a bundle's digest and signature",
         description="Check BUNDLE as terms check would before answering: its SHA-256 file, and "
         "with --trust its signature (BUNDLE.signatures.json) and every file of its folder "
         "against it, then its structure. Says what was checked; exit 0 when all of it holds, "
@@ -265,7 +263,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     fetch = commands.add_parser(
         "fetch",
-        help="download a published bundle, verify it and swap it in",
         description="Download the bundle at URL and the files published beside it (those its "
         "signature lists; unsigned: its .sha256 and conformance.json), over HTTP(S) with "
         "conditional requests (an unchanged bundle costs one 304). Verify the digest, the "
