@@ -145,7 +145,8 @@ def test_a_link_inside_the_corpus_is_followed(mini: Path, run_terms: RunTerms) -
     (mini / "shared").mkdir()
     (mini / "sections" / "10-buying.yaml").rename(mini / "shared" / "10-buying.yaml")
     (mini / "sections" / "10-buying.yaml").symlink_to(Path("..", "shared", "10-buying.yaml"))
-    assert validate(run_terms) == (0, [], "")
+    clean = "terms: 1 section, 3 clauses in 2 languages, 1 decision, 4 worked examples checked; 0 errors, 0 warnings\n"
+    assert validate(run_terms) == (0, [], clean)  # the linked section was read
 
 
 def test_a_loop_of_links_is_a_diagnostic(mini: Path, run_terms: RunTerms) -> None:
