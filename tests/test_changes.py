@@ -92,3 +92,23 @@ def test_an_unreadable_previous_edition_is_a_warning_not_a_failed_build(
     )
     bundle = json.loads((tmp_path / "out" / "bundle" / "mini-terms.json").read_text("utf-8"))
     assert bundle["changes"] is None
+
+
+def test_an_earlier_rule_is_shown_in_words_as_the_current_one_is(
+    mini: Path, run_terms, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    section = mini / "sections" / "10-buying.yaml"
+    section.write_text(
+        section.read_text(encoding="utf-8").replace("when: program == select", "when: program != open"),
+        encoding="utf-8",
+    )
+    name_previous(mini, str(MINI_CORPUS))
+    code, _, _ = run_terms("build", "terms", "--out", str(tmp_path / "out"), "-q")
+    assert code == 0
+    page = (tmp_path / "out" / "site" / "en" / "changes" / "index.html").read_text("utf-8")
+    now, _, earlier = page.partition("previously:")
+    assert earlier, "the earlier rule is not shown"
+    earlier = earlier.split("</div>", 1)[0]
+    assert "program == select" not in page  # no rule syntax on the page
+    assert "the program is Select" in earlier, earlier
+    assert "the program is not Open" in now.rsplit("The rule now reads", 1)[1]

@@ -68,6 +68,8 @@ class ClauseChange:
     """section, rule, decision, condition, parameters, outcome, overrides, effective, prose:<lang>."""
     logic: tuple[Change, ...]
     redlines: tuple[Redline, ...]
+    old_rule: StatedRule | None = None
+    """The earlier rule, when its condition changed: the site shows it in words."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +244,8 @@ def _clause_change(
     kinds = [*dict.fromkeys(c.kind for c in logic), *(f"prose:{r.language}" for r in redlines)]
     if not kinds:
         return None
-    return ClauseChange(cid, tuple(kinds), tuple(logic), tuple(redlines))
+    earlier = old_rule if "condition" in kinds else None
+    return ClauseChange(cid, tuple(kinds), tuple(logic), tuple(redlines), earlier)
 
 
 def _rule_changes(old: StatedRule, new: StatedRule) -> list[Change]:

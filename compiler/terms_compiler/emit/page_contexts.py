@@ -241,10 +241,9 @@ def changes_context(corpus: Corpus, changes: Any, language: str) -> dict[str, An
     changed = []
     for clause in changes.changed:
         lines: list[str | Markup] = []
-        old_condition = ""
         for change in clause.logic:
             if change.kind == "condition":
-                old_condition = str(change.old)
+                pass  # shown below in words, the earlier rule beside the current one
             elif change.kind == "effective":
                 lines.append(
                     f"{s['effective_label']} ({change.what}): "
@@ -259,11 +258,14 @@ def changes_context(corpus: Corpus, changes: Any, language: str) -> dict[str, An
                 html = inline.renderInline(redline_text(red.body, markdown=True, trim=False))
                 lines.append(Markup(f"{html_text(s['text_label'])}: {html}"))
         current = corpus.clauses.get(clause.id)
-        words = ""
-        if old_condition and current and current.rule and current.rule.condition:
-            words = rule_in_words(
-                current.rule.condition, corpus, corpus.decisions[current.rule.decision], language
-            )
+        words = earlier_words = Markup("")
+        if clause.old_rule and current and current.rule and current.rule.condition:
+            decision = corpus.decisions[current.rule.decision]
+            words = rule_in_words(current.rule.condition, corpus, decision, language)
+            # The earlier rule in the same words; facts or values it names that the current
+            # corpus no longer has are shown by their ids.
+            earlier_decision = corpus.decisions.get(clause.old_rule.decision, decision)
+            earlier_words = rule_in_words(clause.old_rule.data["when"], corpus, earlier_decision, language)
         changed.append(
             {
                 "id": clause.id,
@@ -271,7 +273,7 @@ def changes_context(corpus: Corpus, changes: Any, language: str) -> dict[str, An
                 "url": link(clause.id),
                 "lines": lines,
                 "rule_words": words,
-                "old_condition": old_condition,
+                "earlier_words": earlier_words,
             }
         )
     return {

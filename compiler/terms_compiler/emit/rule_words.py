@@ -220,12 +220,13 @@ class _Renderer:
     def describe(self, node: Expr) -> str:
         """A fact by its description, a value by its label or formatted value."""
         match node:
-            case Fact(name=name):
-                fact = self.decision.facts[name]
-                text = fact.description.get(self.language, name)
+            case Fact(name=name, type=type_):
+                # A fact an earlier edition's rule names may be gone from the corpus: its name.
+                fact = self.decision.facts.get(name)
+                text = fact.description.get(self.language, name) if fact else name
                 # Slavic languages decline nouns after prepositions; a quoted description reads as
                 # a label and stays grammatical in any position.
-                quoted = self.language in QUOTED_LANGUAGES and fact.type != "bool"
+                quoted = self.language in QUOTED_LANGUAGES and type_ != "bool"
                 return f"«{text}»" if quoted else text
             case Days(start=start, end=end):
                 return f"days({self.describe(start)}, {self.describe(end)})"
@@ -237,7 +238,8 @@ class _Renderer:
 
     def value(self, type_: str, value: Any) -> str:
         if type_.startswith("enum:"):
-            labels = self.corpus.enums[type_[5:]].values.get(value, {})
+            enum = self.corpus.enums.get(type_[5:])
+            labels = enum.values.get(value, {}) if enum else {}
             return labels.get(self.language, value)
         if type_ == "bool":
             return self.words["true" if value else "false"]
