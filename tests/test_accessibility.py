@@ -153,15 +153,17 @@ def test_search_works_by_keyboard(context: Any, site: str) -> None:
 
 
 def test_a_glossary_definition_is_reached_by_keyboard_and_described(context: Any, site: str) -> None:
-    # Its definition is the link's accessible description (its title), which screen readers read
-    # on focus. A tooltip that sighted keyboard users see is not there yet: Material's tooltips
-    # insert the title as HTML (see site/mkdocs.base.yml).
+    # Its definition is the link's accessible description (aria-describedby, the tooltip
+    # terms.js shows on focus), which screen readers read on focus and sighted keyboard users see.
     glossary = yaml.safe_load((SHIPPED_CORPUS / "glossary.yaml").read_text(encoding="utf-8"))
     term = next(t for t in glossary["terms"] if t["id"] == "software-assurance")
     page = context.new_page()
     page.goto(f"{site}/en/sa-purchase/")
     tab_until(page, lambda focused: (focused["href"] or "").endswith("glossary/#software-assurance"))
-    description = page.evaluate("() => document.activeElement.title")
+    description = page.evaluate(
+        "() => document.getElementById(document.activeElement.getAttribute('aria-describedby')).textContent"
+    )
+    assert page.locator(".terms-tooltip:visible").inner_text() == description
     page.keyboard.press("Enter")
     page.wait_for_url(f"{site}/en/glossary/#software-assurance")
     page.close()

@@ -74,6 +74,9 @@ class Decision:
     id: str
     """Decision id tools pass to `terms check --decision`."""
     question: Localized
+    title: Localized
+    """A short name per language for navigation and the page title (the question when the
+    corpus gives none)."""
     outcomes: Mapping[str, Localized]
     """Outcome id -> label per language."""
     default: str
@@ -328,6 +331,8 @@ class _Builder:
         for decision_id, spec in doc.data["decisions"].items():
             base = ("decisions", decision_id)
             self.localized(doc, (*base, "question"), languages)
+            if "title" in spec:
+                self.localized(doc, (*base, "title"), languages)
             for outcome in spec["outcomes"]:
                 self.localized(doc, (*base, "outcomes", outcome), languages)
             facts = {}
@@ -344,6 +349,7 @@ class _Builder:
             result[decision_id] = Decision(
                 decision_id,
                 spec["question"],
+                spec.get("title", spec["question"]),
                 spec["outcomes"],
                 spec["default"],
                 spec.get("as_of"),

@@ -79,7 +79,11 @@ def mkdocs_config(corpus: Corpus, language: str) -> dict[str, Any]:
     config["nav"] = [
         {_html(s["home"]): "index.md"},
         {_html(s["sections"]): sections},
-        {_html(s["decisions"]): [{_html(d.id): f"decisions/{d.id}.md"} for d in corpus.decisions.values()]},
+        {
+            _html(s["decisions"]): [
+                {_html(d.title[language]): f"decisions/{d.id}.md"} for d in corpus.decisions.values()
+            ]
+        },
         {_html(s["glossary"]): "glossary.md"},
         {_html(s["changes"]): "changes.md"},
         {_html(s["status"]): "status.md"},
@@ -276,12 +280,15 @@ def write_docs(
             "root.html.j2",
             title=corpus.title[corpus.source_language],
             source_language=language_tag(corpus.source_language),
+            # Material's own, as each language's site publishes it (no 404 on the root page).
+            favicon=f"{corpus.source_language}/assets/images/favicon.png",
             languages=[
                 {
                     "code": lang,
                     "tag": language_tag(lang),
                     "name": ui(lang)["language_name"],
                     "title": corpus.title[lang],
+                    "choose": ui(lang)["choose_language"],
                 }
                 for lang in corpus.languages
             ],

@@ -35,6 +35,16 @@ def md_escape(text: str) -> Markup:
     return html_text(_MARKDOWN_SPECIAL.sub(r"\\\1", _LINE_BREAKS.sub(" ", text)))
 
 
+_NAME_BREAKS = re.compile(r"([_.])")
+
+
+def breakable(name: str) -> Markup:
+    """An identifier (a fact name, a clause id) that may wrap after `_` and `.` only: escaped
+    by html_text, then a <wbr> after each. The site's CSS keeps such names from breaking
+    anywhere else, where Material's code style would cut "previous_program" mid-word."""
+    return Markup(_NAME_BREAKS.sub(r"\1<wbr>", str(html_text(name))))
+
+
 @cache
 def strings() -> dict[str, dict[str, str]]:
     data: dict[str, dict[str, str]] = yaml.safe_load((TEMPLATES / "strings.yaml").read_text(encoding="utf-8"))
@@ -70,6 +80,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["md"] = md_escape
+    env.filters["breakable"] = breakable
     return env
 
 
