@@ -223,3 +223,42 @@ def test_a_stale_translation_carries_the_notice_on_its_page_and_the_status_page_
     assert "terms-stale" not in (tmp_path / "docs/en/docs/buying.md").read_text(encoding="utf-8")
     status = (tmp_path / "docs/en/docs/status.md").read_text(encoding="utf-8")
     assert status.count('class="terms-status-stale"') == 1 and "<code>buying.<wbr>intro</code>" in status
+
+
+@pytest.mark.parametrize(
+    ("feedback", "expected"),
+    [
+        (
+            "https://tracker.example/new?title={title}%20({clause})&labels=terms,{language}&edition={edition}",
+            "https://tracker.example/new?title=Select%20%D0%B7%D0%B0%D0%BA%D1%80%D0%B8%D1%82%D0%BE%20(buying.select-closed)"
+            "&amp;labels=terms,uk&amp;edition=2026-01",
+        ),
+        (
+            "mailto:terms@example.com",
+            "mailto:terms@example.com?subject=mini-terms%202026-01%3A%20buying.select-closed%20%28uk%29"
+            "&amp;body=Select%20%D0%B7%D0%B0%D0%BA%D1%80%D0%B8%D1%82%D0%BE%0Abuying.select-closed",
+        ),
+    ],
+)
+def test_each_clause_offers_to_report_a_problem_prefilled_with_its_id_edition_and_language(
+    mini: Path, run_terms, tmp_path: Path, feedback: str, expected: str
+) -> None:  # type: ignore[no-untyped-def]
+    corpus = mini / "corpus.yaml"
+    corpus.write_text(corpus.read_text(encoding="utf-8") + f"feedback: '{feedback}'\n", encoding="utf-8")
+    code, _, _ = run_terms("build", "terms", "--out", str(tmp_path / "out"), "-q")
+    assert code == 0
+    page = (tmp_path / "out" / "site" / "uk" / "buying" / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'<p class="terms-feedback"><a href="([^"]*)" rel="noopener">([^<]*)</a>', page)
+    assert len(links) == page.count('class="terms-clause"') == 3  # every clause of the section
+    assert {text for _, text in links} == {"Повідомити про проблему з цим пунктом"}
+    assert any(href.startswith(expected) for href, _ in links), links
+
+
+def test_a_feedback_address_that_is_not_https_or_mailto_is_refused(mini: Path, run_terms) -> None:  # type: ignore[no-untyped-def]
+    corpus = mini / "corpus.yaml"
+    corpus.write_text(
+        corpus.read_text(encoding="utf-8") + "feedback: 'javascript:alert(1)'\n", encoding="utf-8"
+    )
+    code, out, _ = run_terms("validate", "terms")
+    assert code == 1
+    assert "terms/corpus.yaml:" in out and "feedback" in out and "error[" in out, out

@@ -196,6 +196,8 @@ class Corpus:
     """Git revision of the previous edition, for the list of changes."""
     conformance: Path | None
     """The folder of conformance cases corpus.yaml names (resolved against its folder), if any."""
+    feedback: str | None
+    """Where readers report a problem with a clause (an https:// URL template or a mailto:)."""
     enums: Mapping[str, Enum]
     decisions: Mapping[str, Decision]
     glossary: Mapping[str, Term]
@@ -249,6 +251,7 @@ def build(documents: list[Document]) -> tuple[Corpus, list[Diagnostic]]:
         edition_date=meta.get("edition_date"),
         previous_edition=meta.get("previous_edition"),
         conformance=builder.conformance_folder(corpus_doc),
+        feedback=meta.get("feedback"),
         enums=enums,
         decisions=decisions,
         glossary=glossary,

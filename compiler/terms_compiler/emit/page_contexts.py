@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from markupsafe import Markup
 
@@ -47,6 +48,26 @@ def fact_value(corpus: Corpus, decision: Decision, name: str, value: Any, langua
     return str(value)
 
 
+def feedback_url(corpus: Corpus, clause: Clause, language: str) -> str | None:
+    """The corpus's feedback address for this clause: its placeholders filled with URL-encoded
+    values (by replace, not str.format: a URL's own braces stay as they are); a mailto: address
+    without placeholders gets a subject and a body. corpus.schema.json admits https: and mailto:
+    addresses only, so a link from here can never run script."""
+    if not corpus.feedback:
+        return None
+    title = clause.text[language].title
+    values = {"clause": clause.id, "edition": corpus.edition, "language": language, "title": title}
+    url = corpus.feedback
+    if url.startswith("mailto:") and not any("{" + key + "}" in url for key in values):
+        subject = f"{corpus.id} {corpus.edition}: {clause.id} ({language})"
+        body = f"{title}\n{clause.id}, edition {corpus.edition}, language {language}\n\n"
+        separator = "&" if "?" in url else "?"
+        return f"{url}{separator}subject={quote(subject, safe='')}&body={quote(body, safe='')}"
+    for key, value in values.items():
+        url = url.replace("{" + key + "}", quote(value, safe=""))
+    return url
+
+
 def clause_context(
     corpus: Corpus, clause: Clause, language: str, bundle: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -60,6 +81,7 @@ def clause_context(
         "html": Markup(text["html"]),
         "stale": text["freshness"] == "stale",
         "source_url": f"../../{corpus.source_language}/{clause.section}/#{clause.id}",
+        "feedback_url": feedback_url(corpus, clause, language),
         "rule": None,
         "examples": [],
     }
