@@ -214,6 +214,7 @@ def purchase_applies(f: Mapping[str, Any]) -> tuple[bool, ...]:
         channel == "oem"
         and pool == "servers"
         and product == "sql-server-2017"
+        and program in ("open-license", "mpsa", "select", "select-plus", "open-value", "enterprise-agreement")
         and f["license_date"] < "2020-03-31"
         and 0 <= days <= 90,
         program == "enterprise-agreement"
@@ -236,8 +237,7 @@ def renewal_applies(f: Mapping[str, Any]) -> tuple[bool, ...]:
         (program == "eap" or previous == "eap") and f["eap_deferred_skus"],
         not same
         and f["perpetual_license"]
-        and gap <= 1
-        and (late <= 0 or (program == "open-license" and late <= 90)),
+        and ((gap <= 1 and late <= 0) or (program == "open-license" and gap <= 90 and late <= 90)),
         not same
         and program != previous
         and f["enterprise_product_from_org_wide"]
@@ -245,7 +245,10 @@ def renewal_applies(f: Mapping[str, Any]) -> tuple[bool, ...]:
         not same
         and f["perpetual_license"]
         and f["agreement_year"] <= 2008
-        and ((program != "open-license" and late <= 30) or (program == "open-license" and late <= 90)),
+        and (
+            (program != "open-license" and late <= 30 and gap <= 30)
+            or (program == "open-license" and late <= 90 and gap <= 90)
+        ),
     )
 
 
@@ -387,6 +390,10 @@ def _purchase_failures(f: Mapping[str, Any]) -> Iterator[str | None]:
         if pool != "servers"
         else _needs("product", prod, "sql-server-2017")
         if prod != "sql-server-2017"
+        else _not_one_of(
+            "program", prog, "open-license, mpsa, select, select-plus, open-value, enterprise-agreement"
+        )
+        if prog not in ("open-license", "mpsa", "select", "select-plus", "open-value", "enterprise-agreement")
         else _needs("license_date", f["license_date"], "before 2020-03-31 (cutoff_date)")
         if not f["license_date"] < "2020-03-31"
         else _window(f, "license_date", "order_date", 90, "window_days")
@@ -456,18 +463,21 @@ def _renewal_failures(f: Mapping[str, Any]) -> Iterator[str | None]:
         else None
     )
     # separate-agreement
-    ol_late = (
+    in_time = _upto(f, "sa_end_date", "new_agreement_start", 1, "max_start_gap_days") or on_time
+    open_license = (
         _needs("program", prog, "open-license")
         if prog != "open-license"
-        else _upto(f, "sa_end_date", "order_date", 90, "open_license_days")
+        else _upto(f, "sa_end_date", "new_agreement_start", 90, "open_license_days")
+        or _upto(f, "sa_end_date", "order_date", 90, "open_license_days")
     )
     yield (
         "same_agreement is true"
         if same
         else "perpetual_license is false"
         if not f["perpetual_license"]
-        else _upto(f, "sa_end_date", "new_agreement_start", 1, "max_start_gap_days")
-        or (f"none of the alternatives holds: {on_time}; or {ol_late}" if on_time and ol_late else None)
+        else f"none of the alternatives holds: {in_time}; or {open_license}"
+        if in_time and open_license
+        else None
     )
     # enterprise-products
     yield (
@@ -487,11 +497,13 @@ def _renewal_failures(f: Mapping[str, Any]) -> Iterator[str | None]:
         _needs("program", prog, "anything but open-license")
         if prog == "open-license"
         else _upto(f, "sa_end_date", "order_date", 30, "grace_days")
+        or _upto(f, "sa_end_date", "new_agreement_start", 30, "grace_days")
     )
     second = (
         _needs("program", prog, "open-license")
         if prog != "open-license"
         else _upto(f, "sa_end_date", "order_date", 90, "open_license_grace_days")
+        or _upto(f, "sa_end_date", "new_agreement_start", 90, "open_license_grace_days")
     )
     yield (
         "same_agreement is true"

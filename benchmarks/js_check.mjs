@@ -110,7 +110,9 @@ function handWritten(f) {
   const office =
     channel === "oem" && pool === "applications" && (product === "office-professional-2016" || product === "office-professional-2019") &&
     (program === "open-license" || program === "select" || program === "select-plus" || program === "open-value") && inWindow;
-  const sql = channel === "oem" && pool === "servers" && product === "sql-server-2017" && licensed < CUTOFF && inWindow;
+  const sql = channel === "oem" && pool === "servers" && product === "sql-server-2017" &&
+    (program === "open-license" || program === "mpsa" || program === "select" || program === "select-plus" ||
+      program === "open-value" || program === "enterprise-agreement") && licensed < CUTOFF && inWindow;
   const reattachOk =
     program === "enterprise-agreement" && channel === "volume-licensing" && online && anniversary && reattach > 0 && reattach <= covered;
   const hits = [withLicense, notLatest, transfer, oemRetail, applications, enterpriseProducts, office, sql, reattachOk];
