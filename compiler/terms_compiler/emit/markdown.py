@@ -19,6 +19,7 @@ import yaml
 from markupsafe import Markup
 
 from terms_compiler.cache import content_key, fingerprint
+from terms_compiler.emit.feed import FEED, atom_feed
 from terms_compiler.emit.page_contexts import (
     SCHEMAS,
     changes_context,
@@ -169,6 +170,7 @@ def fixed_pages(
             changes=changes_context(corpus, changes, language),
         ),
     }
+    pages[FEED] = atom_feed(corpus, changes, language)  # MkDocs copies it into the site as is
     for decision in corpus.decisions.values():
         pages[f"decisions/{decision.id}.md"] = render(
             "pages/decision.md.j2", **common, **decision_context(corpus, decision, language)
