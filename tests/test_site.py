@@ -221,3 +221,12 @@ def test_a_stale_translation_carries_the_notice_on_its_page_and_the_status_page_
     assert "terms-stale" not in (tmp_path / "docs/en/docs/buying.md").read_text(encoding="utf-8")
     status = (tmp_path / "docs/en/docs/status.md").read_text(encoding="utf-8")
     assert status.count('class="terms-status-stale"') == 1 and "<code>buying.intro</code>" in status
+
+
+def test_a_decision_page_shows_the_pattern_of_a_string_fact(shipped_build: Path) -> None:
+    for language in ("en", "zh"):
+        page = (
+            shipped_build / "site" / language / "decisions" / "regional-availability" / "index.html"
+        ).read_text(encoding="utf-8")
+        row = next(line for line in page.splitlines() if "<code>country</code>" in line)
+        assert "<code>[A-Z]{2}</code>" in row
