@@ -230,6 +230,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--lang", default="en", help="language of reasons and quotes (default en)")
     check.add_argument(
+        "--explain",
+        choices=("none", "deciding", "all"),
+        default="all",
+        help="reasons given: none (the outcome alone, fastest), deciding (the deciding rules' and "
+        "the default or conflict), all (every rule's, the default)",
+    )
+    check.add_argument(
         "--lines", action="store_true", help="read FACTS as JSON Lines even without the .jsonl extension"
     )
     _add_trust_option(check)
