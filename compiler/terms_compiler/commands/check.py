@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
@@ -14,10 +15,11 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFLICT = 0, 1, 2, 3
 
 
 def run_check(args: argparse.Namespace) -> int:
-    """terms check --bundle B --decision D [--as-of] [--format] [--lang] [--trust] FACTS."""
+    """terms check [--bundle B] --decision D [--as-of] [--format] [--lang] [--explain] [--trust] FACTS."""
     from terms_compiler.check.bundle import Bundle, BundleError, UnknownDecision
 
     try:
+        args.bundle = args.bundle or built_bundle(".")
         bundle = Bundle.load(args.bundle, args.digest, args.trust)
         bundle.decision(args.decision)
     except BundleError as error:
@@ -43,6 +45,34 @@ def run_check(args: argparse.Namespace) -> int:
         if lines:
             return _check_lines(bundle, args, stream)
         return _check_one(bundle, args, stream)
+
+
+def built_bundle(folder: str) -> str:
+    """The bundle `terms build` wrote for the corpus in folder (the working folder): the corpus is
+    found as the other commands find it (corpus.yaml in the folder, or in terms/ under it, the
+    default PATH), its bundle in build/bundle/ (build's default --out). A BundleError saying what
+    to do otherwise."""
+    from terms_compiler.check.bundle import BundleError
+
+    corpora = [
+        p for p in (folder, os.path.join(folder, "terms")) if os.path.isfile(os.path.join(p, "corpus.yaml"))
+    ]
+    if not corpora:
+        raise BundleError(
+            "no --bundle given, and no corpus here (corpus.yaml in . or in terms/) to take it from"
+        )
+    built = os.path.join(folder, "build", "bundle")
+    try:
+        names = sorted(n for n in os.listdir(built) if n.endswith(".json") and n != "conformance.json")
+    except OSError:
+        names = []
+    if len(names) != 1:
+        found = f"found {', '.join(names)}" if names else "found none"
+        raise BundleError(
+            f"no --bundle given, and the corpus in {corpora[0]} has no one built bundle in {built} "
+            f"({found}): run terms build, or give --bundle"
+        )
+    return os.path.join(built, names[0])
 
 
 def _read_facts(stream: TextIO, name: str) -> Any:
