@@ -3,7 +3,7 @@
 // read: where `terms check` falls back to YAML (a FACTS that is not JSON and not named *.json),
 // this one says the facts are not valid JSON.
 
-import { closeSync, createReadStream, fstatSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readdirSync, statSync, writeSync } from "node:fs";
 import { BundleError, UnknownDecision } from "./bundle.js";
 import { CONFLICT, FactError } from "./evaluate.js";
 import { PHRASES, outcomeWords, wordsLanguage } from "./explain.js";
@@ -31,7 +31,7 @@ const FILE_DEPTH = 991;
 const FLOAT_LIKE = /[0-9][.eE]/;
 
 const USAGE =
-  "usage: terms-check [-h] --bundle BUNDLE [--digest DIGEST] --decision DECISION [--as-of DATE]\n" +
+  "usage: terms-check [-h] [--bundle BUNDLE] [--digest DIGEST] --decision DECISION [--as-of DATE]\n" +
   "                   [--format {text,json}] [--lang LANG] [--explain {none,deciding,all}]\n" +
   "                   [--lines] [--trust KEYS]\n" +
   "                   FACTS\n";
@@ -41,7 +41,8 @@ with one fact set per line, answered in order. A bad line gets an error answer n
 the rest go on. The same options, output and exit codes as \`terms check\`.
 
 options:
-  --bundle BUNDLE      the bundle JSON file
+  --bundle BUNDLE      the bundle JSON file (default: the bundle built in build/bundle/, inside
+                       a corpus)
   --digest DIGEST      its SHA-256 file (default: BUNDLE.sha256)
   --decision DECISION  decision id, e.g. sa-purchase
   --as-of DATE         evaluate as of this date (default: the decision's date fact)
@@ -130,7 +131,7 @@ export function parseArguments(argv) {
     else args[key] = value;
   }
   if (args.help) return args;
-  const missing = [["--bundle", args.bundle], ["--decision", args.decision]].filter(([, v]) => v === null).map(([n]) => n);
+  const missing = [["--decision", args.decision]].filter(([, v]) => v === null).map(([n]) => n);
   if (missing.length > 0 || positional.length === 0) {
     const all = [...missing, ...(positional.length === 0 ? ["FACTS"] : [])];
     throw new UsageError(`the following arguments are required: ${all.join(", ")}`);
@@ -156,6 +157,7 @@ export async function main(argv, io = defaultIo()) {
   }
   let bundle;
   try {
+    args.bundle ??= builtBundle(".");
     bundle = await loadBundleFile(args.bundle, { digestPath: args.digest, trustedKeys: args.trust });
     bundle.decision(args.decision);
   } catch (error) {
@@ -186,6 +188,37 @@ export async function main(argv, io = defaultIo()) {
   } finally {
     if (fd !== 0) closeSync(fd);
   }
+}
+
+/** The bundle `terms build` wrote for the corpus in folder, found as `terms check` finds it
+ * (corpus.yaml in the folder or in terms/ under it; the bundle in build/bundle/), else a
+ * BundleError in its words. */
+function builtBundle(folder) {
+  const isFile = (path) => {
+    try {
+      return statSync(path).isFile();
+    } catch {
+      return false;
+    }
+  };
+  const corpora = [folder, `${folder}/terms`].filter((path) => isFile(`${path}/corpus.yaml`));
+  if (corpora.length === 0) {
+    throw new BundleError("no --bundle given, and no corpus here (corpus.yaml in . or in terms/) to take it from");
+  }
+  const built = `${folder}/build/bundle`;
+  let names = [];
+  try {
+    names = readdirSync(built).filter((name) => name.endsWith(".json") && name !== "conformance.json").sort();
+  } catch {
+    names = [];
+  }
+  if (names.length !== 1) {
+    const found = names.length ? `found ${names.join(", ")}` : "found none";
+    throw new BundleError(
+      `no --bundle given, and the corpus in ${corpora[0]} has no one built bundle in ${built} (${found}): run terms build, or give --bundle`,
+    );
+  }
+  return `${built}/${names[0]}`;
 }
 
 function defaultIo() {

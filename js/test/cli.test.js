@@ -4,11 +4,11 @@
 // be refused.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { assertSame, bothChecks, work } from "./helpers.js";
+import { CLI, PYTHON, assertSame, bothChecks, run, work } from "./helpers.js";
 
 const PER_DECISION = 3000;
 const temp = mkdtempSync(join(tmpdir(), "terms-check-cli-"));
@@ -160,6 +160,10 @@ const REFUSED = {
   "bad-type.json": [(data) => void (data.decisions["sa-purchase"].rules[0].when.args[0].right.type = "int")],
   "float-int.json": [(data) => JSON.stringify(data).replace('"value": 90}', '"value": 90.0}')],
   "undeclared.json": [(data) => void (data.decisions["sa-purchase"].rules[0].when.args[0].left.name = "chanel")],
+  "bad-pattern.json": [(data) => void (data.decisions["regional-availability"].facts.country.pattern = "(\\d+)*[é]")],
+  "bool-pattern.json": [(data) => void (data.decisions["regional-availability"].facts.sanctioned.pattern = "[A-Z]{2}")],
+  "long-pattern.json": [(data) => void (data.decisions["regional-availability"].facts.country.pattern = "😀".repeat(201))],
+  "default-unmatched.json": [(data) => void (data.decisions["regional-availability"].facts.country.default = "ru")],
 };
 
 test("a tampered, truncated, unknown or malformed bundle is refused as `terms check` refuses it", () => {
@@ -198,4 +202,23 @@ test("a country outside its pattern is refused alike, alone and in a batch, in b
     assertSame(["--bundle", bundle, "--decision", "regional-availability", "--format", format, "--lang", "zh", file]);
     assertSame(["--bundle", bundle, "--decision", "regional-availability", "--format", format, "-"], lines[1]);
   }
+});
+
+test("without --bundle, inside a built corpus, the built bundle is used, as `terms check` uses it", () => {
+  const folder = mkdtempSync(join(tmpdir(), "terms-check-corpus-"));
+  const facts = join(temp, "valid.json");
+  writeFileSync(facts, FACT_FILES["valid.json"]);
+  const args = ["--decision", "proof-of-license", "--format", "json", facts];
+  const same = () => {
+    const python = run(PYTHON, ["-m", "terms_compiler.cli", "check", ...args], { cwd: folder });
+    const js = run(process.execPath, [CLI, ...args], { cwd: folder });
+    assert.deepEqual([js.status, js.stderr.toString(), js.stdout.toString()], [python.status, python.stderr.toString(), python.stdout.toString()]);
+    return python;
+  };
+  assert.match(same().stderr.toString(), /no corpus here/);
+  mkdirSync(join(folder, "terms"));
+  writeFileSync(join(folder, "terms", "corpus.yaml"), "id: x\n");
+  assert.match(same().stderr.toString(), /has no one built bundle in \.\/build\/bundle \(found none\)/);
+  cpSync(join(work().shipped.bundle, ".."), join(folder, "build", "bundle"), { recursive: true });
+  assert.equal(same().status, 0);
 });
