@@ -16,7 +16,7 @@ Standard library only: this module is on the `terms check` path.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 MAX_LENGTH = 200
 MAX_COUNT = 1000
@@ -74,7 +74,7 @@ class _Reader:
         self.text = pattern
         self.at = 0
 
-    def fail(self, what: str) -> None:
+    def fail(self, what: str) -> NoReturn:
         raise PatternError(what, self.at)
 
     def peek(self) -> str:
@@ -152,7 +152,6 @@ class _Reader:
         counts = _COUNTS.match(self.text, self.at)
         if counts is None:
             self.fail("'{' starts {n}, {n,} or {n,m} (a literal '{' is written \\{)")
-            return
         low, high = int(counts[1]), int(counts[3]) if counts[3] else None
         if low > MAX_COUNT or (high is not None and high > MAX_COUNT):
             self.fail(f"a count above {MAX_COUNT}")
