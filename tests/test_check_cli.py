@@ -57,8 +57,8 @@ def test_text_answer_quotes_the_deciding_clause_in_the_chosen_language(
     code, out, _ = check(run_terms, shipped_bundle, write(tmp_path / "f.json", OEM_SERVER), "--lang", "uk")
     lines = out.splitlines()
     assert code == 0
-    assert lines[0] == "sa-purchase: allowed (дозволено), as of 2024-05-30"
-    assert "  - sa-purchase.oem-retail застосовується: allowed" in lines
+    assert lines[0] == "sa-purchase: дозволено (allowed), станом на 2024-05-30"
+    assert "  - sa-purchase.oem-retail застосовується: дозволено (allowed)" in lines
     assert any("протягом 90 днів" in line for line in lines)
 
 
@@ -306,3 +306,109 @@ def test_the_recorded_digest_may_be_upper_case(run_terms, bundle_copy: Path, tmp
     digest.write_text(digest.read_text().upper())
     code, out, _ = check(run_terms, bundle_copy, write(tmp_path / "f.json", OEM_SERVER))
     assert (code, out.splitlines()[0]) == (0, "sa-purchase: allowed, as of 2024-05-30")
+
+
+# Issue 17: one JSON shape for refused facts (item 14), --explain (item 15), --lang (item 16) ---
+
+
+def test_refused_facts_alone_get_a_batch_lines_json_record_without_its_line(
+    run_terms, shipped_bundle: Path, tmp_path: Path
+) -> None:
+    facts = {**OEM_SERVER, "pool": "server", "colour": "red"}
+    one = write(tmp_path / "f.json", facts)
+    code, out, err = check(run_terms, shipped_bundle, one, "--format", "json")
+    problems = [
+        "fact 'pool' must be one of applications, systems, servers, found \"server\"",
+        "unknown fact 'colour'",
+    ]
+    assert (code, err) == (2, "")
+    assert json.loads(out) == {"error": "; ".join(problems), "problems": problems}
+    assert out.startswith('{\n  "error": ')  # indented by 2, as an answer alone is
+    (tmp_path / "f.jsonl").write_text(json.dumps(facts) + "\n", encoding="utf-8")
+    code, out, _ = check(run_terms, shipped_bundle, str(tmp_path / "f.jsonl"), "--format", "json")
+    assert (code, json.loads(out)) == (1, {"line": 1, "error": "; ".join(problems), "problems": problems})
+    (tmp_path / "bad.json").write_text("{", encoding="utf-8")
+    code, out, err = check(run_terms, shipped_bundle, str(tmp_path / "bad.json"), "--format", "json")
+    unreadable = (
+        "cannot read the facts: not valid JSON (Expecting property name enclosed in double quotes: "
+        "line 1 column 2 (char 1))"
+    )
+    assert (code, json.loads(out), err) == (2, {"error": unreadable, "problems": [unreadable]}, "")
+
+
+def test_explain_none_gives_the_outcome_alone_and_deciding_the_deciding_reasons(
+    run_terms, shipped_bundle: Path, tmp_path: Path
+) -> None:
+    one = write(tmp_path / "f.json", OEM_SERVER)
+    code, out, _ = check(run_terms, shipped_bundle, one, "--format", "json", "--explain", "none")
+    assert (code, json.loads(out)) == (
+        0,
+        {
+            "decision": "sa-purchase",
+            "outcome": "allowed",
+            "as_of": "2024-05-30",
+            "deciding": ["sa-purchase.oem-retail"],
+            "overridden": [],
+        },
+    )
+    code, out, _ = check(run_terms, shipped_bundle, one, "--explain", "none")
+    assert out == "sa-purchase: allowed, as of 2024-05-30\n"
+    code, out, _ = check(run_terms, shipped_bundle, one, "--format", "json", "--explain", "deciding")
+    assert json.loads(out)["reasons"] == [
+        {
+            "clause": "sa-purchase.oem-retail",
+            "status": "deciding",
+            "outcome": "allowed",
+            "message": "sa-purchase.oem-retail applies: allowed",
+        }
+    ]
+    late = {**OEM_SERVER, "order_date": "2024-12-30"}  # no rule applies: the default's reason stays
+    lines = "".join(json.dumps(f) + "\n" for f in (OEM_SERVER, late))
+    (tmp_path / "b.jsonl").write_text(lines, encoding="utf-8")
+    batch = str(tmp_path / "b.jsonl")
+    _, out, _ = check(run_terms, shipped_bundle, batch, "--format", "json", "--explain", "deciding")
+    _, everything, _ = check(run_terms, shipped_bundle, batch, "--format", "json")
+    for kept, whole in zip(out.splitlines(), everything.splitlines(), strict=True):
+        whole_record = json.loads(whole)
+        deciding = [r for r in whole_record["reasons"] if r["status"] in ("deciding", "default", "conflict")]
+        assert json.loads(kept) == {**whole_record, "reasons": deciding}
+    assert [r["status"] for r in json.loads(out.splitlines()[1])["reasons"]] == ["default"]
+    _, out, _ = check(run_terms, shipped_bundle, batch, "--format", "json", "--explain", "none")
+    assert [sorted(json.loads(line)) for line in out.splitlines()] == [
+        ["as_of", "deciding", "decision", "line", "outcome", "overridden"]
+    ] * 2
+
+
+def test_text_in_chinese_reads_as_chinese_and_json_keeps_ids(
+    run_terms, shipped_bundle: Path, tmp_path: Path
+) -> None:
+    facts = {**OEM_SERVER, "order_date": "2024-05-31"}
+    one = write(tmp_path / "f.json", facts)
+    _, out, _ = check(run_terms, shipped_bundle, one, "--lang", "zh")
+    lines = out.splitlines()
+    assert lines[0] == "sa-purchase：不允许 (denied)，截至2024-05-31"
+    assert (
+        "  - sa-purchase.oem-retail不适用：订购软件保障的日期在获得许可证的日期之后91天；上限为90 (window_days)"
+    ) in lines
+    assert "  - sa-purchase.with-license不适用：许可证的获取方式为oem；规则要求：volume-licensing" in lines
+    assert lines[-1] == "  - 没有适用的规则，因此结果为默认值：不允许 (denied)"
+    _, out, _ = check(run_terms, shipped_bundle, one, "--lang", "zh", "--format", "json")
+    answer = json.loads(out)
+    assert (answer["decision"], answer["outcome"]) == ("sa-purchase", "denied")
+    assert {r["outcome"] for r in answer["reasons"]} <= {"allowed", "denied"}
+    assert all(r["clause"].startswith("sa-purchase.") or r["clause"] == "" for r in answer["reasons"])
+    _, out, _ = check(run_terms, shipped_bundle, write(tmp_path / "g.json", OEM_SERVER), "--lang", "zh")
+    assert "  - sa-purchase.oem-retail适用：允许 (allowed)" in out.splitlines()
+    assert any(line.startswith("      来自原始设备制造商或零售渠道的许可证：") for line in out.splitlines())
+
+
+def test_a_country_in_lower_case_is_a_fact_error_not_an_escape(
+    run_terms, shipped_bundle: Path, tmp_path: Path
+) -> None:
+    facts = {"country": "ru", "transaction": "renewal", "customer_type": "state", "sanctioned": True}
+    path = write(tmp_path / "f.json", {**facts, "date": "2024-01-01"})
+    code, out, err = run_terms(
+        "check", "--bundle", str(shipped_bundle), "--decision", "regional-availability", path
+    )
+    assert (code, out) == (2, "")
+    assert err == f"{path}: error: fact 'country' must be a text matching [A-Z]{{2}}, found \"ru\"\n"

@@ -75,7 +75,11 @@ def test_a_long_or_is_explained_part_by_part(run_terms: RunTerms, tmp_path: Path
     assert (code, err) == (0, "")
     first, second = (json.loads(line)["reasons"][0]["message"] for line in out.splitlines())
     assert first == second
-    assert first.count("order_date настає через 184 дн. після license_date; межа — 90 (window_days)") == 3000
+    # In Ukrainian a fact is named by its Ukrainian description (issue 17, item 16).
+    assert (
+        first.count("дата замовлення настає через 184 дн. після дата ліцензії; межа — 90 (window_days)")
+        == 3000
+    )
 
 
 @pytest.mark.parametrize(

@@ -487,3 +487,25 @@ def test_edition_is_frozen() -> None:
     assert isinstance(edition, Edition)
     with pytest.raises(AttributeError):
         edition.label = "x"  # type: ignore[misc]
+
+
+def test_a_text_fact_with_a_pattern_is_varied_with_a_text_it_matches(tmp_path: Path) -> None:
+    """The probe varies a text fact with a value no rule names: for regional-availability's
+    country ([A-Z]{2}) a country code, not "other", which both editions would refuse (and the
+    change below would go unseen)."""
+    shutil.copytree(ROOT / "terms", tmp_path / "terms")
+    shutil.copytree(ROOT / "tests" / "conformance", tmp_path / "tests" / "conformance")
+    section = tmp_path / "terms" / "sections" / "50-regional-availability.yaml"
+    section.write_text(
+        section.read_text(encoding="utf-8").replace(
+            'when: country == "RU" and transaction == windows-update',
+            'when: country not in ["BY", "KZ"] and transaction == windows-update',
+        ),
+        encoding="utf-8",
+    )
+    changes = compare(read_edition(ROOT / "terms"), read_edition(tmp_path / "terms"))
+    [behaviour] = changes.behaviour
+    # Every country but BY and KZ is now blocked: a country no rule names shows it ("other",
+    # refused by both editions, showed nothing).
+    countries = {case.facts["country"] for flip in behaviour.flips for case in flip.cases}
+    assert "ZZ" in countries and "other" not in countries and behaviour.unmatched == ()

@@ -233,3 +233,24 @@ def test_the_conflict_search_skips_only_pairs_kept_apart_by_a_pinned_fact() -> N
         assert {pair for pair in in_order if _may_overlap(pinned[pair[0]], pinned[pair[1]])} <= set(
             candidates
         )
+
+
+def test_translated_takes_the_corpus_folder_first_as_the_other_commands_do(
+    mini: Path,
+    run_terms,  # type: ignore[no-untyped-def]
+) -> None:
+    moved = Path("corpus")
+    mini.rename(moved)
+    code, out, err = run_terms("translated", "corpus", "uk", "buying.window")
+    assert (code, out, err) == (0, "recorded 1 uk translation(s) as up to date: buying.window\n", "")
+    code, out, err = run_terms("translated", "uk", "--all", "--path", "corpus")  # deprecated, still works
+    assert (code, out) == (
+        0,
+        "recorded 2 uk translation(s) as up to date: buying.intro, buying.select-closed\n",
+    )
+    assert err == (
+        "terms translated: --path is deprecated; give the corpus folder first, as the other commands "
+        "take it: terms translated PATH LANGUAGE [CLAUSE ...]\n"
+    )
+    code, _, err = run_terms("translated", "uk", "buying.window")  # no ./terms: the default folder
+    assert (code, err.splitlines()[0]) == (1, "error[E100]: corpus folder 'terms' does not exist")

@@ -14,7 +14,8 @@ import pytest
 
 RunTerms = Callable[..., tuple[int, str, str]]
 DECISION = "regional-availability"
-"""Its fact `country` is a string, quoted back in the reasons: a lone surrogate reaches the output."""
+"""Its fact `country` is a string with a pattern, quoted back in its error: a lone surrogate
+reaches the output."""
 FACTS = {"country": "RU", "customer_type": "private", "date": "2024-01-01", "sanctioned": False}
 ALLOWED = json.dumps({**FACTS, "transaction": "renewal"})
 SURROGATE = ALLOWED.replace('"RU"', '"\\ud800"')
@@ -40,7 +41,7 @@ def test_a_batch_answers_every_line_in_order(
     assert out.splitlines() == [
         "line 1: allowed (regional.ru-renewal-resumed)",
         "line 2: error: the JSON is nested too deeply to read",
-        "line 3: not-applicable (default)",
+        "line 3: error: fact 'country' must be a text matching [A-Z]{2}, found \"\\ud800\"",
         "line 4: error: not valid UTF-8",
         "line 6: allowed (regional.ru-renewal-resumed)",
     ]
@@ -56,12 +57,12 @@ def test_a_json_batch_gives_a_record_per_line_and_keeps_a_lone_surrogate(
     assert [(r["line"], r.get("outcome"), r.get("error")) for r in records] == [
         (1, "allowed", None),
         (2, None, "the JSON is nested too deeply to read"),
-        (3, "not-applicable", None),
+        (3, None, "fact 'country' must be a text matching [A-Z]{2}, found \"\ud800\""),
         (4, None, "not valid UTF-8"),
         (6, "allowed", None),
     ]
     # Written as a JSON escape, it reads back as exactly what the caller sent.
-    assert any("country is \ud800" in reason["message"] for reason in records[2]["reasons"])
+    assert records[2]["problems"] == [records[2]["error"]]
     assert "\\ud800" in out.splitlines()[2]
 
 
@@ -94,16 +95,24 @@ def test_a_batch_on_standard_input_of_a_real_process(shipped_bundle: Path) -> No
     ]
 
 
-def test_one_fact_set_with_a_lone_surrogate_is_answered(
-    run_terms: RunTerms, shipped_bundle: Path, tmp_path: Path
-) -> None:
+def test_one_fact_set_with_a_lone_surrogate_is_refused_legibly(shipped_bundle: Path, tmp_path: Path) -> None:
+    """Through a real process: standard error escapes a lone surrogate (backslashreplace), standard
+    output writes the JSON record with it escaped."""
     (tmp_path / "f.json").write_text(SURROGATE, encoding="utf-8")
-    code, out, err = check(run_terms, shipped_bundle, tmp_path / "f.json")
-    assert (code, err) == (0, "")
-    assert "  - regional.ru-renewal-resumed does not apply: country is \\ud800; the rule needs RU" in out
-    code, out, err = check(run_terms, shipped_bundle, tmp_path / "f.json", "--format", "json")
-    assert (code, err) == (0, "")
-    assert json.loads(out)["outcome"] == "not-applicable"
+    problem = "fact 'country' must be a text matching [A-Z]{2}, found \"\\ud800\""
+    command = [sys.executable, "-m", "terms_compiler", "check", "--bundle", str(shipped_bundle)]
+    command += ["--decision", DECISION, str(tmp_path / "f.json")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2,
+        "",
+        f"{tmp_path / 'f.json'}: error: {problem}\n",
+    )
+    done = subprocess.run([*command, "--format", "json"], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (2, "")
+    assert "\\ud800" in done.stdout  # escaped as JSON, which reads back as what the caller sent
+    sent = problem.replace("\\ud800", "\ud800")
+    assert json.loads(done.stdout) == {"error": sent, "problems": [sent]}
 
 
 def test_one_unreadable_fact_file_is_an_error_not_a_traceback(
@@ -188,7 +197,7 @@ def test_without_pyyaml_json_facts_work_and_yaml_facts_name_the_extra(
     )
     assert (answered.returncode, answered.stdout.splitlines()[0]) == (
         0,
-        "regional-availability: allowed (offered), as of 2024-01-01",
+        "regional-availability: offered (allowed), as of 2024-01-01",
     )
     refused = subprocess.run([*command, str(tmp_path / "f.yaml")], capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2

@@ -84,7 +84,7 @@ def test_translations_are_recorded_as_up_to_date(run_terms, tmp_path: Path) -> N
     assert data(corpus / "corpus.yaml")["source_language"] == "de"
     section = (corpus / "sections" / "10-renewal.yaml").read_bytes()
     for language in ("en", "uk"):  # the hash `terms translated` writes is the one already there
-        code, out, _ = run_terms("translated", language, "--all", "--path", str(corpus))
+        code, out, _ = run_terms("translated", str(corpus), language, "--all")
         assert (code, out) == (0, f"recorded 0 {language} translation(s) as up to date\n")
     assert (corpus / "sections" / "10-renewal.yaml").read_bytes() == section
 

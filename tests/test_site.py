@@ -262,3 +262,12 @@ def test_a_feedback_address_that_is_not_https_or_mailto_is_refused(mini: Path, r
     code, out, _ = run_terms("validate", "terms")
     assert code == 1
     assert "terms/corpus.yaml:" in out and "feedback" in out and "error[" in out, out
+
+
+def test_a_decision_page_shows_the_pattern_of_a_string_fact(shipped_build: Path) -> None:
+    for language in ("en", "zh"):
+        page = (
+            shipped_build / "site" / language / "decisions" / "regional-availability" / "index.html"
+        ).read_text(encoding="utf-8")
+        row = next(line for line in page.splitlines() if "<code>country</code>" in line)
+        assert "<code>[A-Z]{2}</code>" in row

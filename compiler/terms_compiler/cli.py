@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from terms_compiler import __version__
+from terms_compiler.commands.describe import add_describe_parser
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFLICT = 0, 1, 2, 3
 
@@ -31,6 +32,7 @@ commands:
   translated  record that translations are up to date with their source text
   diff      what changed between two editions: redlines, logic and behaviour
   check     answer a decision from a bundle for one fact set or a JSON Lines batch
+  describe  list a bundle's decisions, their facts and outcomes, for writing fact sets
   keygen    make an Ed25519 key pair that signs bundles (terms build --sign-key)
   verify    check a bundle's digest and signature, and say what was checked
   fetch     download a published bundle, verify it, and swap it in; the last good one is kept
@@ -176,16 +178,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     translated = commands.add_parser(
         "translated",
+        usage="terms translated [-h] [--all] [PATH] LANGUAGE [CLAUSE ...]",
         description="Record, in the YAML files, that the translations of CLAUSE (or of every "
         "clause with --all) in LANGUAGE match the current source text. Only the "
-        "`translates:` hash is written; formatting and comments stay as they are.",
+        "`translates:` hash is written; formatting and comments stay as they are. PATH is the "
+        "corpus folder (default: terms), as for the other commands: the first argument, when it "
+        "is a folder holding corpus.yaml.",
+        epilog="example: terms translated terms uk sa-purchase.transfer",
     )
-    translated.add_argument("language", metavar="LANGUAGE", help="language code, e.g. uk")
-    translated.add_argument("clauses", metavar="CLAUSE", nargs="*", help="clause ids")
-    translated.add_argument("--all", action="store_true", help="every clause of the corpus")
     translated.add_argument(
-        "--path", type=Path, default=Path("terms"), help="the corpus folder (default: terms)"
+        "words",
+        metavar="[PATH] LANGUAGE [CLAUSE ...]",
+        nargs="+",
+        help="the corpus folder, the language code (e.g. uk) and clause ids",
     )
+    translated.add_argument("--all", action="store_true", help="every clause of the corpus")
+    translated.add_argument("--path", type=Path, default=None, help=argparse.SUPPRESS)  # deprecated
 
     diff = commands.add_parser(
         "diff",
@@ -218,7 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: terms check --bundle build/bundle/product-terms-sa.json "
         "--decision sa-renewal facts.json",
     )
-    check.add_argument("--bundle", required=True, help="the bundle JSON file")
+    check.add_argument(
+        "--bundle",
+        default=None,
+        help="the bundle JSON file (default: the bundle built in build/bundle/, inside a corpus)",
+    )
     check.add_argument("--digest", default=None, help="its SHA-256 file (default: BUNDLE.sha256)")
     check.add_argument("--decision", required=True, help="decision id, e.g. sa-purchase")
     check.add_argument(
@@ -230,10 +242,19 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--lang", default="en", help="language of reasons and quotes (default en)")
     check.add_argument(
+        "--explain",
+        choices=("none", "deciding", "all"),
+        default="all",
+        help="reasons given: none (the outcome alone, fastest), deciding (the deciding rules' and "
+        "the default or conflict), all (every rule's, the default)",
+    )
+    check.add_argument(
         "--lines", action="store_true", help="read FACTS as JSON Lines even without the .jsonl extension"
     )
     _add_trust_option(check)
     check.add_argument("facts", metavar="FACTS", help="facts file, or - for standard input")
+
+    add_describe_parser(commands, _add_trust_option)
 
     keygen = commands.add_parser(
         "keygen",
@@ -324,6 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "translated": _translated,
         "diff": _diff,
         "check": _check,
+        "describe": _describe,
         "keygen": _keygen,
         "verify": _verify,
         "fetch": _fetch,
@@ -506,6 +528,17 @@ def _status(args: argparse.Namespace) -> int:
 def _translated(args: argparse.Namespace) -> int:
     from terms_compiler.commands.status import run_translated
 
+    words = list(args.words)
+    if args.path is not None:
+        print(
+            "terms translated: --path is deprecated; give the corpus folder first, as the other "
+            "commands take it: terms translated PATH LANGUAGE [CLAUSE ...]",
+            file=sys.stderr,
+        )
+    elif len(words) > 1 and (Path(words[0]) / "corpus.yaml").is_file():
+        args.path = Path(words.pop(0))  # a folder with corpus.yaml is no language or clause id
+    args.path = args.path or Path("terms")
+    args.language, args.clauses = words[0], words[1:]
     return run_translated(args)
 
 
@@ -537,6 +570,12 @@ def _check(args: argparse.Namespace) -> int:
     from terms_compiler.commands.check import run_check
 
     return run_check(args)
+
+
+def _describe(args: argparse.Namespace) -> int:
+    from terms_compiler.commands.describe import run_describe
+
+    return run_describe(args)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from terms_compiler.check.evaluate import CONFLICT, parse_date
+from terms_compiler.check.pattern import matcher, pattern_error
 from terms_compiler.condition.parser import ParseError, parse
 from terms_compiler.condition.typecheck import ConditionError, Scope, typecheck
 from terms_compiler.diagnostics import Diagnostic, SourceSpan
@@ -87,7 +88,16 @@ class _Linker:
                     origin.span("as_of"),
                 )
         for fact in decision.facts.values():
-            if fact.enum is not None and fact.enum not in self.corpus.enums:
+            if fact.pattern is not None and (error := pattern_error(fact.pattern)) is not None:
+                self.report(
+                    "E314",
+                    f"the pattern of fact '{fact.name}' is outside the portable subset: {error.what}",
+                    fact.origin.span("pattern")
+                    if error.at is None
+                    else fact.origin.span_in(error.at, "pattern"),
+                    "see docs/semantics.md, Facts: a pattern every checker reads the same way",
+                )
+            elif fact.enum is not None and fact.enum not in self.corpus.enums:
                 self.report(
                     "E312",
                     f"fact '{fact.name}' uses unknown enum '{fact.enum}'",
@@ -122,7 +132,15 @@ class _Linker:
                     f"; {h}" if (h := _did_you_mean(str(value), list(values))) else ""
                 )
             return None
-        return None if _VALID[fact.type](value) else f"fact '{name}' is {fact.type}, found {value!r}"
+        if not _VALID[fact.type](value):
+            return f"fact '{name}' is {fact.type}, found {value!r}"
+        if (
+            fact.pattern is not None
+            and pattern_error(fact.pattern) is None
+            and not matcher(fact.pattern)(value)
+        ):
+            return f"fact '{name}' must match {fact.pattern}, found {value!r}"
+        return None
 
     # Clauses ---------------------------------------------------------------------------------
 

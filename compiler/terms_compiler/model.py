@@ -58,6 +58,8 @@ class Fact:
     default: Any
     """Value used when the caller leaves the fact out; None when the fact is required."""
     origin: Origin
+    pattern: str | None = None
+    """For string facts: the regular expression the whole value must match (check/pattern.py)."""
 
     @property
     def required(self) -> bool:
@@ -348,6 +350,7 @@ class _Builder:
                     fact["description"],
                     fact.get("default"),
                     Origin(doc, (*base, "facts", name)),
+                    fact.get("pattern"),
                 )
             result[decision_id] = Decision(
                 decision_id,

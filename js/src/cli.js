@@ -3,9 +3,10 @@
 // read: where `terms check` falls back to YAML (a FACTS that is not JSON and not named *.json),
 // this one says the facts are not valid JSON.
 
-import { closeSync, createReadStream, fstatSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readdirSync, statSync, writeSync } from "node:fs";
 import { BundleError, UnknownDecision } from "./bundle.js";
 import { CONFLICT, FactError } from "./evaluate.js";
+import { PHRASES, outcomeWords, wordsLanguage } from "./explain.js";
 import {
   JSONDecodeError,
   JSONDepthError,
@@ -30,8 +31,9 @@ const FILE_DEPTH = 991;
 const FLOAT_LIKE = /[0-9][.eE]/;
 
 const USAGE =
-  "usage: terms-check [-h] --bundle BUNDLE [--digest DIGEST] --decision DECISION [--as-of DATE]\n" +
-  "                   [--format {text,json}] [--lang LANG] [--lines] [--trust KEYS]\n" +
+  "usage: terms-check [-h] [--bundle BUNDLE] [--digest DIGEST] --decision DECISION [--as-of DATE]\n" +
+  "                   [--format {text,json}] [--lang LANG] [--explain {none,deciding,all}]\n" +
+  "                   [--lines] [--trust KEYS]\n" +
   "                   FACTS\n";
 const HELP = `${USAGE}
 Answer a decision for FACTS: a JSON file, '-' for standard input, or a .jsonl file (or --lines)
@@ -39,12 +41,16 @@ with one fact set per line, answered in order. A bad line gets an error answer n
 the rest go on. The same options, output and exit codes as \`terms check\`.
 
 options:
-  --bundle BUNDLE      the bundle JSON file
+  --bundle BUNDLE      the bundle JSON file (default: the bundle built in build/bundle/, inside
+                       a corpus)
   --digest DIGEST      its SHA-256 file (default: BUNDLE.sha256)
   --decision DECISION  decision id, e.g. sa-purchase
   --as-of DATE         evaluate as of this date (default: the decision's date fact)
   --format {text,json}
   --lang LANG          language of reasons and quotes (default en)
+  --explain {none,deciding,all}
+                       reasons given: none (the outcome alone, fastest), deciding (the deciding
+                       rules' and the default or conflict), all (every rule's, the default)
   --lines              read FACTS as JSON Lines even without the .jsonl extension
   --trust KEYS         a public key the bundle must be signed by: a PEM, a JWKS file, or a
                        folder of them (repeatable). With it, an unsigned or mis-signed bundle is
@@ -56,6 +62,10 @@ bundle, invalid facts; 3 the rules conflict.
 
 class UsageError extends Error {}
 
+const EXPLAIN = ["none", "deciding", "all"];
+/** The statuses of the reasons `--explain deciding` keeps: why the outcome is what it is. */
+const DECIDING = new Set(["deciding", "conflict", "default"]);
+
 const OPTIONS = {
   "--bundle": "bundle",
   "--digest": "digest",
@@ -63,6 +73,7 @@ const OPTIONS = {
   "--as-of": "asOf",
   "--format": "format",
   "--lang": "lang",
+  "--explain": "explain",
   "--lines": "lines",
   "--trust": "trust",
   "--help": "help",
@@ -70,7 +81,7 @@ const OPTIONS = {
 
 /** The options, as argparse reads them (a unique prefix of an option names it). */
 export function parseArguments(argv) {
-  const args = { bundle: null, digest: null, decision: null, asOf: null, format: "text", lang: "en", lines: false, trust: null, facts: null };
+  const args = { bundle: null, digest: null, decision: null, asOf: null, format: "text", lang: "en", explain: "all", lines: false, trust: null, facts: null };
   const positional = [];
   for (let i = 0; i < argv.length; i++) {
     let argument = argv[i];
@@ -113,11 +124,14 @@ export function parseArguments(argv) {
     if (key === "format" && value !== "text" && value !== "json") {
       throw new UsageError(`argument --format: invalid choice: '${value}' (choose from 'text', 'json')`);
     }
+    if (key === "explain" && !EXPLAIN.includes(value)) {
+      throw new UsageError(`argument --explain: invalid choice: '${value}' (choose from ${EXPLAIN.map((v) => `'${v}'`).join(", ")})`);
+    }
     if (key === "trust") args.trust = [...(args.trust ?? []), value];
     else args[key] = value;
   }
   if (args.help) return args;
-  const missing = [["--bundle", args.bundle], ["--decision", args.decision]].filter(([, v]) => v === null).map(([n]) => n);
+  const missing = [["--decision", args.decision]].filter(([, v]) => v === null).map(([n]) => n);
   if (missing.length > 0 || positional.length === 0) {
     const all = [...missing, ...(positional.length === 0 ? ["FACTS"] : [])];
     throw new UsageError(`the following arguments are required: ${all.join(", ")}`);
@@ -143,6 +157,7 @@ export async function main(argv, io = defaultIo()) {
   }
   let bundle;
   try {
+    args.bundle ??= builtBundle(".");
     bundle = await loadBundleFile(args.bundle, { digestPath: args.digest, trustedKeys: args.trust });
     bundle.decision(args.decision);
   } catch (error) {
@@ -173,6 +188,37 @@ export async function main(argv, io = defaultIo()) {
   } finally {
     if (fd !== 0) closeSync(fd);
   }
+}
+
+/** The bundle `terms build` wrote for the corpus in folder, found as `terms check` finds it
+ * (corpus.yaml in the folder or in terms/ under it; the bundle in build/bundle/), else a
+ * BundleError in its words. */
+function builtBundle(folder) {
+  const isFile = (path) => {
+    try {
+      return statSync(path).isFile();
+    } catch {
+      return false;
+    }
+  };
+  const corpora = [folder, `${folder}/terms`].filter((path) => isFile(`${path}/corpus.yaml`));
+  if (corpora.length === 0) {
+    throw new BundleError("no --bundle given, and no corpus here (corpus.yaml in . or in terms/) to take it from");
+  }
+  const built = `${folder}/build/bundle`;
+  let names = [];
+  try {
+    names = readdirSync(built).filter((name) => name.endsWith(".json") && name !== "conformance.json").sort();
+  } catch {
+    names = [];
+  }
+  if (names.length !== 1) {
+    const found = names.length ? `found ${names.join(", ")}` : "found none";
+    throw new BundleError(
+      `no --bundle given, and the corpus in ${corpora[0]} has no one built bundle in ${built} (${found}): run terms build, or give --bundle`,
+    );
+  }
+  return `${built}/${names[0]}`;
 }
 
 function defaultIo() {
@@ -208,27 +254,47 @@ function checkOne(bundle, args, fd, io) {
     const facts = readFacts(readFileSync(fd), args.facts, fd !== 0);
     answer = bundle.decide(args.decision, facts, args.asOf);
   } catch (error) {
-    if (error instanceof FactError) {
-      io.err(error.problems.map((problem) => `${args.facts}: error: ${problem}\n`).join(""));
-      return EXIT_USAGE;
-    }
-    if (error instanceof FactsUnreadable) {
-      io.err(`${args.facts}: error: cannot read the facts: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
+    if (error instanceof FactError) return refused(args, error.problems, io);
+    if (error instanceof FactsUnreadable) return refused(args, [`cannot read the facts: ${error.message}`], io);
     throw error;
   }
-  let out;
   if (args.format === "json") {
-    const record = { ...answer.toJSON(), reasons: bundle.explain(answer, args.lang) };
-    out = JSON.stringify(record, null, 2);
-    if (out.includes("\\ud")) out = indentedPython(record);
+    const record = answer.toJSON();
+    if (args.explain !== "none") record.reasons = reasonsOf(bundle, answer, args.lang, args.explain);
+    writeIndented(record, io);
   } else {
-    out = answerText(bundle, answer, args.lang);
+    const out = `${answerText(bundle, answer, args.lang, args.explain)}\n`;
+    io.out(hasLoneSurrogate(out) ? asciiEscaped(out) : out);
   }
+  return answer.outcome === CONFLICT ? EXIT_CONFLICT : EXIT_OK;
+}
+
+/** Facts that get no answer: with --format json, the error record a batch line gets (without its
+ * line) on standard output; as text, one line a problem on standard error. Exit 2 either way. */
+function refused(args, problems, io) {
+  if (args.format === "json") writeIndented(errorRecord(problems), io);
+  else io.err(problems.map((problem) => `${args.facts}: error: ${problem}\n`).join(""));
+  return EXIT_USAGE;
+}
+
+/** What a fact set that gets no answer is, in JSON: every problem, and them joined by `; `. */
+function errorRecord(problems) {
+  return { error: problems.join("; "), problems };
+}
+
+/** The reasons --explain asks for: every rule's (`all`), or the deciding ones' (`deciding`); the
+ * default or conflict reason after them either way. */
+function reasonsOf(bundle, answer, language, explain) {
+  const reasons = bundle.explain(answer, language);
+  return explain === "all" ? reasons : reasons.filter((reason) => DECIDING.has(reason.status));
+}
+
+/** json.dumps(record, ensure_ascii=False, indent=2) and a line end, as `terms check` writes it. */
+function writeIndented(record, io) {
+  let out = JSON.stringify(record, null, 2);
+  if (out.includes("\\ud")) out = indentedPython(record);
   out += "\n";
   io.out(hasLoneSurrogate(out) ? asciiEscaped(out) : out);
-  return answer.outcome === CONFLICT ? EXIT_CONFLICT : EXIT_OK;
 }
 
 class FactsUnreadable extends Error {}
@@ -261,20 +327,23 @@ function newlinesOf(text, isFile) {
   return isFile ? text.replace(/\r\n?/g, "\n") : text;
 }
 
-function answerText(bundle, answer, language) {
-  const labels = bundle.data.decisions[answer.decision].outcomes;
-  const labelsOf = Object.hasOwn(labels, answer.outcome) ? labels[answer.outcome] : {};
-  const label = labelsOf && Object.hasOwn(labelsOf, language) ? labelsOf[language] : answer.outcome;
-  const shown = label === answer.outcome ? answer.outcome : `${answer.outcome} (${label})`;
-  const lines = [`${answer.decision}: ${shown}, as of ${answer.as_of}`];
-  for (const reason of bundle.explain(answer, language)) {
+function answerText(bundle, answer, language, explain) {
+  const phrases = PHRASES[wordsLanguage(language)];
+  const outcome = outcomeWords(bundle.data.decisions[answer.decision].outcomes, answer.outcome, language);
+  const lines = [fill(phrases.answer, { decision: answer.decision, outcome, date: answer.as_of })];
+  for (const reason of explain === "none" ? [] : reasonsOf(bundle, answer, language, explain)) {
     lines.push(`  - ${reason.message}`);
     if (reason.status === "deciding") {
       const text = bundle.clauseText(reason.clause, language);
-      lines.push(`      ${text.title}: ${text.plain}`.replaceAll("\n", "\n      "));
+      lines.push(`      ${fill(phrases.quote, { title: text.title, text: text.plain })}`.replaceAll("\n", "\n      "));
     }
   }
   return lines.join("\n");
+}
+
+/** phrase.format(**parts), for parts that are texts. */
+function fill(phrase, parts) {
+  return phrase.replace(/\{([a-z_]+)\}/g, (_, name) => parts[name]);
 }
 
 /** json.dumps(record, ensure_ascii=False, indent=2) for a record holding a lone surrogate. */
@@ -299,6 +368,7 @@ async function checkLines(bundle, args, fd, io) {
   const asOf = args.asOf;
   const asJson = args.format === "json";
   const language = args.lang;
+  const explain = args.explain;
   const isFile = fd !== 0;
   let failed = 0;
   let pending = "";
@@ -308,13 +378,13 @@ async function checkLines(bundle, args, fd, io) {
   };
   const answerLine = (number, bytes, terminated) => {
     let out;
-    let problem = "";
+    let problems = [];
     let answer = null;
     let text = lineText(bytes);
     if (text !== null && terminated) text += "\n";
     // Only an escape (in the line or the bundle) gives a text a lone surrogate: UTF-8 has none.
     const mayHoldLoneSurrogate = bundle.loneSurrogates || (text !== null && text.includes("\\u"));
-    if (text === null) problem = "not valid UTF-8";
+    if (text === null) problems = ["not valid UTF-8"];
     else if (isBlank(text)) return;
     else {
       const stackTraceLimit = Error.stackTraceLimit;
@@ -322,21 +392,24 @@ async function checkLines(bundle, args, fd, io) {
       try {
         answer = decideText(decision, text, asOf);
       } catch (error) {
-        if (error instanceof FactError) problem = error.problems.join("; ");
-        else if (error instanceof JSONDecodeError) problem = `not valid JSON (${error.message})`;
-        else if (error instanceof JSONDepthError) problem = DEEP_JSON;
+        if (error instanceof FactError) problems = error.problems;
+        else if (error instanceof JSONDecodeError) problems = [`not valid JSON (${error.message})`];
+        else if (error instanceof JSONDepthError) problems = [DEEP_JSON];
         else throw error;
       } finally {
         Error.stackTraceLimit = stackTraceLimit;
       }
     }
-    if (problem) {
+    if (problems.length > 0) {
       failed += 1;
-      out = asJson ? `{"line": ${number}, "error": ${dumpsString(problem)}}\n` : `line ${number}: error: ${problem}\n`;
+      const problem = problems.join("; ");
+      out = asJson
+        ? `{"line": ${number}, "error": ${dumpsString(problem)}, "problems": [${problems.map(dumpsString).join(", ")}]}\n`
+        : `line ${number}: error: ${problem}\n`;
     } else {
       if (answer.outcome === CONFLICT) failed += 1;
       out = asJson
-        ? answerRecord(number, answer, bundle, language, mayHoldLoneSurrogate)
+        ? answerRecord(number, answer, bundle, language, explain, mayHoldLoneSurrogate)
         : `line ${number}: ${answer.outcome} (${answer.deciding.join(", ") || "default"})\n`;
     }
     if (mayHoldLoneSurrogate && hasLoneSurrogate(out)) out = asciiEscaped(out);
@@ -388,18 +461,24 @@ export function decideText(decision, text, asOf = null) {
   return decision.decide(pyParse(text, { maps: true, depth: LINE_DEPTH }), asOf);
 }
 
-function answerRecord(number, answer, bundle, language, mayHoldLoneSurrogate) {
+function answerRecord(number, answer, bundle, language, explain, mayHoldLoneSurrogate) {
   let out =
     `{"line": ${number}, "decision": ${JSON.stringify(answer.decision)}, "outcome": ${JSON.stringify(answer.outcome)}, ` +
-    `"as_of": ${JSON.stringify(answer.as_of)}, "deciding": ${list(answer.deciding)}, "overridden": ${list(answer.overridden)}, ` +
-    `"reasons": ${bundle.explainJson(answer, language)}}\n`;
+    `"as_of": ${JSON.stringify(answer.as_of)}, "deciding": ${list(answer.deciding)}, "overridden": ${list(answer.overridden)}`;
+  if (explain === "all") out += `, "reasons": ${bundle.explainJson(answer, language)}`;
+  else if (explain === "deciding") out += `, "reasons": [${reasonsOf(bundle, answer, language, explain).map(reasonJson).join(", ")}]`;
+  out += "}\n";
   if (mayHoldLoneSurrogate && out.includes("\\ud")) {
     // A lone surrogate, which JSON.stringify escapes and Python keeps (then escapes it all).
     const strings = [answer.decision, answer.outcome, answer.as_of, ...answer.deciding, ...answer.overridden];
-    for (const reason of bundle.explain(answer, language)) strings.push(reason.clause, reason.status, reason.outcome, reason.message);
+    for (const reason of explain === "none" ? [] : bundle.explain(answer, language)) strings.push(reason.clause, reason.status, reason.outcome, reason.message);
     if (strings.some(hasLoneSurrogate)) out = asciiEscaped(out);
   }
   return out;
+}
+
+function reasonJson({ clause, status, outcome, message }) {
+  return `{"clause": ${JSON.stringify(clause)}, "status": ${JSON.stringify(status)}, "outcome": ${JSON.stringify(outcome)}, "message": ${JSON.stringify(message)}}`;
 }
 
 function list(items) {

@@ -17,6 +17,7 @@ import { parseDate, fromOrdinal, today } from "./dates.js";
 import { PyFloat, floatRepr } from "./json.js";
 import { RuleError, isInt, readRule, walk } from "./rules.js";
 import { closeMatch } from "./difflib.js";
+import { patternRegExp } from "./pattern.js";
 
 export const CONFLICT = "conflict";
 const CACHE_LIMIT = 100000;
@@ -87,6 +88,9 @@ export class CompiledDecision {
       type: fact.type,
       code: TYPE_CODES[fact.type],
       values: fact.values,
+      pattern: typeof fact.pattern === "string" ? fact.pattern : null,
+      /** The pattern's full match (the bundle's shape check read it); null: any text. */
+      matches: typeof fact.pattern === "string" ? patternRegExp(fact.pattern) : null,
       enumValues: new Map(fact.type === "enum" ? fact.values.map((value) => [value, this.canonical(value)]) : []),
       required: !Object.hasOwn(fact, "default"),
       fallback: Object.hasOwn(fact, "default") ? prepared(fact.type, fact.default) : undefined,
@@ -181,7 +185,7 @@ export class CompiledDecision {
           }
           break;
         default:
-          if (typeof value !== "string") return null;
+          if (typeof value !== "string" || (spec.matches !== null && !spec.matches.test(value))) return null;
       }
       values[spec.slot] = value;
       if (spec.required) required += 1;
@@ -313,7 +317,7 @@ function convert(spec, value) {
     case "int":
       return isInt(value) ? value : INVALID;
     default:
-      return typeof value === "string" ? value : INVALID;
+      return typeof value === "string" && (spec.matches === null || spec.matches.test(value)) ? value : INVALID;
   }
 }
 
@@ -340,6 +344,7 @@ function checkFactsOf(rule, facts) {
 
 export function typeWords(spec) {
   if (spec.type === "enum") return `one of ${spec.values.join(", ")}`;
+  if (spec.type === "string" && spec.pattern !== null) return `a text matching ${spec.pattern}`;
   return { date: "a date (YYYY-MM-DD)", int: "a whole number", bool: "true or false", string: "a text" }[spec.type];
 }
 

@@ -31,7 +31,9 @@ export const PHRASES = {
     "or": "none of the alternatives holds: {alternatives}",
     "or-joiner": "; or ",
     "int-ops": "<=:at most|<:less than|>=:at least|>:more than|==:|!=:anything but",
-    "date-ops": "<=:on or before|<:before|>=:on or after|>:after|==:|!=:anything but"
+    "date-ops": "<=:on or before|<:before|>=:on or after|>:after|==:|!=:anything but",
+    "answer": "{decision}: {outcome}, as of {date}",
+    "quote": "{title}: {text}"
   },
   "uk": {
     "deciding": "{clause} застосовується: {outcome}",
@@ -52,7 +54,9 @@ export const PHRASES = {
     "or": "не виконується жодна з умов: {alternatives}",
     "or-joiner": "; або ",
     "int-ops": "<=:не більше ніж|<:менше ніж|>=:не менше ніж|>:більше ніж|==:|!=:будь-що, крім",
-    "date-ops": "<=:не пізніше|<:раніше ніж|>=:не раніше|>:пізніше ніж|==:|!=:будь-що, крім"
+    "date-ops": "<=:не пізніше|<:раніше ніж|>=:не раніше|>:пізніше ніж|==:|!=:будь-що, крім",
+    "answer": "{decision}: {outcome}, станом на {date}",
+    "quote": "{title}: {text}"
   },
   "ru": {
     "deciding": "{clause} применяется: {outcome}",
@@ -73,7 +77,9 @@ export const PHRASES = {
     "or": "не выполняется ни одно из условий: {alternatives}",
     "or-joiner": "; или ",
     "int-ops": "<=:не больше|<:меньше|>=:не меньше|>:больше|==:|!=:что угодно, кроме",
-    "date-ops": "<=:не позднее|<:ранее|>=:не ранее|>:позднее|==:|!=:что угодно, кроме"
+    "date-ops": "<=:не позднее|<:ранее|>=:не ранее|>:позднее|==:|!=:что угодно, кроме",
+    "answer": "{decision}: {outcome}, по состоянию на {date}",
+    "quote": "{title}: {text}"
   },
   "zh": {
     "deciding": "{clause}适用：{outcome}",
@@ -94,7 +100,9 @@ export const PHRASES = {
     "or": "以下条件均不满足：{alternatives}",
     "or-joiner": "；或",
     "int-ops": "<=:不超过|<:小于|>=:不少于|>:大于|==:|!=:不为",
-    "date-ops": "<=:不晚于|<:早于|>=:不早于|>:晚于|==:|!=:不为"
+    "date-ops": "<=:不晚于|<:早于|>=:不早于|>:晚于|==:|!=:不为",
+    "answer": "{decision}：{outcome}，截至{date}",
+    "quote": "{title}：{text}"
   }
 };
 
@@ -115,6 +123,28 @@ function operatorWords(table) {
 /** The language whose words are used: English for one without phrases. */
 export function wordsLanguage(language) {
   return Object.hasOwn(PHRASES, language) ? language : "en";
+}
+
+/** An outcome in a message: `LABEL (outcome)` with the bundle's label in the language, the
+ * outcome alone when the label is the same or missing. */
+export function outcomeWords(labels, outcome, language) {
+  const entry = isPlainObject(labels) && Object.hasOwn(labels, outcome) ? labels[outcome] : undefined;
+  const label = isPlainObject(entry) && Object.hasOwn(entry, language) ? entry[language] : undefined;
+  return typeof label === "string" && label !== "" && label !== outcome ? `${label} (${outcome})` : outcome;
+}
+
+/** A fact as a message names it: by its description in the language, when the words are not
+ * English and the bundle has one (the names are English identifiers); else by its name. */
+export function factWords(facts, name, language) {
+  if (wordsLanguage(language) === "en") return name;
+  const spec = isPlainObject(facts) && Object.hasOwn(facts, name) ? facts[name] : undefined;
+  const description = isPlainObject(spec) && Object.hasOwn(spec, "description") ? spec.description : undefined;
+  const text = isPlainObject(description) && Object.hasOwn(description, language) ? description[language] : undefined;
+  return typeof text === "string" && text !== "" ? text : name;
+}
+
+function isPlainObject(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 /** The reasons for an answer: one per rule, in rule order, then the default or the conflict.
@@ -142,11 +172,11 @@ export function explainJson(decision, closures, answer, language = "en") {
 }
 
 function explainer(decision, closures, language) {
-  const words = wordsLanguage(language);
-  let found = closures.explainers.get(words);
+  // By the language asked for, not its words' language: its labels and descriptions.
+  let found = closures.explainers.get(language);
   if (found === undefined) {
-    found = compileExplainer(decision, closures, words);
-    closures.explainers.set(words, found);
+    found = compileExplainer(decision, closures, language);
+    closures.explainers.set(language, found);
   }
   return found;
 }
@@ -158,9 +188,7 @@ function closingReason(decision, answer, language) {
     return { clause: "", status: "conflict", outcome: CONFLICT, message };
   }
   if (answer.deciding.length === 0) {
-    const labels = decision.spec.outcomes ?? {};
-    const label = Object.hasOwn(labels, answer.outcome) ? labels[answer.outcome]?.[language] : undefined;
-    const outcome = label && label !== answer.outcome ? `${label} (${answer.outcome})` : answer.outcome;
+    const outcome = outcomeWords(decision.spec.outcomes, answer.outcome, language);
     return { clause: "", status: "default", outcome: answer.outcome, message: phrases.default.replace("{outcome}", () => outcome) };
   }
   return null;
@@ -216,17 +244,19 @@ function withSingleSpaces(text) {
 }
 
 function compileExplainer(decision, closures, language) {
-  const describer = new Describer(decision, closures, PHRASES[language]);
+  const describer = new Describer(decision, closures, language);
   return decision.rules.map((rule) => describer.reason(rule));
 }
 
 /** A decision's reasons in one language, compiled: every method that describes a part of a
  * condition is only reached for a part that fails (false, or true when `negated`). */
 class Describer {
-  constructor(decision, closures, phrases) {
+  constructor(decision, closures, language) {
     this.decision = decision;
     this.closures = closures;
-    this.phrases = phrases;
+    /** The language asked for: of the outcome labels and fact descriptions. */
+    this.language = language;
+    this.phrases = PHRASES[wordsLanguage(language)];
   }
 
   reason(rule) {
@@ -240,7 +270,8 @@ class Describer {
       return (answer, json) =>
         json ? `${prefix}${JSON.stringify(message(answer))}}` : { clause: rule.clause, status, outcome: rule.outcome, message: message(answer) };
     };
-    const deciding = made("deciding", fill(phrases.deciding, { clause, outcome: [rule.outcome] }));
+    const outcome = outcomeWords(this.decision.spec.outcomes, rule.outcome, this.language);
+    const deciding = made("deciding", fill(phrases.deciding, { clause, outcome: [outcome] }));
     const applied = (answer) =>
       overriders.filter((c) => answer.deciding.includes(c) || answer.overridden.includes(c)).join(", ");
     const overridden = made("overridden", fill(phrases.overridden, { clause, by: [applied] }));
@@ -368,6 +399,7 @@ class Describer {
   subject(node) {
     switch (node.kind) {
       case "fact":
+        return [factWords(this.decision.spec.facts, node.name, this.language)];
       case "param":
         return [node.name];
       case "days":
@@ -379,6 +411,7 @@ class Describer {
   /** The node's value, with the name of the parameter or fact it comes from. */
   show(node, named) {
     const shown = this.shown(node, typeOf(node));
-    return named && (node.kind === "param" || node.kind === "fact") ? [...shown, ` (${node.name})`] : shown;
+    if (named && node.kind === "fact") return [...shown, ` (${factWords(this.decision.spec.facts, node.name, this.language)})`];
+    return named && node.kind === "param" ? [...shown, ` (${node.name})`] : shown;
   }
 }

@@ -3,6 +3,7 @@
 // path, in the words of the Python checker (compiler/terms_compiler/check/shape.py).
 
 import { parseDate } from "./dates.js";
+import { patternProblem, patternRegExp } from "./pattern.js";
 import { MISSING, NAME, found, get, isObject } from "./rules.js";
 
 const FACT_TYPES = ["enum", "date", "int", "bool", "string"];
@@ -91,14 +92,24 @@ function factProblems(path, name, fact, problems) {
     problems.push(`${path}.values: expected the enum's values (a list of texts), found ${found(values)}`);
     values = [];
   }
+  let pattern = get(fact, "pattern");
+  if (pattern !== MISSING) {
+    const problem = type !== "string" ? "a pattern is for a string fact" : patternProblem(pattern);
+    if (problem) {
+      problems.push(`${path}.pattern: ${problem}, found ${found(pattern)}`);
+      pattern = MISSING;
+    }
+  }
   const fallback = get(fact, "default");
-  if (fallback !== MISSING && !fits(fallback, type, values)) {
+  if (fallback !== MISSING && !fits(fallback, type, values, pattern)) {
     problems.push(`${path}.default: expected a value of type ${type}, found ${found(fallback)}`);
   }
 }
 
-/** Whether value is a valid value of a fact of type (an enum's among values). */
-export function fits(value, type, values) {
+/** Whether value is a valid value of a fact of type (an enum's among values, a string matching
+ * its pattern). */
+export function fits(value, type, values, pattern = MISSING) {
+  if (pattern !== MISSING) return typeof value === "string" && patternRegExp(pattern).test(value);
   if (type === "date") return parseDate(value) !== null;
   if (type === "enum") return typeof value === "string" && Array.isArray(values) && values.includes(value);
   if (type === "int") return (typeof value === "number" && Number.isInteger(value)) || typeof value === "bigint";

@@ -4,11 +4,11 @@
 // be refused.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { assertSame, work } from "./helpers.js";
+import { CLI, PYTHON, assertSame, bothChecks, run, work } from "./helpers.js";
 
 const PER_DECISION = 3000;
 const temp = mkdtempSync(join(tmpdir(), "terms-check-cli-"));
@@ -63,6 +63,9 @@ test("a batch answers line for line as `terms check` does, in json and text, in 
       assertSame(["--bundle", bundle, "--decision", decision, "--format", format, "--lang", language, file]);
     }
     assertSame(["--bundle", bundle, "--decision", decision, "--format", "json", "--as-of", "2020-07-31", file]);
+    for (const explain of ["none", "deciding"]) {
+      assertSame(["--bundle", bundle, "--decision", decision, "--format", "json", "--explain", explain, "--lang", language, file]);
+    }
     assertSame(["--bundle", bundle, "--decision", decision, "--lines", "--format", "json", "-"], readFileSync(file));
   }
 });
@@ -86,6 +89,9 @@ test("a single fact file is answered, or refused, as `terms check` does", () => 
     for (const format of ["json", "text"]) {
       for (const language of ["en", "zh"]) {
         assertSame(["--bundle", bundle, "--decision", "proof-of-license", "--format", format, "--lang", language, file]);
+        for (const explain of ["none", "deciding"]) {
+          assertSame(["--bundle", bundle, "--decision", "proof-of-license", "--format", format, "--lang", language, "--explain", explain, file]);
+        }
       }
     }
   }
@@ -99,6 +105,7 @@ test("a single fact file is answered, or refused, as `terms check` does", () => 
   assertSame(["--bundle", bundle, "--decision", "sa-purchase", "--lang", "de", "-"], "{}");
   assertSame(["--bundle", bundle, "--decision", "sa-purchase", join(temp, "no-such-file.json")]);
   assertSame(["--bundle", bundle, "--decision", "sa-purchase", temp]);
+  assertSame(["--bundle", bundle, "--decision", "sa-purchase", "--format", "json", join(temp, "no-such-file.json")]);
 });
 
 /** A copy of the shipped bundle changed by `change` (its JSON), with a matching digest file. */
@@ -153,6 +160,10 @@ const REFUSED = {
   "bad-type.json": [(data) => void (data.decisions["sa-purchase"].rules[0].when.args[0].right.type = "int")],
   "float-int.json": [(data) => JSON.stringify(data).replace('"value": 90}', '"value": 90.0}')],
   "undeclared.json": [(data) => void (data.decisions["sa-purchase"].rules[0].when.args[0].left.name = "chanel")],
+  "bad-pattern.json": [(data) => void (data.decisions["regional-availability"].facts.country.pattern = "(\\d+)*[é]")],
+  "bool-pattern.json": [(data) => void (data.decisions["regional-availability"].facts.sanctioned.pattern = "[A-Z]{2}")],
+  "long-pattern.json": [(data) => void (data.decisions["regional-availability"].facts.country.pattern = "😀".repeat(201))],
+  "default-unmatched.json": [(data) => void (data.decisions["regional-availability"].facts.country.default = "ru")],
 };
 
 test("a tampered, truncated, unknown or malformed bundle is refused as `terms check` refuses it", () => {
@@ -171,4 +182,43 @@ test("a tampered, truncated, unknown or malformed bundle is refused as `terms ch
   assertSame(["--bundle", truncated, "--decision", "sa-purchase", facts]);
   assertSame(["--bundle", join(temp, "nothing.json"), "--decision", "sa-purchase", facts]);
   assertSame(["--bundle", shipped, "--digest", join(temp, "nothing.sha256"), "--decision", "sa-purchase", facts]);
+});
+
+test("--explain takes none, deciding or all, as `terms check` does (the usage names its program)", () => {
+  const { python, js } = bothChecks(["--bundle", work().shipped.bundle, "--decision", "sa-purchase", "--explain", "some", "-"], "{}");
+  assert.deepEqual([js.status, python.status], [2, 2]);
+  const lastLine = (run) => run.stderr.toString().trimEnd().split("\n").at(-1).replace(/^terms[- ]check: /, "");
+  assert.equal(lastLine(js), "error: argument --explain: invalid choice: 'some' (choose from 'none', 'deciding', 'all')");
+  assert.equal(lastLine(python), lastLine(js));
+});
+
+test("a country outside its pattern is refused alike, alone and in a batch, in both formats", () => {
+  const bundle = work().shipped.bundle;
+  const facts = { transaction: "renewal", customer_type: "private", sanctioned: false, date: "2024-01-01" };
+  const lines = ["RU", "ru", "R", "RUS", "RU\n", "R\r", "\u2028", 7].map((country) => JSON.stringify({ ...facts, country }));
+  const file = join(temp, "countries.jsonl");
+  writeFileSync(file, `${lines.join("\n")}\n`);
+  for (const format of ["json", "text"]) {
+    assertSame(["--bundle", bundle, "--decision", "regional-availability", "--format", format, "--lang", "zh", file]);
+    assertSame(["--bundle", bundle, "--decision", "regional-availability", "--format", format, "-"], lines[1]);
+  }
+});
+
+test("without --bundle, inside a built corpus, the built bundle is used, as `terms check` uses it", () => {
+  const folder = mkdtempSync(join(tmpdir(), "terms-check-corpus-"));
+  const facts = join(temp, "valid.json");
+  writeFileSync(facts, FACT_FILES["valid.json"]);
+  const args = ["--decision", "proof-of-license", "--format", "json", facts];
+  const same = () => {
+    const python = run(PYTHON, ["-m", "terms_compiler.cli", "check", ...args], { cwd: folder });
+    const js = run(process.execPath, [CLI, ...args], { cwd: folder });
+    assert.deepEqual([js.status, js.stderr.toString(), js.stdout.toString()], [python.status, python.stderr.toString(), python.stdout.toString()]);
+    return python;
+  };
+  assert.match(same().stderr.toString(), /no corpus here/);
+  mkdirSync(join(folder, "terms"));
+  writeFileSync(join(folder, "terms", "corpus.yaml"), "id: x\n");
+  assert.match(same().stderr.toString(), /has no one built bundle in \.\/build\/bundle \(found none\)/);
+  cpSync(join(work().shipped.bundle, ".."), join(folder, "build", "bundle"), { recursive: true });
+  assert.equal(same().status, 0);
 });

@@ -66,6 +66,9 @@ REASONS_EVERY = 16
 SYNTHETIC_REASONS_EVERY = 250
 """The synthetic decisions have hundreds of rules, so hundreds of reasons an answer."""
 SPOILT_ONE_IN = 8
+PATTERN_EDGES = ["AA", "ZZ", "NO", "RU", "US", "ru", "Ru", "R", "RUS", "", "RU\n", "RU\r", "R\u2028", "RÜ", "@A", "[Z", "R1"]
+"""Values of a string fact with a pattern (the shipped one is [A-Z]{2}): matching ones, and ones
+one step outside (a case, a length, a line end, a character beside the range)."""
 FAR_PAST, FAR_FUTURE = dt.date.min.toordinal(), dt.date.max.toordinal()
 TARGETS = {  # (op, holds) -> the differences left - right that give it, at the boundary
     ("<=", True): (0, -1),
@@ -144,6 +147,8 @@ class Generator:
             return [True, False]
         if type_ == "string":
             texts = {n.value for n in nodes if isinstance(n, Param | Const) and n.type == "string"}
+            if "pattern" in fact:  # matching texts, and texts just outside the pattern
+                return [*sorted(texts), *PATTERN_EDGES]
             return [*sorted(texts), "", "x", "RU ", "ru", "p-0", "office-professional-2019", "é—ü"]
         if type_ == "int":
             ints = {n.value for n in nodes if isinstance(n, Param | Const) and n.type == "int"}

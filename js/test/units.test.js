@@ -7,6 +7,7 @@ import { dayText } from "../src/dates.js";
 import { closeMatch } from "../src/difflib.js";
 import { JSONDecodeError, PyFloat, floatRepr, loadsBytes, pyParse, pyRepr } from "../src/json.js";
 import { b64decode, b64encode, pySorted } from "../src/signatures.js";
+import { patternProblem, patternRegExp } from "../src/pattern.js";
 import { pythonMap } from "./helpers.js";
 
 function random(seed) {
@@ -141,4 +142,35 @@ test("base64url and Python's sorting of texts", () => {
   assert.throws(() => b64decode("AA=="));
   const texts = ["b", "a", "\uffff", "\ud83d\ude00", "B", "a.json", "a-json", ""];
   assert.deepEqual(pySorted(texts), pythonMap("def f(x): return sorted(x)", [texts])[0]);
+});
+
+test("patterns of string facts: the same subset, the same messages and the same full matches as Python's re", () => {
+  const patterns = [
+    "[A-Z]{2}", "(ab)*", "(a+)*", "a**", "a*?", "\\d", "[a-", "[]", "[^]", "(?=a)", "^a", "a$", "a{3,1}", "a{1001}",
+    "[a\\-z]", "\\-", "a|b|", "(a|b){2}", "[--a]", "é", "a{,3}", "a{2,}", "x]", "[z-a]", ")", "(a", "[a-z0-9_.]+",
+    "\\/x", ".", "a.b", "[^a]", "\\", "[\\", "[a\\d]", "a{01,2}", "(?:a|)b", "[\\]\\[\\-\\^\\\\]+",
+    "\\.\\-\\(\\)\\[\\]\\{\\}\\*\\+\\?\\|\\^\\$\\/", "a".repeat(201), `${"x".repeat(199)}é`,
+    "😀".repeat(150), 5, null, "[a-]", "[-a]", "[a-b-c]", "{", "}", "a{2}{3}", "a|*", "()*", "(?:)+", "a{1000}", "[^^]",
+    "[a^]", "(?i)a", "\\1", "a{99999999999999999999}", "\t", "[\\w]",
+  ];
+  const next = random(5);
+  const pieces = ["a", "b", ".", "-", "[a-c]", "[^b]", "(", ")", "(?:", "|", "?", "*", "+", "{2}", "{1,3}", "\\.", "\\-", "]", "[", "^", "\\"];
+  for (let i = 0; i < 1500; i++) {
+    let pattern = "";
+    for (let n = Math.floor(next() * 7); n >= 0; n--) pattern += pieces[Math.floor(next() * pieces.length)];
+    patterns.push(pattern);
+  }
+  const values = ["", "a", "b", "ab", "abab", "aab", "-", ".", "a-b", "\n", "\r", "a\rb", "\u2028", "😀", "\ud800", "AB", "c", "[", "]", "^", "aaaa"];
+  const inJs = patterns.map((pattern) => {
+    const problem = patternProblem(pattern);
+    return [problem, problem === null ? values.map((value) => patternRegExp(pattern).test(value)) : null];
+  });
+  const inPython = pythonMap(
+    "import re\nfrom terms_compiler.check.pattern import pattern_problem\nVALUES = " +
+      JSON.stringify(values) +
+      "\ndef f(p):\n    problem = pattern_problem(p)\n    return [problem, None if problem else [re.fullmatch(p, v) is not None for v in VALUES]]",
+    patterns,
+  );
+  assert.ok(inPython.filter(([problem]) => problem === null).length > 100, "enough patterns inside the subset");
+  for (let i = 0; i < patterns.length; i++) assert.deepEqual(inJs[i], inPython[i], `pattern ${JSON.stringify(patterns[i])}`);
 });

@@ -58,6 +58,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "or-joiner": "; or ",
         "int-ops": "<=:at most|<:less than|>=:at least|>:more than|==:|!=:anything but",
         "date-ops": "<=:on or before|<:before|>=:on or after|>:after|==:|!=:anything but",
+        "answer": "{decision}: {outcome}, as of {date}",
+        "quote": "{title}: {text}",
     },
     "uk": {
         "deciding": "{clause} застосовується: {outcome}",
@@ -79,6 +81,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "or-joiner": "; або ",
         "int-ops": "<=:не більше ніж|<:менше ніж|>=:не менше ніж|>:більше ніж|==:|!=:будь-що, крім",
         "date-ops": "<=:не пізніше|<:раніше ніж|>=:не раніше|>:пізніше ніж|==:|!=:будь-що, крім",
+        "answer": "{decision}: {outcome}, станом на {date}",
+        "quote": "{title}: {text}",
     },
     "ru": {
         "deciding": "{clause} применяется: {outcome}",
@@ -100,6 +104,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "or-joiner": "; или ",
         "int-ops": "<=:не больше|<:меньше|>=:не меньше|>:больше|==:|!=:что угодно, кроме",
         "date-ops": "<=:не позднее|<:ранее|>=:не ранее|>:позднее|==:|!=:что угодно, кроме",
+        "answer": "{decision}: {outcome}, по состоянию на {date}",
+        "quote": "{title}: {text}",
     },
     "zh": {
         "deciding": "{clause}适用：{outcome}",
@@ -121,8 +127,35 @@ PHRASES: dict[str, dict[str, str]] = {
         "or-joiner": "；或",
         "int-ops": "<=:不超过|<:小于|>=:不少于|>:大于|==:|!=:不为",
         "date-ops": "<=:不晚于|<:早于|>=:不早于|>:晚于|==:|!=:不为",
+        "answer": "{decision}：{outcome}，截至{date}",
+        "quote": "{title}：{text}",
     },
 }
+
+
+def words_language(language: str) -> str:
+    """The language of the words: English for one without phrases."""
+    return language if language in PHRASES else "en"
+
+
+def outcome_words(labels: Any, outcome: str, language: str) -> str:
+    """An outcome in a message: `LABEL (outcome)` with the bundle's label in the language, the
+    outcome alone when the label is the same or missing."""
+    entry = labels.get(outcome) if isinstance(labels, dict) else None
+    label = entry.get(language) if isinstance(entry, dict) else None
+    return f"{label} ({outcome})" if isinstance(label, str) and label and label != outcome else outcome
+
+
+def fact_words(facts: Mapping[str, Any], name: str, language: str) -> str:
+    """A fact as a message names it: by its description in the language, when the words are not
+    English and the bundle has one (the names are English identifiers); else by its name."""
+    if words_language(language) == "en":
+        return name
+    spec = facts.get(name)
+    description = spec.get("description") if isinstance(spec, dict) else None
+    text = description.get(language) if isinstance(description, dict) else None
+    return text if isinstance(text, str) and text else name
+
 
 NEGATION: dict[Comparison, Comparison] = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 
@@ -287,7 +320,9 @@ class Describer(Generic[R]):
 
     def __init__(self, decision: CompiledDecision, language: str, stage: Stage[R]) -> None:
         self.decision = decision
-        self.phrases = PHRASES[language]
+        self.language = language
+        """The language asked for: of the outcome labels and fact descriptions."""
+        self.phrases = PHRASES[words_language(language)]
         self.stage = stage
 
     def reason(self, rule: Rule) -> R:
@@ -297,7 +332,8 @@ class Describer(Generic[R]):
         overriders = tuple(r.clause for r in self.decision.rules if rule.clause in r.overrides)
 
         def deciding() -> R:
-            message = fill(phrases["deciding"], clause=clause, outcome=[rule.outcome])
+            outcome = outcome_words(self.decision.spec.get("outcomes"), rule.outcome, self.language)
+            message = fill(phrases["deciding"], clause=clause, outcome=[outcome])
             return stage.reason(rule, "deciding", message)
 
         def overridden() -> R:
@@ -400,7 +436,9 @@ class Describer(Generic[R]):
 
     def subject(self, node: Expr) -> Text:
         match node:
-            case Fact(name=name) | Param(name=name):
+            case Fact(name=name):
+                return [fact_words(self.decision.facts, name, self.language)]
+            case Param(name=name):
                 return [name]
             case Days(start=start, end=end):
                 return fill(self.phrases["days"], start=self.subject(start), end=self.subject(end))
@@ -409,4 +447,6 @@ class Describer(Generic[R]):
     def show(self, node: Expr, named: bool = True) -> Text:
         """The node's value, with the name of the parameter or fact it comes from."""
         shown = self.stage.shown(node, type_of(node))
-        return [*shown, f" ({node.name})"] if named and isinstance(node, Param | Fact) else shown
+        if named and isinstance(node, Fact):
+            return [*shown, f" ({fact_words(self.decision.facts, node.name, self.language)})"]
+        return [*shown, f" ({node.name})"] if named and isinstance(node, Param) else shown

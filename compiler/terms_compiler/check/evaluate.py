@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 from terms_compiler.check.dates import from_ordinal, today
 from terms_compiler.check.dates import parse_date as parse_date  # re-exported: how facts' dates are read
+from terms_compiler.check.pattern import matcher
 from terms_compiler.check.rules import (
     NAME,
     Arithmetic,
@@ -170,7 +171,13 @@ class CompiledDecision:
         for rule in self.rules:
             _check_facts_of(rule, self.facts)
         self._enum_values = {name: frozenset(f.get("values", ())) for name, f in self.facts.items()}
-        self._defaults = {name: _default(name, f) for name, f in self.facts.items() if "default" in f}
+        self._matchers = {name: matcher(f["pattern"]) for name, f in self.facts.items() if "pattern" in f}
+        """re.fullmatch of each string fact's pattern (the bundle's shape check read every pattern)."""
+        self._defaults = {
+            name: _default(name, f, self._matchers.get(name))
+            for name, f in self.facts.items()
+            if "default" in f
+        }
         self._required = [name for name, f in self.facts.items() if "default" not in f]
         self._outcomes: dict[tuple[bool, ...], Outcome] = {}
         namespace = {
@@ -187,6 +194,7 @@ class CompiledDecision:
             "from_ordinal": from_ordinal,
             "OUTCOMES": self._outcomes,
             "outcome_of": self._outcome_of,
+            **{f"m_{name}": match for name, match in self._matchers.items()},
         }
         self._decide_quickly: Callable[[Any, Any], Answer | None] = define(
             _decide_source(self), "decide_quickly", namespace, f"decide {decision_id}"
@@ -250,7 +258,7 @@ class CompiledDecision:
                 prepared[name] = converted
         for name in self._required:
             if name not in facts:
-                problems.append(f"missing fact '{name}' ({_type_words(self.facts[name])})")
+                problems.append(f"missing fact '{name}' ({type_words(self.facts[name])})")
         if problems:
             raise FactError(problems)
         return prepared
@@ -271,8 +279,10 @@ class CompiledDecision:
             if isinstance(value, int) and not isinstance(value, bool):
                 return value
         elif isinstance(value, str):
-            return value
-        problems.append(f"fact '{name}' must be {_type_words(spec)}, found {_show(value)}")
+            match = self._matchers.get(name)
+            if match is None or match(value) is not None:
+                return value
+        problems.append(f"fact '{name}' must be {type_words(spec)}, found {_show(value)}")
         return None
 
     def as_of_day(self, prepared: Mapping[str, Any], as_of: str | None) -> int:
@@ -300,10 +310,11 @@ def _check_facts_of(rule: Rule, facts: Mapping[str, Mapping[str, Any]]) -> None:
                 )
 
 
-def _default(name: str, spec: Mapping[str, Any]) -> Any:
+def _default(name: str, spec: Mapping[str, Any], match: Callable[[str], Any] | None) -> Any:
     """A fact's default as prepared facts hold it: a date as its ordinal."""
     value = spec["default"]
-    if value.__class__ not in (str, int, bool):
+    unmatched = match is not None and not (isinstance(value, str) and match(value))
+    if value.__class__ not in (str, int, bool) or unmatched:
         raise RuleError(f"bad default {value!r} for fact '{name}'")
     if spec["type"] != "date":
         return value
@@ -395,7 +406,7 @@ def _fact_source(name: str, spec: Mapping[str, Any], defaults: Mapping[str, Any]
         )
     else:
         given_as = value
-        check = [f"if {_bad_value(value, spec)}:", "    return None"]
+        check = [f"if {_bad_value(name, spec)}:", "    return None"]
         default = f"{value} = {defaults.get(name)!r}"
     read = f"{given_as} = facts.get({name!r})"
     if name not in defaults:
@@ -405,13 +416,16 @@ def _fact_source(name: str, spec: Mapping[str, Any], defaults: Mapping[str, Any]
     )
 
 
-def _bad_value(value: str, spec: Mapping[str, Any]) -> str:
+def _bad_value(name: str, spec: Mapping[str, Any]) -> str:
     """Source of `the value is not one of the (non-date) fact's type`, as _convert sees it."""
+    value = f"v_{name}"
     if spec["type"] == "enum":
         allowed = [repr(v) for v in spec.get("values", ()) if isinstance(v, str)]
         return f"{value}.__class__ is not str or {value} not in " + (
             "{" + ", ".join(allowed) + "}" if allowed else "()"
         )
+    if "pattern" in spec:  # m_NAME: the pattern's fullmatch, in the generated code's namespace
+        return f"{value}.__class__ is not str or m_{name}({value}) is None"
     return f"{value}.__class__ is not {_PYTHON_TYPES.get(spec['type'], 'str')}"
 
 
@@ -423,10 +437,12 @@ def _indented(lines: list[str]) -> list[str]:
     return ["    " + line for line in lines]
 
 
-def _type_words(spec: Mapping[str, Any]) -> str:
+def type_words(spec: Mapping[str, Any]) -> str:
     type_ = spec["type"]
     if type_ == "enum":
         return "one of " + ", ".join(spec["values"])
+    if type_ == "string" and "pattern" in spec:
+        return f"a text matching {spec['pattern']}"
     return {
         "date": "a date (YYYY-MM-DD)",
         "int": "a whole number",

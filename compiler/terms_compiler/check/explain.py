@@ -11,7 +11,7 @@ check` pays only that) and the second compiles. Like evaluate.py, this module is
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from terms_compiler.check.describe import (
@@ -21,8 +21,10 @@ from terms_compiler.check.describe import (
     Reason,
     RuleTest,
     Text,
+    outcome_words,
     plain,
     show_value,
+    words_language,
 )
 from terms_compiler.check.evaluate import CONFLICT, Answer, CompiledDecision
 from terms_compiler.check.explain_compiler import compile_explainer
@@ -57,23 +59,27 @@ def explain_json(decision: CompiledDecision, answer: Answer, language: str = "en
     return reasons if closing is None else [*reasons, closing.to_json()]
 
 
-def explain_interpreted(decision: CompiledDecision, answer: Answer, language: str = "en") -> list[Reason]:
-    """The same reasons as explain, always found by walking the rules for this answer: what the
-    compiled explainer is tested against."""
-    reasons = _walked_reasons(decision, answer, _language(language))
+def explain_deciding(decision: CompiledDecision, answer: Answer, language: str = "en") -> list[Reason]:
+    """The deciding rules' reasons, then the default or the conflict: what `terms check --explain
+    deciding` gives. The same words as explain's, found without wording the other rules."""
+    describer = Describer(decision, language, _Walk(answer))
+    reasons = [describer.reason(rule) for rule in decision.rules if rule.clause in answer.deciding]
     closing = _closing(decision, answer, language)
     return reasons if closing is None else [*reasons, closing]
 
 
-def _language(language: str) -> str:
-    """The language of the words: English for one without phrases."""
-    return language if language in PHRASES else "en"
+def explain_interpreted(decision: CompiledDecision, answer: Answer, language: str = "en") -> list[Reason]:
+    """The same reasons as explain, always found by walking the rules for this answer: what the
+    compiled explainer is tested against."""
+    reasons = _walked_reasons(decision, answer, language)
+    closing = _closing(decision, answer, language)
+    return reasons if closing is None else [*reasons, closing]
 
 
 def _rule_reasons(decision: CompiledDecision, answer: Answer, language: str, as_json: bool) -> list[Any]:
     """The rules' reasons: walked for the first answer in the language, by the decision's
     compiled explainer (kept) from the second on."""
-    key = (_language(language), as_json)
+    key = (language, as_json)  # the language asked for: its labels and descriptions
     if key not in decision.explainers:
         decision.explainers[key] = None
         reasons = _walked_reasons(decision, answer, key[0])
@@ -91,20 +97,15 @@ def _walked_reasons(decision: CompiledDecision, answer: Answer, language: str) -
 
 def _closing(decision: CompiledDecision, answer: Answer, language: str) -> Reason | None:
     """The reason after the rules' reasons: the conflict, or the default, or none."""
-    phrases = PHRASES[_language(language)]
+    phrases = PHRASES[words_language(language)]
     if answer.outcome == CONFLICT:
         return Reason(
             "", "conflict", CONFLICT, phrases["conflict"].format(clauses=", ".join(answer.deciding))
         )
     if not answer.deciding:
-        outcome = _outcome_label(decision.spec.get("outcomes", {}), answer.outcome, language)
+        outcome = outcome_words(decision.spec.get("outcomes", {}), answer.outcome, language)
         return Reason("", "default", answer.outcome, phrases["default"].format(outcome=outcome))
     return None
-
-
-def _outcome_label(labels: Mapping[str, Mapping[str, str]], outcome: str, language: str) -> str:
-    label = labels.get(outcome, {}).get(language)
-    return f"{label} ({outcome})" if label and label != outcome else outcome
 
 
 class _Walk:

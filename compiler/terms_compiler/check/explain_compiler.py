@@ -39,7 +39,7 @@ def compile_explainer(
     decision: CompiledDecision, language: str, as_json: bool
 ) -> Callable[[Answer], list[Any]]:
     """A function from an answer to its rules' reasons (Reasons, or their JSON objects), in
-    language, which must be one of LANGUAGES."""
+    language (its words in English when describe.PHRASES has none of its own)."""
     stage = _Source(decision, as_json)
     describer = Describer(decision, language, stage)
     rules = [f"        {describer.reason(rule)}," for rule in decision.rules]

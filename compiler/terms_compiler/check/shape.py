@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from terms_compiler.check.dates import parse_date
+from terms_compiler.check.pattern import matcher, pattern_problem
 from terms_compiler.check.rules import MISSING, NAME, found
 
 FACT_TYPES = ("enum", "date", "int", "bool", "string")
@@ -97,13 +98,22 @@ def _fact(path: str, name: str, fact: Any) -> Iterator[str]:
     if (type_ == "enum" or values is not MISSING) and (not _texts(values) or not values):
         yield f"{path}.values: expected the enum's values (a list of texts), found {found(values)}"
         values = []
+    pattern = fact.get("pattern", MISSING)
+    if pattern is not MISSING:
+        problem = "a pattern is for a string fact" if type_ != "string" else pattern_problem(pattern)
+        if problem:
+            yield f"{path}.pattern: {problem}, found {found(pattern)}"
+            pattern = MISSING
     default = fact.get("default", MISSING)
-    if default is not MISSING and not _fits(default, type_, values):
+    if default is not MISSING and not _fits(default, type_, values, pattern):
         yield f"{path}.default: expected a value of type {type_}, found {found(default)}"
 
 
-def _fits(value: Any, type_: str, values: Any) -> bool:
-    """Whether value is a valid value of a fact of type_ (an enum's among values)."""
+def _fits(value: Any, type_: str, values: Any, pattern: Any = MISSING) -> bool:
+    """Whether value is a valid value of a fact of type_ (an enum's among values, a string
+    matching its pattern)."""
+    if pattern is not MISSING:
+        return isinstance(value, str) and matcher(pattern)(value) is not None
     if type_ == "date":
         return parse_date(value) is not None
     if type_ == "enum":

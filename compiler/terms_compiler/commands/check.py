@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
@@ -14,10 +15,11 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFLICT = 0, 1, 2, 3
 
 
 def run_check(args: argparse.Namespace) -> int:
-    """terms check --bundle B --decision D [--as-of] [--format] [--lang] [--trust] FACTS."""
+    """terms check [--bundle B] --decision D [--as-of] [--format] [--lang] [--explain] [--trust] FACTS."""
     from terms_compiler.check.bundle import Bundle, BundleError, UnknownDecision
 
     try:
+        args.bundle = args.bundle or built_bundle(".")
         bundle = Bundle.load(args.bundle, args.digest, args.trust)
         bundle.decision(args.decision)
     except BundleError as error:
@@ -43,6 +45,34 @@ def run_check(args: argparse.Namespace) -> int:
         if lines:
             return _check_lines(bundle, args, stream)
         return _check_one(bundle, args, stream)
+
+
+def built_bundle(folder: str) -> str:
+    """The bundle `terms build` wrote for the corpus in folder (the working folder): the corpus is
+    found as the other commands find it (corpus.yaml in the folder, or in terms/ under it, the
+    default PATH), its bundle in build/bundle/ (build's default --out). A BundleError saying what
+    to do otherwise."""
+    from terms_compiler.check.bundle import BundleError
+
+    corpora = [
+        p for p in (folder, os.path.join(folder, "terms")) if os.path.isfile(os.path.join(p, "corpus.yaml"))
+    ]
+    if not corpora:
+        raise BundleError(
+            "no --bundle given, and no corpus here (corpus.yaml in . or in terms/) to take it from"
+        )
+    built = os.path.join(folder, "build", "bundle")
+    try:
+        names = sorted(n for n in os.listdir(built) if n.endswith(".json") and n != "conformance.json")
+    except OSError:
+        names = []
+    if len(names) != 1:
+        found = f"found {', '.join(names)}" if names else "found none"
+        raise BundleError(
+            f"no --bundle given, and the corpus in {corpora[0]} has no one built bundle in {built} "
+            f"({found}): run terms build, or give --bundle"
+        )
+    return os.path.join(built, names[0])
 
 
 def _read_facts(stream: TextIO, name: str) -> Any:
@@ -92,31 +122,62 @@ def _check_one(bundle: Any, args: argparse.Namespace, stream: TextIO) -> int:
         facts = _read_facts(stream, args.facts)
         answer = bundle.decide(args.decision, facts, args.as_of)
     except FactError as error:
-        for problem in error.problems:
-            print(f"{args.facts}: error: {problem}", file=sys.stderr)
-        return EXIT_USAGE
+        return _refused(args, error.problems)
     except ModuleNotFoundError:
         raise  # YAML facts without the build extra: main says which extra to install
     except Exception as error:  # a syntax error in the facts file, whatever its parser
-        print(f"{args.facts}: error: cannot read the facts: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _refused(args, [f"cannot read the facts: {error}"])
     if args.format == "json":
-        out = json.dumps(_answer_json(bundle, answer, args.lang), ensure_ascii=False, indent=2)
+        record = answer.to_json()
+        if args.explain != "none":
+            record["reasons"] = [r.to_json() for r in _reasons(bundle, answer, args.lang, args.explain)]
+        _write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
     else:
-        out = "\n".join(_answer_text(bundle, answer, args.lang))
-    try:
-        sys.stdout.write(out + "\n")
-    except UnicodeEncodeError:  # see _ascii_escaped
-        sys.stdout.write(_ascii_escaped(out) + "\n")
+        _write("\n".join(_answer_text(bundle, answer, args.lang, args.explain)) + "\n")
     return EXIT_CONFLICT if answer.outcome == CONFLICT else EXIT_OK
+
+
+def _refused(args: argparse.Namespace, problems: list[str]) -> int:
+    """Facts that get no answer: with --format json, the error record a batch line gets (without
+    its line) on standard output, so that a tool reads one JSON shape whatever it sent; as text,
+    one line a problem on standard error. Exit 2 either way."""
+    if args.format == "json":
+        _write(json.dumps(error_record(problems), ensure_ascii=False, indent=2) + "\n")
+    else:
+        for problem in problems:
+            print(f"{args.facts}: error: {problem}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def error_record(problems: list[str]) -> dict[str, Any]:
+    """What a fact set that gets no answer is, in JSON: every problem, and them joined by `; `."""
+    return {"error": "; ".join(problems), "problems": problems}
+
+
+def _reasons(bundle: Any, answer: Any, language: str, explain: str) -> list[Any]:
+    """The reasons --explain asks for: every rule's (`all`), or the deciding ones' (`deciding`);
+    the default or conflict reason after them either way."""
+    from terms_compiler.check.explain import explain_deciding
+
+    if explain == "all":
+        return bundle.explain(answer, language)  # type: ignore[no-any-return]
+    return explain_deciding(bundle.decision(answer.decision), answer, language)
+
+
+def _write(out: str) -> None:
+    try:
+        sys.stdout.write(out)
+    except UnicodeEncodeError:  # see _ascii_escaped
+        sys.stdout.write(_ascii_escaped(out))
 
 
 def _check_lines(bundle: Any, args: argparse.Namespace, stream: TextIO) -> int:
     from terms_compiler.check.evaluate import CONFLICT, FactError
-    from terms_compiler.check.explain import explain_json
+    from terms_compiler.check.explain import explain_deciding, explain_json
 
     decision = bundle.decision(args.decision)
     decide, as_of, language, as_json = decision.decide, args.as_of, args.lang, args.format == "json"
+    explain = args.explain
     # One encoder for the batch (json.dumps with an option makes one per call), which need not
     # look for cycles in the records built here, and names bound once: this loop runs once per
     # line, for 100,000s of lines.
@@ -124,33 +185,36 @@ def _check_lines(bundle: Any, args: argparse.Namespace, stream: TextIO) -> int:
     loads, write = json.loads, sys.stdout.write
     failed = 0
     for number, line in _numbered_lines(stream):
-        problem = "" if line is not None else "not valid UTF-8"
+        problems = [] if line is not None else ["not valid UTF-8"]
         if line is not None:
             try:
                 answer = decide(loads(line), as_of)
             except FactError as error:
-                problem = "; ".join(error.problems)
+                problems = error.problems
             except ValueError as error:
-                problem = f"not valid JSON ({error})"
+                problems = [f"not valid JSON ({error})"]
             except RecursionError:
-                problem = DEEP_JSON
-        if problem:
+                problems = [DEEP_JSON]
+        if problems:
+            problem = "; ".join(problems)
             failed += 1
             out = (
-                encode({"line": number, "error": problem}) + "\n"
+                encode({"line": number, **error_record(problems)}) + "\n"
                 if as_json
                 else f"line {number}: error: {problem}\n"
             )
+        elif not as_json:
+            failed += answer.outcome == CONFLICT
+            out = f"line {number}: {answer.outcome} ({', '.join(answer.deciding) or 'default'})\n"
         else:
             failed += answer.outcome == CONFLICT
-            out = (
-                encode(
-                    {"line": number, **answer.to_json(), "reasons": explain_json(decision, answer, language)}
-                )
-                + "\n"
-                if as_json
-                else f"line {number}: {answer.outcome} ({', '.join(answer.deciding) or 'default'})\n"
-            )
+            record = {"line": number, **answer.to_json()}
+            if explain == "all":
+                record["reasons"] = explain_json(decision, answer, language)
+            elif explain == "deciding":  # the deciding reasons alone are worded
+                record["reasons"] = [r.to_json() for r in explain_deciding(decision, answer, language)]
+            # none: no reason is worded, not merely left out
+            out = encode(record) + "\n"
         try:
             write(out)
         except UnicodeEncodeError:  # see _ascii_escaped
@@ -187,18 +251,18 @@ def _numbered_lines(stream: TextIO) -> Iterator[tuple[int, str | None]]:
             yield number, line
 
 
-def _answer_json(bundle: Any, answer: Any, language: str) -> dict[str, Any]:
-    return {**answer.to_json(), "reasons": bundle.explain_json(answer, language)}
+def _answer_text(bundle: Any, answer: Any, language: str, explain: str) -> list[str]:
+    """The answer in words, frame words included, in the language (describe.PHRASES)."""
+    from terms_compiler.check.describe import PHRASES, outcome_words, words_language
 
-
-def _answer_text(bundle: Any, answer: Any, language: str) -> list[str]:
+    phrases = PHRASES[words_language(language)]
     labels = bundle.data["decisions"][answer.decision]["outcomes"]
-    label = labels.get(answer.outcome, {}).get(language, answer.outcome)
-    shown = answer.outcome if label == answer.outcome else f"{answer.outcome} ({label})"
-    lines = [f"{answer.decision}: {shown}, as of {answer.as_of}"]
-    for reason in bundle.explain(answer, language):
+    outcome = outcome_words(labels, answer.outcome, language)
+    lines = [phrases["answer"].format(decision=answer.decision, outcome=outcome, date=answer.as_of)]
+    for reason in _reasons(bundle, answer, language, explain) if explain != "none" else ():
         lines.append(f"  - {reason.message}")
         if reason.status == "deciding":
             text = bundle.clause_text(reason.clause, language)
-            lines.append(f"      {text['title']}: {text['plain']}".replace("\n", "\n      "))
+            quote = phrases["quote"].format(title=text["title"], text=text["plain"])
+            lines.append(f"      {quote}".replace("\n", "\n      "))
     return lines

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from terms_compiler.check.evaluate import Answer, CompiledDecision, FactError
+from terms_compiler.check.pattern import matcher, pattern_problem
 from terms_compiler.check.rules import (
     BoolOp,
     Compare,
@@ -34,6 +35,9 @@ FALLBACK_DATE = "2000-01-01"
 """As-of date for decisions without a date fact when neither edition has an edition_date."""
 OTHER_TEXT = "other"
 """A text value no rule names, to vary text facts with."""
+PATTERN_CANDIDATES = ("other", "ZZ", "XX", "OTHER", "Z", "0", "00", "000", "x", "zz")
+"""Texts to vary a text fact that has a pattern with: the first few it matches and no rule names
+(a country code for the shipped corpus's [A-Z]{2}; "other" would be refused)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +263,8 @@ class _Probe:
                 choices = [False, True]
             elif fact["type"] == "string":
                 choices = [*dict.fromkeys(values.get(name, []))]
-                choices += [OTHER_TEXT] if OTHER_TEXT not in choices else []
+                other = _other_text(fact, choices)
+                choices += [other] if other not in choices else []
             else:
                 choices = [*dict.fromkeys(values.get(name, []))]
             assignments: list[_Assignment] = [_Set(name, v) for v in choices]
@@ -347,11 +352,7 @@ class _Probe:
         if fact.get("type") == "bool":
             return next((v for v in (False, True) if v not in excluded), None)
         if fact.get("type") == "string":
-            return next(
-                f"{OTHER_TEXT}{n or ''}"
-                for n in range(len(excluded) + 1)
-                if f"{OTHER_TEXT}{n or ''}" not in excluded
-            )
+            return _other_text(fact, excluded)
         return None
 
     def _targets(self, base: FactSet) -> Iterator[FactSet]:
@@ -539,8 +540,22 @@ def _sort_key(facts: Mapping[str, Any], order: Mapping[str, int]) -> str:
     return json.dumps(sorted(((order.get(k, len(order)), k, str(v)) for k, v in facts.items())))
 
 
+def _other_text(fact: Mapping[str, Any], excluded: Sequence[Any] = ()) -> str:
+    """A text outside excluded: "other", "other1", ...; for a fact with a pattern, the first of
+    PATTERN_CANDIDATES it matches, when one does (else those, which the checkers refuse)."""
+    plain = (f"{OTHER_TEXT}{n or ''}" for n in range(len(excluded) + 1))
+    texts = [text for text in plain if text not in excluded]
+    pattern = fact.get("pattern")
+    if isinstance(pattern, str) and pattern_problem(pattern) is None:
+        fits = matcher(pattern)
+        texts = [t for t in PATTERN_CANDIDATES if t not in excluded and fits(t)] + texts
+    return texts[0]
+
+
 def _first_value(fact: Mapping[str, Any], reference: str) -> Any:
     kind = fact.get("type")
+    if kind == "string":
+        return _other_text(fact)
     if kind == "enum":
         return (fact.get("values") or [""])[0]
     return {"bool": False, "int": 0, "date": reference, "string": OTHER_TEXT}.get(str(kind), "")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from terms_compiler import __version__
+from terms_compiler.check.pattern import schema_pattern
 from terms_compiler.freshness import translation_status
 from terms_compiler.model import Clause, Corpus, Decision, Fact
 from terms_compiler.prose import (
@@ -112,6 +113,8 @@ def fact_schema(fact: Fact, corpus: Corpus, language: str) -> dict[str, Any]:
         schema.update(type="string", format="date", pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
     else:
         schema["type"] = {"int": "integer", "bool": "boolean", "string": "string"}[fact.type]
+    if fact.pattern is not None:
+        schema["pattern"] = schema_pattern(fact.pattern)
     if fact.default is not None:
         schema["default"] = fact.default
     return schema
@@ -137,6 +140,8 @@ def decision_json(corpus: Corpus, decision: Decision) -> dict[str, Any]:
         if fact.enum is not None:
             entry["enum"] = fact.enum
             entry["values"] = list(corpus.enums[fact.enum].values)
+        if fact.pattern is not None:
+            entry["pattern"] = fact.pattern
         if fact.default is not None:
             entry["default"] = fact.default
         facts[name] = entry

@@ -137,6 +137,7 @@ def decision_context(corpus: Corpus, decision: Decision, language: str) -> dict[
                 "description": fact.description.get(language, ""),
                 "type": s[f"type_{fact.type}"],
                 "allowed": values,
+                "pattern": fact.pattern,
                 "default": s["required"]
                 if fact.required
                 else fact_value(corpus, decision, fact.name, fact.default, language),
