@@ -154,8 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         description="Build the corpus and its site, serve them on localhost, and rebuild when a "
-        "file under the corpus folder or site/ changes; open pages reload by "
-        "themselves. While the corpus has errors, every page shows them.",
+        "file under the corpus folder or site/ changes; every open page reloads when a build "
+        "newer than its own finishes. While the corpus has errors, every page shows them. A port "
+        "in use is refused (exit 2) before the first build.",
     )
     serve.add_argument(
         "path", nargs="?", type=Path, default=Path("terms"), help="the corpus folder (default: terms)"
