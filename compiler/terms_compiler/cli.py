@@ -148,7 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--issuer", default=None, metavar="NAME", help="the signature's issuer, iss (default: terms-compiler)"
     )
-    build.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    build.add_argument(
+        "-q", "--quiet", action="store_true", help="print errors only (no stages, no site progress)"
+    )
     build.add_argument("-v", "--verbose", action="store_true", help="print each stage's time")
 
     serve = commands.add_parser(
@@ -437,6 +439,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     from terms_compiler.build import build
+    from terms_compiler.commands.build_progress import SiteProgressReport
 
     def progress(stage: str, seconds: float) -> None:
         if not args.quiet:
@@ -465,6 +468,7 @@ def _build(args: argparse.Namespace) -> int:
         args.conformance,
         use_cache=not args.no_cache,
         signer=signer,
+        on_site=None if args.quiet else SiteProgressReport(sys.stderr),
     )
     _print_diagnostics(result.diagnostics, args.format, sys.stdout)
     if args.verbose and result.discarded:
