@@ -176,6 +176,14 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument(
         "--strict", action="store_true", help="exit 1 when any translation is stale, unrecorded or missing"
     )
+    status.add_argument(
+        "--diff",
+        metavar="LANG",
+        default=None,
+        help="for each stale LANG translation, what changed in the source text since it was made: a "
+        "word-level redline, [-old-]{+new+} (the old text is found in git by the hash the "
+        "translation records)",
+    )
 
     translated = commands.add_parser(
         "translated",
