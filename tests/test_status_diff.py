@@ -9,6 +9,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from terms_compiler.emit.bundle import build_bundle
+from terms_compiler.emit.site import write_docs
+from terms_compiler.pipeline import compile_corpus
 
 SECTION = "terms/sections/10-buying.yaml"
 GIT_USER = {
@@ -89,3 +92,23 @@ def test_a_language_that_is_not_translated_is_refused(mini: Path, run_terms) -> 
     code, out, err = run_terms("status", "terms", "--diff", "de")
     assert (code, out) == (2, "")
     assert err == "error[E430]: 'de' is not a translated language of the corpus (uk)\n"
+
+
+def test_the_status_page_shows_the_redline_under_the_stale_clause(  # type: ignore[no-untyped-def]
+    translated_then_changed: str, tmp_path: Path
+) -> None:
+    result = compile_corpus(Path("terms"))
+    assert result.corpus is not None
+    bundle_dir = tmp_path / "bundle"
+    bundle_dir.mkdir()
+    write_docs(result.corpus, build_bundle(result.corpus, None), bundle_dir, tmp_path / "docs")
+    status = (tmp_path / "docs/en/docs/status.md").read_text(encoding="utf-8")
+    assert (
+        '<code>buying.window</code><div class="terms-status-change">'
+        "<p>Changes to the source text since the translation (uk):</p>"
+        "<p>The <strong>ordering</strong> window</p>"
+        "<p>A [License](term:license) may <s>get</s> <strong>buy</strong> Software Assurance "
+        "within {{ window_days }} …</p></div>"
+    ) in status
+    uk = (tmp_path / "docs/uk/docs/status.md").read_text(encoding="utf-8")
+    assert "<p>Зміни у вихідному тексті після перекладу (uk):</p>" in uk

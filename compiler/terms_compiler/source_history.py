@@ -15,6 +15,7 @@ from typing import Any
 
 from terms_compiler.diagnostics import CompileError
 from terms_compiler.freshness import text_hash
+from terms_compiler.model import Clause
 from terms_compiler.revision import git
 from terms_compiler.yaml_reader import read_text
 
@@ -87,3 +88,21 @@ def _clauses(text: str, file: Path) -> list[dict[str, Any]]:
         return []
     clauses = data.get("clauses") if isinstance(data, dict) else None
     return [clause for clause in clauses if isinstance(clause, dict)] if isinstance(clauses, list) else []
+
+
+def past_sources(
+    clauses: Iterable[tuple[Clause, str]], source_language: str
+) -> tuple[dict[tuple[str, str], PastSource], bool]:
+    """For each (clause, recorded source hash), the source text found in git (pairs not found are
+    left out), and whether every clause's file has a git history to search."""
+    by_file: dict[Path, list[tuple[str, str]]] = {}
+    for clause, recorded in clauses:
+        by_file.setdefault(clause.origin.document.source, []).append((clause.id, recorded))
+    found: dict[tuple[str, str], PastSource] = {}
+    in_git = True
+    for file, wanted in by_file.items():
+        try:
+            found |= find_past_sources(file, wanted, source_language)
+        except NotInGit:
+            in_git = False
+    return found, in_git

@@ -16,7 +16,7 @@ from terms_compiler.editions.redline import Op, redline, redline_text
 from terms_compiler.freshness import source_hash, translation_status
 from terms_compiler.model import Clause, Corpus
 from terms_compiler.pipeline import compile_corpus
-from terms_compiler.source_history import NotInGit, PastSource, find_past_sources
+from terms_compiler.source_history import PastSource, past_sources
 
 STATES = ("current", "stale", "unrecorded", "missing")
 
@@ -105,29 +105,21 @@ class StaleChange:
 def stale_changes(corpus: Corpus, language: str, stale_ids: list[str]) -> tuple[list[StaleChange], str]:
     """The redline of each stale clause's source text, and a note ("" when all were found)."""
     source = corpus.source_language
-    clauses = [corpus.clauses[clause_id] for clause_id in stale_ids]
-    by_file: dict[Path, list[Clause]] = {}
-    for clause in clauses:
-        by_file.setdefault(clause.origin.document.source, []).append(clause)
-    past: dict[tuple[str, str], PastSource] = {}
-    note = ""
-    for file, in_file in by_file.items():
-        wanted = [(c.id, c.text[language].translates or "") for c in in_file]
-        try:
-            past |= find_past_sources(file, wanted, source)
-        except NotInGit:
-            note = (
-                "the corpus is not in a git repository, so the source text a translation was "
-                "made from cannot be shown"
-            )
+    stale = [(corpus.clauses[i], corpus.clauses[i].text[language].translates or "") for i in stale_ids]
+    past, in_git = past_sources(stale, source)
     changes = []
-    for clause in clauses:
-        recorded = clause.text[language].translates or ""
+    for clause, recorded in stale:
         old, new = past.get((clause.id, recorded)), clause.text[source]
         title = redline(old.title, new.title) if old and old.title != new.title else None
         body = redline(old.body, new.body) if old and old.body != new.body else None
         changes.append(StaleChange(clause, recorded, old, title, body))
-    if not note and any(change.past is None for change in changes):
+    note = ""
+    if not in_git:
+        note = (
+            "the corpus is not in a git repository, so the source text a translation was "
+            "made from cannot be shown"
+        )
+    elif any(change.past is None for change in changes):
         note = "a source text not found was never committed in git with the hash its translation records"
     return changes, note
 
