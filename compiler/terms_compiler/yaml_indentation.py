@@ -4,13 +4,16 @@ A mis-indented key rarely fails where it is written. Indented too deep, it reads
 the text on the line before, and PyYAML fails on the next colon ("mapping values are not allowed
 here") - at the wrong line when it was the line before that was indented too shallow. Indented
 too shallow, it ends the mapping above early ("expected <block end>"), which may have started
-one line too deep. Either way the suspects are the line PyYAML reports, the line before it and
-the line where the mapping it was reading began, and the mistake is whichever is out of step
-with the rest of the file:
+one line too deep. Either way the suspects are the line PyYAML reports, the line before it, the
+line where the mapping it was reading began and the sibling key above when it is a column or
+two off, and the mistake is whichever is out of step with the rest of the file:
 1. a key that sits at another column everywhere else in the file (clauses repeat their keys:
-   `title:` under `en:` is at column 9 in every clause) is out of step;
-2. failing that, a key off the file's indentation grid (column 8 in a file indented by twos);
+   `title:` under `en:` is indented by eight spaces in every clause) is out of step;
+2. failing that, a key off the file's indentation grid (seven spaces in a file indented by twos);
 3. failing both, the hint names every suspect and does not guess.
+Measured on the shipped corpus and the mini one, every key line moved by one space either way
+(2,596 syntax errors): the hint names the moved line alone in all but 5. Moved by two spaces, a
+whole level (1,960 errors): alone in 79%, among other suspects in 13%, and misses it in 8%.
 """
 
 from __future__ import annotations
@@ -77,16 +80,15 @@ def _key(lines: tuple[str, ...], line: int) -> tuple[str, int] | None:
 
 def _near_sibling(lines: tuple[str, ...], line: int) -> int | None:
     """The sibling key above this line's key, when it is a column or two off: the key whose
-    children (a block of text, a mapping) sit between the two. Walking up, the first key at or
-    left of this one ends the search; it is the sibling when it is one column to the left (two
-    is the parent's place), else the sibling is the uppermost key passed that sits up to two
-    columns to the right."""
+    children (a block of text, a mapping) sit between the two: walking up, the uppermost key
+    passed that sits up to two columns to the right, else the key that ends the walk (the first
+    at or left of this one) when it is up to two columns to the left."""
     key = _key(lines, line)
     deeper = None
     for number in range(line - 1, 0, -1) if key else ():
         other = _key(lines, number)
         if other and key and other[1] <= key[1]:
-            return number if key[1] - other[1] == 1 else deeper  # two to the left: the parent
+            return deeper if deeper or key[1] - other[1] > 2 else number
         if other and key and other[1] <= key[1] + 2:
             deeper = number
     return deeper
