@@ -362,7 +362,7 @@ def test_json_format(mini: Path, run_terms: RunTerms) -> None:
         {
             "code": "E201",
             "severity": "error",
-            "message": "unknown property 'colour' in clauses.0",
+            "message": "unknown property 'colour' in clause 'buying.intro'",
             "file": f"terms/{SECTION}",
             "line": 7,
             "column": 5,

@@ -184,8 +184,8 @@ def test_an_invalid_document_gets_jsonschema_diagnostics(tmp_path: Path) -> None
     )
     document = load_file(path, "section")
     assert [(d.code, d.message) for d in validate.validate_document(document)] == [
-        ("E201", "unknown property 'colour' in clauses.0"),
-        ("E204", '"Buying.Intro" is not a clause id (kebab-case words joined by dots) (in clauses.0.id)'),
+        ("E201", "unknown property 'colour' in clause 'Buying.Intro'"),
+        ("E204", '"Buying.Intro" is not a clause id (kebab-case words joined by dots) (in id of clause 1)'),
     ]
 
 

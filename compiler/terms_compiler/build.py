@@ -27,6 +27,7 @@ from terms_compiler.publish import BUILDS_FOLDER, hold_build, new_build_folder, 
 from terms_compiler.revision import source_revision
 
 if TYPE_CHECKING:
+    from terms_compiler.emit.mkdocs_build import SiteHook
     from terms_compiler.signing import Signer
 
 CACHE_FOLDER = ".cache"
@@ -71,6 +72,7 @@ def build(
     conformance: Path | None = None,
     use_cache: bool = True,
     signer: Signer | None = None,
+    on_site: SiteHook | None = None,
 ) -> BuildResult:
     """Run every stage over the corpus at root, writing into a new folder out/.builds/NAME/,
     then publish it in one step (see publish). Conformance cases come from `conformance`,
@@ -80,7 +82,8 @@ def build(
     build left it, it is kept as it is. An output that cannot be written (a read-only or full
     disk, a file in the way) fails the build with E710 and leaves the published one as it was.
     With a `signer`, the bundle folder is signed (<bundle>.signatures.json) and the site
-    publishes the public key; its `iat` is SOURCE_DATE_EPOCH when set, else the clock."""
+    publishes the public key; its `iat` is SOURCE_DATE_EPOCH when set, else the clock.
+    `on_site` hears of each language's site as MkDocs finishes it."""
     revision = source_revision(root)
     inputs = build_inputs(root, conformance or named_conformance(root), revision, with_site)
     signed_at = 0
@@ -103,6 +106,7 @@ def build(
         )
         state.conformance_folder = conformance
         state.signer, state.signed_at = signer, signed_at
+        state.on_site = on_site
         try:
             return _build_into(out, state, inputs, on_stage, held)
         except OSError as error:  # raised by a write: the stages report what they cannot read

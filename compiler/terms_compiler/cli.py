@@ -150,14 +150,17 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--issuer", default=None, metavar="NAME", help="the signature's issuer, iss (default: terms-compiler)"
     )
-    build.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    build.add_argument(
+        "-q", "--quiet", action="store_true", help="print errors only (no stages, no site progress)"
+    )
     build.add_argument("-v", "--verbose", action="store_true", help="print each stage's time")
 
     serve = commands.add_parser(
         "serve",
         description="Build the corpus and its site, serve them on localhost, and rebuild when a "
-        "file under the corpus folder or site/ changes; open pages reload by "
-        "themselves. While the corpus has errors, every page shows them.",
+        "file under the corpus folder or site/ changes; every open page reloads when a build "
+        "newer than its own finishes. While the corpus has errors, every page shows them. A port "
+        "in use is refused (exit 2) before the first build.",
     )
     serve.add_argument(
         "path", nargs="?", type=Path, default=Path("terms"), help="the corpus folder (default: terms)"
@@ -174,6 +177,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_corpus_options(status)
     status.add_argument(
         "--strict", action="store_true", help="exit 1 when any translation is stale, unrecorded or missing"
+    )
+    status.add_argument(
+        "--diff",
+        metavar="LANG",
+        default=None,
+        help="for each stale LANG translation, what changed in the source text since it was made: a "
+        "word-level redline, [-old-]{+new+} (the old text is found in git by the hash the "
+        "translation records)",
     )
 
     translated = commands.add_parser(
@@ -458,6 +469,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     from terms_compiler.build import build
+    from terms_compiler.commands.build_progress import SiteProgressReport
 
     def progress(stage: str, seconds: float) -> None:
         if not args.quiet:
@@ -486,6 +498,7 @@ def _build(args: argparse.Namespace) -> int:
         args.conformance,
         use_cache=not args.no_cache,
         signer=signer,
+        on_site=None if args.quiet else SiteProgressReport(sys.stderr),
     )
     _print_diagnostics(result.diagnostics, args.format, sys.stdout)
     if args.verbose and result.discarded:

@@ -9,7 +9,12 @@ from terms_compiler.model import Clause, ClauseText
 
 def source_hash(text: ClauseText) -> str:
     """Short hash of a source text's title and prose: what a translation records it translates."""
-    return hashlib.sha256(f"{text.title}\n\n{text.body}".encode()).hexdigest()[:12]
+    return text_hash(text.title, text.body)
+
+
+def text_hash(title: str, body: str) -> str:
+    """source_hash of a title and prose (also as read from an old version of a file)."""
+    return hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()[:12]
 
 
 def translation_status(clause: Clause, language: str, source_language: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from terms_compiler.diagnostics import Diagnostic, SourceSpan
 from terms_compiler.load import Document
+from terms_compiler.places import place_name
 from terms_compiler.yaml_reader import JsonPath
 
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -230,6 +231,12 @@ def is_iso_date(value: Any) -> bool:
     return True
 
 
+def _quoted_place(doc: Document, path: JsonPath) -> str:
+    """`'text' of clause 'buying.intro'`: the key, and the clause, term or mapping it belongs to."""
+    owner = place_name(doc.data, path[:-1])
+    return f"'{path[-1]}' of {owner}" if owner else f"'{path[-1]}'"
+
+
 def build(documents: list[Document]) -> tuple[Corpus, list[Diagnostic]]:
     """Build the model from schema-valid documents, with the problems found on the way."""
     builder = _Builder()
@@ -314,9 +321,10 @@ class _Builder:
                 )
         missing = [lang for lang in languages if lang not in value]
         if missing:
+            languages_missing = f"language{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
             self.report(
                 "E303",
-                f"missing language{'s' if len(missing) > 1 else ''} {', '.join(missing)} in '{path[-1]}'",
+                f"missing {languages_missing} in {_quoted_place(doc, path)}",
                 doc.span(path),
             )
 

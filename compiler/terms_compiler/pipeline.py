@@ -47,6 +47,7 @@ from terms_compiler.validate import validate_document
 from terms_compiler.verify.drift import clause_drift, drift_key
 
 if TYPE_CHECKING:
+    from terms_compiler.emit.mkdocs_build import SiteHook
     from terms_compiler.signing import Signer
 
 StageHook = Callable[[str, float], None]
@@ -73,6 +74,8 @@ class State:
     """The key that signs the bundle folder (<bundle>.signatures.json), or None: unsigned."""
     signed_at: int = 0
     """The signature's `iat` (signing.signing_time: SOURCE_DATE_EPOCH when set)."""
+    on_site: SiteHook | None = None
+    """Told of each language's site as MkDocs finishes it (the longest stage), for progress."""
     documents: list[Document] = field(default_factory=list)
     corpus: model_stage.Corpus | None = None
     conformance: list[dict[str, Any]] | None = None
@@ -270,7 +273,12 @@ def _mkdocs(state: State) -> list[Diagnostic]:
     corpus, cache, staging = state.corpus, state.cache, state.staging
     assert corpus is not None and staging is not None
     builds = site.build_sites(
-        staging / "docs", staging / "site", corpus.languages, state.last_output, cache.reusable_sites
+        staging / "docs",
+        staging / "site",
+        corpus.languages,
+        state.last_output,
+        cache.reusable_sites,
+        state.on_site,
     )
     cache.sites_reused = [language for language, b in builds.items() if b.pages_reused == b.pages]
     cache.pages_reused = [

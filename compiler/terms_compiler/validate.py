@@ -21,6 +21,7 @@ from referencing import Registry, Resource
 
 from terms_compiler.diagnostics import Diagnostic
 from terms_compiler.load import Document
+from terms_compiler.places import place_name
 from terms_compiler.resources import schemas_folder
 
 SCHEMA_DIR = schemas_folder()
@@ -123,7 +124,7 @@ def _json_path(path: tuple[Any, ...]) -> str:
 
 def _diagnose(document: Document, error: jsonschema.ValidationError) -> Iterator[Diagnostic]:
     path = tuple(error.absolute_path)
-    where = ".".join(str(p) for p in path) or "the file"
+    where = place_name(document.data, path) or "the file"
 
     def diagnostic(code: str, message: str, at: tuple[Any, ...] = path, hint: str = "") -> Diagnostic:
         return Diagnostic(code, message, document.span(at), _json_path(at), hint)

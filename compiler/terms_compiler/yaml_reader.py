@@ -15,6 +15,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from terms_compiler.condition.lexer import MAX_INT_DIGITS, too_many_digits
 from terms_compiler.diagnostics import CompileError, Diagnostic, SourceSpan, caret_excerpt
+from terms_compiler.yaml_indentation import indentation_hint
 
 JsonPath = tuple[str | int, ...]
 
@@ -208,7 +209,9 @@ def _syntax_diagnostic(error: yaml.MarkedYAMLError, shown: str, lines: tuple[str
     # its composer's before it ("expected a single document in the stream but found ...").
     context = error.context or ""
     message = f"{problem} {context}" if context.startswith("while") else f"{context} {problem}".strip()
-    return Diagnostic("E101", f"YAML syntax error: {message}", span, excerpt=excerpt)
+    mapping_start = error.context_mark.line + 1 if error.context_mark else None
+    hint = indentation_hint(lines, problem, (span.line, span.column), mapping_start)
+    return Diagnostic("E101", f"YAML syntax error: {message}", span, hint=hint, excerpt=excerpt)
 
 
 def _count_distinct_nodes(root: Node) -> int:

@@ -16,10 +16,23 @@ from terms_compiler.emit.templates import html_text
 from terms_compiler.resources import site_folder
 
 RELOAD_PATH = "/__terms__/version"
-# Polls the build version and reloads the page when a rebuild finished (success or failure).
-RELOAD_SCRIPT = """<script>(function(){var v=null;setInterval(function(){fetch("PATH").then(
-function(r){return r.text()}).then(function(t){if(v!==null&&t!==v){location.reload()}v=t})
-.catch(function(){})},1000)})();</script>""".replace("PATH", RELOAD_PATH)
+RELOAD_SCRIPT_PATH = "/__terms__/reload.js"
+# Each page carries the number of the build it was served from and polls the current one: a
+# page reloads on any build newer than its own, including one that finished between serving
+# the page and its first poll (a page that learnt the number from its first poll missed it).
+# A file, not an inline script: the site's Content-Security-Policy allows scripts from 'self' only.
+RELOAD_SCRIPT = """(function(){
+  var built = new URL(document.currentScript.src).searchParams.get("build");
+  setInterval(function(){
+    fetch("PATH", {cache: "no-store"}).then(function(r){ return r.text(); })
+      .then(function(now){ if (now !== built) { location.reload(); } }).catch(function(){});
+  }, 1000);
+})();
+""".replace("PATH", RELOAD_PATH)
+
+
+def reload_tag(version: int) -> bytes:
+    return f'<script src="{RELOAD_SCRIPT_PATH}?build={version}"></script>'.encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,15 +87,19 @@ class Preview:
         self.rebuild()
         return True
 
-    def error_page(self) -> bytes:
-        listing = html_text(render_text(self.state.problems))
+    def error_page(self, state: BuildState) -> bytes:
+        listing = html_text(render_text(state.problems))
         return (
-            f"<!doctype html><meta charset='utf-8'><title>terms: build failed</title>"
-            f"<body style='font-family:system-ui;margin:2rem'><h1>The terms do not build</h1>"
-            f"<p>Fix these problems; this page reloads when the files change.</p>"
-            f"<pre style='background:#fff3f3;padding:1rem;white-space:pre-wrap'>{listing}"
-            f"</pre>{RELOAD_SCRIPT}</body>"
-        ).encode()
+            (
+                f"<!doctype html><meta charset='utf-8'><title>terms: build failed</title>"
+                f"<body style='font-family:system-ui;margin:2rem'><h1>The terms do not build</h1>"
+                f"<p>Fix these problems; this page reloads when the files change.</p>"
+                f"<pre style='background:#fff3f3;padding:1rem;white-space:pre-wrap'>{listing}"
+                f"</pre>"
+            ).encode()
+            + reload_tag(state.version)
+            + b"</body>"
+        )
 
     def handler(self) -> type[http.server.SimpleHTTPRequestHandler]:
         preview = self
@@ -92,14 +109,19 @@ class Preview:
                 super().__init__(*args, directory=str(preview.out / "site"), **kwargs)
 
             def do_GET(self) -> None:
+                # Read once: the page is labelled with the build that published the files it
+                # reads, or an older one (a needless reload), never a newer one.
+                state = preview.state
                 if self.path == RELOAD_PATH:
-                    return self.reply(200, "text/plain", str(preview.state.version).encode())
-                if preview.state.problems:
-                    return self.reply(500, "text/html; charset=utf-8", preview.error_page())
+                    return self.reply(200, "text/plain", str(state.version).encode())
+                if self.path.split("?")[0] == RELOAD_SCRIPT_PATH:
+                    return self.reply(200, "text/javascript", RELOAD_SCRIPT.encode())
+                if state.problems:
+                    return self.reply(500, "text/html; charset=utf-8", preview.error_page(state))
                 path = Path(self.translate_path(self.path))
                 page = path / "index.html" if path.is_dir() else path
                 if page.suffix == ".html" and page.is_file():
-                    script = RELOAD_SCRIPT.encode() + b"</body>"
+                    script = reload_tag(state.version) + b"</body>"
                     text = page.read_bytes().replace(b"</body>", script)
                     return self.reply(200, "text/html; charset=utf-8", text)
                 return super().do_GET()
@@ -118,9 +140,14 @@ class Preview:
         return Handler
 
     def serve(self, host: str, port: int, poll_seconds: float = 0.5) -> None:
-        """Build, serve on host:port and rebuild on changes until interrupted."""
-        self.rebuild()
+        """Build, serve on host:port and rebuild on changes until interrupted. The port is
+        taken first: a port in use fails at once (OSError), before a build is spent."""
         server = http.server.ThreadingHTTPServer((host, port), self.handler())
+        try:
+            self.rebuild()
+        except BaseException:
+            server.server_close()
+            raise
         threading.Thread(target=server.serve_forever, daemon=True).start()
         self.log(
             f"serving http://{host}:{server.server_address[1]}/ (Ctrl-C to stop); "

@@ -7,13 +7,16 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from terms_compiler.diagnostics import CompileError, Diagnostic, render_text
+from terms_compiler.editions.redline import Op, redline, redline_text
 from terms_compiler.freshness import source_hash, translation_status
 from terms_compiler.model import Clause, Corpus
 from terms_compiler.pipeline import compile_corpus
+from terms_compiler.source_history import PastSource, past_sources
 
 STATES = ("current", "stale", "unrecorded", "missing")
 
@@ -67,6 +70,8 @@ def run_status(args: argparse.Namespace) -> int:
         print(render_text(error.diagnostics), file=sys.stderr)
         return 1
     table = report(corpus)
+    if args.diff is not None:
+        return run_diff(corpus, table, args)
     if args.format == "json":
         print(
             json.dumps(
@@ -77,6 +82,101 @@ def run_status(args: argparse.Namespace) -> int:
         print(render_report(corpus, table))
     behind = any(states[s] for states in table.values() for s in ("stale", "unrecorded", "missing"))
     return 1 if args.strict and behind else 0
+
+
+# What changed in the source of stale translations ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StaleChange:
+    """What changed in a clause's source text since its translation was made."""
+
+    clause: Clause
+    translates: str
+    """The hash the translation records."""
+    past: PastSource | None
+    """The source text of that hash, from git; None when it cannot be found."""
+    title: tuple[Op, ...] | None
+    """The title's redline (old -> current); None when unchanged or not found."""
+    body: tuple[Op, ...] | None
+    """The prose's redline; None when unchanged or not found."""
+
+
+def stale_changes(corpus: Corpus, language: str, stale_ids: list[str]) -> tuple[list[StaleChange], str]:
+    """The redline of each stale clause's source text, and a note ("" when all were found)."""
+    source = corpus.source_language
+    stale = [(corpus.clauses[i], corpus.clauses[i].text[language].translates or "") for i in stale_ids]
+    past, in_git = past_sources(stale, source)
+    changes = []
+    for clause, recorded in stale:
+        old, new = past.get((clause.id, recorded)), clause.text[source]
+        title = redline(old.title, new.title) if old and old.title != new.title else None
+        body = redline(old.body, new.body) if old and old.body != new.body else None
+        changes.append(StaleChange(clause, recorded, old, title, body))
+    note = ""
+    if not in_git:
+        note = (
+            "the corpus is not in a git repository, so the source text a translation was "
+            "made from cannot be shown"
+        )
+    elif any(change.past is None for change in changes):
+        note = "a source text not found was never committed in git with the hash its translation records"
+    return changes, note
+
+
+def render_changes(language: str, source: str, changes: list[StaleChange], note: str) -> str:
+    if not changes:
+        return f"no stale {language} translations"
+    lines = []
+    for change in changes:
+        origin = change.clause.origin.span()
+        lines.append(f"{origin.file}:{origin.line}:{origin.column}: {change.clause.id} ({language} is stale)")
+        if change.past is None:
+            lines.append(f"  the {source} text it translates ({change.translates}) was not found")
+            continue
+        lines.append(f"  {source} text changed since {change.past.commit[:12]} ({change.translates}):")
+        for part, ops in (("title", change.title), ("body", change.body)):
+            if ops is not None:
+                lines.append(f"  {part}: {redline_text(ops)}")
+    if note:
+        lines.append(f"note: {note}")
+    return "\n".join(lines)
+
+
+def changes_json(language: str, source: str, changes: list[StaleChange], note: str) -> str:
+    def ops(redline_ops: tuple[Op, ...] | None) -> list[list[str]] | None:
+        return None if redline_ops is None else [list(op) for op in redline_ops]
+
+    stale = [
+        {
+            "clause": change.clause.id,
+            "translates": change.translates,
+            "found_in_commit": change.past.commit if change.past else None,
+            "title": ops(change.title),
+            "body": ops(change.body),
+        }
+        for change in changes
+    ]
+    document = {"language": language, "source_language": source, "stale": stale, "note": note or None}
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def run_diff(corpus: Corpus, table: dict[str, dict[str, list[str]]], args: argparse.Namespace) -> int:
+    language = args.diff
+    if language not in table:
+        translated = ", ".join(table)
+        problem = Diagnostic(
+            "E430", f"'{language}' is not a translated language of the corpus ({translated})"
+        )
+        print(render_text([problem]), file=sys.stderr)
+        return 2
+    changes, note = stale_changes(corpus, language, table[language]["stale"])
+    source = corpus.source_language
+    if args.format == "json":
+        print(changes_json(language, source, changes, note))
+    else:
+        print(render_changes(language, source, changes, note))
+    return 1 if args.strict and changes else 0
 
 
 # Recording translations -------------------------------------------------------------------------

@@ -16,8 +16,9 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Container
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections.abc import Callable, Container
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,12 +40,33 @@ class SiteBuild:
     """Pages whose HTML came from the last build: all of them when the site was reused whole."""
 
 
+@dataclass(frozen=True, slots=True)
+class SiteProgress:
+    """One step of the site build, for a progress report: its start, then each language done."""
+
+    done: int
+    """Languages done so far: 0 when MkDocs is about to start."""
+    total: int
+    """Languages in all."""
+    language: str = ""
+    """The language just done ("" at the start)."""
+    how: str = ""
+    """`built`, `reused` (the last build's site, whole) or `updated` (its changed pages rendered
+    again); "" at the start."""
+    seconds: float = 0.0
+    """How long that language took."""
+
+
+SiteHook = Callable[[SiteProgress], None]
+
+
 def build_sites(
     docs: Path,
     site: Path,
     languages: tuple[str, ...],
     previous: Path | None = None,
     reusable: Container[str] = (),
+    on_site: SiteHook | None = None,
 ) -> dict[str, SiteBuild]:
     """Build each language's site with MkDocs, in parallel processes.
 
@@ -52,7 +74,9 @@ def build_sites(
     in `reusable` (its sources and site there are as that build wrote them) reuses what it can:
     its whole site when its MkDocs sources are byte for byte the same, or its unchanged pages
     when only the Markdown of some pages changed. The sources carry the compiler's fingerprint
-    (BUILT_BY), so a new compiler, template or MkDocs version always builds afresh."""
+    (BUILT_BY), so a new compiler, template or MkDocs version always builds afresh. `on_site`
+    hears of the start and of each language as it is done, in the order they finish, from
+    this thread."""
     site.mkdir(parents=True)
     shutil.copy(docs / "index.html", site / "index.html")
     shutil.copytree(docs / "files", site / "files", copy_function=link_or_copy)
@@ -63,8 +87,10 @@ def build_sites(
         for language in languages
     }
 
-    def build(language: str) -> None:
+    def build(language: str) -> tuple[str, str, float]:
+        started = time.perf_counter()
         pages = changed[language]
+        how = "built" if pages is None else "reused" if pages == [] else "updated"
         if pages is None:
             run_mkdocs(language, docs / language, site / language, ["--strict"])
         elif pages == []:
@@ -77,11 +103,16 @@ def build_sites(
             except (CompileError, OSError):  # a clean build tells whether the sources are at fault
                 shutil.rmtree(site / language, ignore_errors=True)
                 changed[language] = None
+                how = "built"
                 run_mkdocs(language, docs / language, site / language, ["--strict"])
+        return language, how, time.perf_counter() - started
 
+    report = on_site or (lambda progress: None)
+    report(SiteProgress(0, len(languages)))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        for task in [pool.submit(build, language) for language in languages]:
-            task.result()
+        tasks = as_completed([pool.submit(build, language) for language in languages])
+        for done, task in enumerate(tasks, start=1):
+            report(SiteProgress(done, len(languages), *task.result()))
     pages = {language: sum(1 for _ in (docs / language / "docs").rglob("*.md")) for language in languages}
     return {
         language: SiteBuild(

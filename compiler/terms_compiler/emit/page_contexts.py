@@ -8,12 +8,14 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
+from terms_compiler.editions.redline import Op, redline, redline_text
 from terms_compiler.emit.bundle import clause_url
 from terms_compiler.emit.rule_words import rule_in_words
 from terms_compiler.emit.templates import html_text, plural, strings, ui
 from terms_compiler.model import Clause, Corpus, Decision
 from terms_compiler.prose import SafeLinksMarkdown, format_value
 from terms_compiler.resources import schemas_folder
+from terms_compiler.source_history import past_sources
 
 SCHEMAS = schemas_folder()
 MAX_ANSWERS_SHOWN = 10  # situations per decision on the "What changed" page
@@ -190,11 +192,14 @@ def status_tables(
     }
     counts = {other: dict.fromkeys(labels, 0) for other in corpus.languages}
     rows = []
+    stale: list[tuple[Clause, str, str]] = []  # clause, language, the source hash it records
     for clause in corpus.all_clauses():
         texts = bundle["clauses"][clause.id]["text"]
         states = [texts[other]["freshness"] for other in corpus.languages]
         for other, state in zip(corpus.languages, states, strict=True):
             counts[other][state] += 1
+            if state == "stale":
+                stale.append((clause, other, clause.text[other].translates or ""))
         if any(state in ("stale", "unrecorded") for state in states):
             rows.append(
                 {
@@ -202,8 +207,10 @@ def status_tables(
                     "title": clause.text[language].title,
                     "url": "../" + clause_url(corpus, clause.id, language).split("/", 1)[1],
                     "cells": [{"status": state, "label": labels[state]} for state in states],
+                    "changes": [],
                 }
             )
+    _add_source_changes(corpus, language, rows, stale)
     summary = [
         {
             "code": other,
@@ -214,6 +221,41 @@ def status_tables(
         for other in corpus.languages
     ]
     return {"summary": summary, "rows": rows}
+
+
+def _add_source_changes(
+    corpus: Corpus, language: str, rows: list[dict[str, Any]], stale: list[tuple[Clause, str, str]]
+) -> None:
+    """Under each clause with stale translations, the redline of its source text since each
+    was made (found in git by the hash it records; nothing when it cannot be found)."""
+    if not stale:
+        return
+    source = corpus.source_language
+    found, _ = past_sources([(clause, recorded) for clause, _, recorded in stale], source)
+    by_text: dict[tuple[str, str], list[str]] = {}  # translations made from the same text
+    for clause, other, recorded in stale:
+        if (clause.id, recorded) in found:
+            by_text.setdefault((clause.id, recorded), []).append(other)
+    s = ui(language)
+    for row in rows:
+        for (clause_id, recorded), languages in by_text.items():
+            if clause_id != row["id"]:
+                continue
+            old, new = found[(clause_id, recorded)], corpus.clauses[clause_id].text[source]
+            lines = [s["status_source_changed"].format(languages=", ".join(languages))]
+            lines += [
+                redline_html(redline(a, b))
+                for a, b in ((old.title, new.title), (old.body, new.body))
+                if a != b
+            ]
+            row["changes"].append([html_text(lines[0]), *lines[1:]])
+
+
+def redline_html(ops: Sequence[Op], trim: bool = True) -> Markup:
+    """A redline as HTML: deletions struck through, insertions in bold, every text escaped by
+    markdown-it (redline_text escapes the Markdown it must not read)."""
+    inline = SafeLinksMarkdown("commonmark", {"html": False}).enable("strikethrough")
+    return Markup(inline.renderInline(redline_text(ops, markdown=True, trim=trim)))
 
 
 def download_files(corpus: Corpus, language: str, published: Sequence[str]) -> list[dict[str, str]]:
@@ -248,10 +290,7 @@ def changes_context(corpus: Corpus, changes: Any, language: str) -> dict[str, An
     words, and the situations whose answer changed, told in sentences."""
     if changes is None:
         return None
-    from terms_compiler.editions.redline import redline_text
-
     s = ui(language)
-    inline = SafeLinksMarkdown("commonmark", {"html": False}).enable("strikethrough")
 
     def link(clause_id: str) -> str:
         return "../" + clause_url(corpus, clause_id, language).split("/", 1)[1]
@@ -278,7 +317,7 @@ def changes_context(corpus: Corpus, changes: Any, language: str) -> dict[str, An
                 lines.append(f"{change.kind}: {change.old or '—'} → {change.new or '—'}")
         for red in clause.redlines:
             if red.language == language and red.body is not None:
-                html = inline.renderInline(redline_text(red.body, markdown=True, trim=False))
+                html = redline_html(red.body, trim=False)
                 lines.append(Markup(f"{html_text(s['text_label'])}: {html}"))
         current = corpus.clauses.get(clause.id)
         words = earlier_words = Markup("")

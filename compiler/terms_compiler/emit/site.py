@@ -14,6 +14,6 @@ The stage's two steps, in order, each in a module of its own:
 from __future__ import annotations
 
 from terms_compiler.emit.markdown import BUILT_BY, LastSources, write_docs
-from terms_compiler.emit.mkdocs_build import SiteBuild, build_sites
+from terms_compiler.emit.mkdocs_build import SiteBuild, SiteHook, SiteProgress, build_sites
 
-__all__ = ["BUILT_BY", "LastSources", "SiteBuild", "build_sites", "write_docs"]
+__all__ = ["BUILT_BY", "LastSources", "SiteBuild", "SiteHook", "SiteProgress", "build_sites", "write_docs"]
