@@ -196,7 +196,12 @@ def check_form_context(corpus: Corpus, decision: Decision, language: str) -> dic
     return {
         "rules": rules_file_name(corpus.id, decision.id, language),
         "fields": fields,
-        "ask_as_of": decision.as_of is None,
+        # The caller's as-of date comes before the decision's date fact (docs/semantics.md).
+        "as_of_label": s["check_as_of_fact"].format(
+            fact=decision.facts[decision.as_of].description.get(language, decision.as_of)
+        )
+        if decision.as_of
+        else s["check_as_of"],
         "strings": json.dumps({key: s[key] for key in CHECK_STRINGS}, ensure_ascii=False, sort_keys=True),
     }
 
