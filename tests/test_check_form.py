@@ -3,6 +3,7 @@ shared links, the language switcher, invalid input at its field, 390 px, and no 
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -223,20 +224,34 @@ def test_without_javascript_the_page_is_the_reference_page(browser: Any, site: s
 def test_an_altered_rules_file_is_refused_and_the_form_stays_hidden(
     browser: Any, site: str, shipped_build: Path
 ) -> None:
-    # Served as it is except for one byte of the rules file: its SHA-256 no longer matches.
+    # Served as it is except for one byte of the rules file (the gzip copy the page reads): its
+    # SHA-256 no longer matches.
     name = "product-terms-sa.rules.proof-of-license.en.json"
     original = (shipped_build / "site" / "files" / name).read_bytes()
+    altered = gzip.compress(original.replace(b"open-license", b"open-licenze", 1))
     context = browser.new_context()
     warnings: list[str] = []
     plain = context.new_page()
     plain.on("console", lambda message: warnings.append(message.text))
-    plain.route(
-        f"**/files/{name}",
-        lambda route: route.fulfill(body=original.replace(b"open-license", b"open-licenze", 1)),
-    )
+    plain.route(f"**/files/{name}.gz", lambda route: route.fulfill(body=altered))
     plain.goto(f"{site}/en/decisions/proof-of-license/")
     plain.wait_for_function("() => [...document.scripts].length > 0 && document.readyState === 'complete'")
     plain.wait_for_timeout(500)
     assert plain.locator("section.terms-check").is_hidden()
     assert any("SHA-256" in warning for warning in warnings), warnings
     context.close()
+
+
+def test_the_page_loads_only_its_decisions_rules_compressed_and_the_checker(browser: Any, site: str) -> None:
+    context = browser.new_context()
+    loaded: list[str] = []
+    opened = context.new_page()
+    opened.on("request", lambda request: loaded.append(request.url.removeprefix(site)))
+    open_form(opened, f"{site}/ru/decisions/sa-renewal/")
+    context.close()
+    files = sorted(url for url in loaded if url.startswith("/files/"))
+    assert files == [
+        "/files/product-terms-sa.rules.sa-renewal.ru.json.gz",
+        "/files/product-terms-sa.rules.sa-renewal.ru.json.sha256",
+    ]
+    assert "/ru/assets/terms-check/index.js" in loaded and "/ru/assets/terms-check/cli.js" not in loaded

@@ -36,9 +36,8 @@ from terms_compiler.emit.bundle import (
     decision_json,
     digest_line,
     render_texts,
-    rules_file_name,
-    rules_json,
     write_canonical_json,
+    write_rules_files,
 )
 from terms_compiler.load import (
     Document,
@@ -227,11 +226,7 @@ def _write_bundle(state: State) -> list[Diagnostic]:
     folder.mkdir()
     digest = write_canonical_json(state.bundle, folder / name)
     (folder / f"{name}.sha256").write_text(digest_line(digest, name), encoding="utf-8")
-    for decision in state.corpus.decisions:  # what the site's decision pages load to answer
-        for language in state.corpus.languages:
-            rules = rules_file_name(state.corpus.id, decision, language)
-            digest = write_canonical_json(rules_json(state.bundle, decision, language), folder / rules)
-            (folder / f"{rules}.sha256").write_text(digest_line(digest, rules), encoding="utf-8")
+    write_rules_files(state.bundle, folder)  # what the site's decision pages load to answer
     if state.conformance is not None:
         cases = {"bundle": name, "cases": state.conformance}
         (folder / "conformance.json").write_bytes(canonical_json(cases))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import marshal
@@ -306,6 +307,19 @@ def rules_file_name(corpus_id: str, decision_id: str, language: str) -> str:
     """`<corpus>.rules.<decision>.<language>.json`: beside the bundle, in its folder (so a signed
     build's signature lists it), with its own `.sha256`."""
     return f"{corpus_id}.rules.{decision_id}.{language}.json"
+
+
+def write_rules_files(bundle: Mapping[str, Any], folder: Path) -> None:
+    """Each decision's rules file in each language into folder, with its `.sha256` and a gzip copy
+    (`.gz`, no name or time in its header: the same bytes at every build) that a page decompresses
+    itself, so it loads a large decision's rules compressed from any static server."""
+    for decision_id in bundle["decisions"]:
+        for language in bundle["languages"]:
+            name = rules_file_name(bundle["corpus"], decision_id, language)
+            data = canonical_json(rules_json(bundle, decision_id, language))
+            (folder / name).write_bytes(data)
+            (folder / f"{name}.sha256").write_text(digest_line(sha256_hex(data), name), encoding="utf-8")
+            (folder / f"{name}.gz").write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
 
 
 def rules_json(bundle: Mapping[str, Any], decision_id: str, language: str) -> dict[str, Any]:
