@@ -701,7 +701,11 @@ def build_shipped_bundle(folder: Path) -> Path:
     )
     if done.returncode != 0:
         raise SystemExit(f"terms build failed:\n{done.stdout}\n{done.stderr}")
-    bundles = [p for p in (folder / "bundle").glob("*.json") if p.name != "conformance.json"]
+    bundles = [
+        p
+        for p in (folder / "bundle").glob("*.json")
+        if p.name != "conformance.json" and ".rules." not in p.name
+    ]
     return bundles[0]
 
 
@@ -970,7 +974,9 @@ def main(argv: list[str] | None = None) -> int:
         if build.returncode != 0:
             raise SystemExit(f"terms build of the synthetic corpus failed: {build.stderr[-2000:]}")
         large = next(
-            p for p in (work / "large-build" / "bundle").glob("*.json") if p.name != "conformance.json"
+            p
+            for p in (work / "large-build" / "bundle").glob("*.json")
+            if p.name != "conformance.json" and ".rules." not in p.name
         )
         command = [*terms_command(), "check", "--bundle", str(large), "--decision", "sa-purchase", str(one)]
         run_cli(command)

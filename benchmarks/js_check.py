@@ -96,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        bundle_path = next((temp / "build" / "bundle").glob("*.json.sha256")).with_suffix("")
+        bundle_path = next(
+            p for p in (temp / "build" / "bundle").glob("*.json.sha256") if ".rules." not in p.name
+        ).with_suffix("")
         bundle = Bundle.load(bundle_path)
         facts = fact_sets(bundle, args.facts)
         (temp / "facts.json").write_text(json.dumps(facts))

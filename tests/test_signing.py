@@ -25,6 +25,19 @@ from tests.conftest import ROOT, SHIPPED_CORPUS
 from tests.test_check_cli import OEM_SERVER
 
 NAME = "product-terms-sa.json"
+# The rules file of each decision in each language, its digest and its gzip copy (docs/rules-files.md).
+RULES_FILES = {
+    f"product-terms-sa.rules.{decision}.{language}.json{suffix}"
+    for decision in (
+        "sa-purchase",
+        "sa-renewal",
+        "license-switch",
+        "proof-of-license",
+        "regional-availability",
+    )
+    for language in ("en", "uk", "ru", "zh")
+    for suffix in ("", ".sha256", ".gz")
+}
 SIGNATURES = NAME + ".signatures.json"
 PINNED = "1764720000"  # SOURCE_DATE_EPOCH: 2025-12-03T00:00:00Z
 
@@ -144,7 +157,7 @@ def test_keygen_without_kid_names_the_key_by_its_thumbprint(tmp_path: Path) -> N
 def test_the_signature_lists_every_file_of_the_bundle_folder_with_its_sha256(signed: Path) -> None:
     header, payload, _ = token_parts(signed)
     assert header == {"alg": "EdDSA", "kid": "k-2026"}
-    files = {NAME, NAME + ".sha256", "conformance.json", "product-terms-sa.jwks.json"}
+    files = {NAME, NAME + ".sha256", "conformance.json", "product-terms-sa.jwks.json", *RULES_FILES}
     assert sorted(p.name for p in signed.iterdir()) == sorted([*files, SIGNATURES])
     assert payload == {
         "files": [
@@ -207,8 +220,10 @@ def test_verify_says_what_was_checked(run_terms, signed: Path, keys: Path) -> No
         f"  digest:    SHA-256 matches {NAME}.sha256",
         f"  signature: EdDSA, key 'k-2026' trusted from {keys / 'public.jwks.json'}, issued "
         "2025-12-03T00:00:00Z by terms-compiler",
-        f"  files:     4 listed, each present with its SHA-256, none unlisted: conformance.json, {NAME}, "
-        f"{NAME}.sha256, product-terms-sa.jwks.json",
+        "  files:     64 listed, each present with its SHA-256, none unlisted: "
+        + ", ".join(
+            sorted({"conformance.json", NAME, f"{NAME}.sha256", "product-terms-sa.jwks.json", *RULES_FILES})
+        ),
         "  bundle:    product-terms-sa edition 2026-11 (2026-11-01), format 1.0, 5 decisions, well-formed",
     ]
     code, out, _ = run_terms("verify", str(bundle))

@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import yaml
@@ -280,12 +281,33 @@ def test_no_dialog_opens_on_any_page_of_a_poisoned_site(
                 assert page.locator("h1").first.inner_text().startswith(f"Buying {payload}")
                 assert page.locator(".md-header__topic").first.inner_text().strip() == f"Mini terms {payload}"
                 assert page.locator(".md-logo").first.get_attribute("title") == f"Mini terms {payload}"
+            if "/decisions/" in path:  # the form's answer, built from the poisoned rules file
+                shown_form(page, payload)
             problems += [f"{path}: {found}" for found in page.evaluate(PROVOKE)]
             page.wait_for_timeout(50)
+        # A link whose facts carry the payload: shown at their fields, as text.
+        page.goto(f"{url}/en/decisions/purchase/?{urlencode(dict.fromkeys(FACTS, payload))}")
+        page.wait_for_selector(".terms-answer[data-outcome]", timeout=10000)
+        assert page.text_content("#fact-program-error") == f"Not one of the listed values: {payload}"
+        problems += [f"link with facts: {found}" for found in page.evaluate(PROVOKE)]
         page.close()
     assert dialogs == []
     assert problems == []
     assert violations == []
+
+
+FACTS = ("program", "license_date", "order_date", "renewal", "as-of")
+
+
+def shown_form(page: Any, payload: str) -> None:
+    """The decision page's "Check your case" shows the poisoned outcome label, fact descriptions,
+    enum labels and clause titles as text."""
+    page.wait_for_selector("section.terms-check:not([hidden]) .terms-answer[data-outcome]", timeout=10000)
+    page.click(".terms-answer-why summary")
+    assert payload in page.text_content(".terms-answer-outcome strong")
+    assert payload in page.text_content("label[for=fact-program]")
+    assert payload in page.text_content("#fact-program option")
+    assert _in_prose(payload) in page.text_content(".terms-answer-why a")
 
 
 def test_the_shipped_site_works_under_its_content_security_policy(browser: Any, shipped_build: Path) -> None:

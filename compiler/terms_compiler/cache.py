@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from terms_compiler.diagnostics import Diagnostic
-from terms_compiler.resources import schemas_folder, site_folder
+from terms_compiler.resources import checker_js_folder, schemas_folder, site_folder
 from terms_compiler.revision import revision_identity
 
 # What shapes the output besides the corpus: our code, templates and schemas (see fingerprint) ...
@@ -50,8 +50,8 @@ LIBRARIES = (
 
 @cache
 def fingerprint() -> str:
-    """SHA-256 of the compiler: every file of the package, its site/ and schemas/, and the versions of
-    Python and of the libraries that shape the output."""
+    """SHA-256 of the compiler: every file of the package, its site/, schemas/ and checker_js/, and
+    the versions of Python and of the libraries that shape the output."""
     from importlib import metadata  # only when a build uses its cache
 
     digest = hashlib.sha256(sys.version.encode())
@@ -62,7 +62,12 @@ def fingerprint() -> str:
             version = "-"
         digest.update(f"\0{library}={version}".encode())
     package = Path(__file__).parent
-    for folder in (package, site_folder(), schemas_folder()):  # the data folders are links
+    for folder in (
+        package,
+        site_folder(),
+        schemas_folder(),
+        checker_js_folder(),
+    ):  # the data folders are links
         for path in sorted(folder.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(f"\0{folder.name}/{path.relative_to(folder)}\0".encode())

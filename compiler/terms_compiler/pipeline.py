@@ -37,6 +37,7 @@ from terms_compiler.emit.bundle import (
     digest_line,
     render_texts,
     write_canonical_json,
+    write_rules_files,
 )
 from terms_compiler.load import (
     Document,
@@ -228,6 +229,7 @@ def _write_bundle(state: State) -> list[Diagnostic]:
     folder.mkdir()
     digest = write_canonical_json(state.bundle, folder / name)
     (folder / f"{name}.sha256").write_text(digest_line(digest, name), encoding="utf-8")
+    write_rules_files(state.bundle, folder)  # what the site's decision pages load to answer
     if state.conformance is not None:
         cases = {"bundle": name, "cases": state.conformance}
         (folder / "conformance.json").write_bytes(canonical_json(cases))

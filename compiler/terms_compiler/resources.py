@@ -1,6 +1,7 @@
-"""The package's data: site templates, UI strings, theme overrides and JSON Schemas.
+"""The package's data: site templates, UI strings, theme overrides, JSON Schemas and the
+JavaScript checker's modules (which the site's decision pages answer with).
 
-They travel inside the wheel (the repository's site/ and schemas/ are linked into the package,
+They travel inside the wheel (the repository's site/, schemas/ and js/src/ are linked into the package,
 see pyproject.toml) and are found through importlib.resources, never beside a source file.
 """
 
@@ -27,3 +28,8 @@ def site_folder() -> Path:
 def schemas_folder() -> Path:
     """schemas/: the JSON Schemas of the source files and of the bundle."""
     return _folder("schemas")
+
+
+def checker_js_folder() -> Path:
+    """checker_js/: the JavaScript checker's ES modules (the repository's js/src/)."""
+    return _folder("checker_js")

@@ -348,7 +348,8 @@ def build(corpus: Path, out: Path) -> Path:
         check=True,
         stdout=sys.stderr,  # its warnings: standard output is the manifest
     )
-    return next((out / "bundle").glob("*.json.sha256")).with_suffix("")
+    # The bundle, not a decision's rules file (docs/rules-files.md).
+    return next(p for p in (out / "bundle").glob("*.json.sha256") if ".rules." not in p.name).with_suffix("")
 
 
 def main(argv: list[str] | None = None) -> int:

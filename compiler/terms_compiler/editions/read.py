@@ -110,7 +110,11 @@ def load_edition(spec: str, corpus_folder: Path, compile_corpus: Compile) -> Edi
     if path.is_dir():
         if (path / "corpus.yaml").is_file():
             return _load_folder(compile_corpus, path, spec, "folder")
-        bundles = sorted(p for p in path.glob("*.json") if p.with_name(p.name + ".sha256").is_file())
+        bundles = sorted(
+            p
+            for p in path.glob("*.json")
+            if p.with_name(p.name + ".sha256").is_file() and ".rules." not in p.name  # docs/rules-files.md
+        )
         if len(bundles) == 1:
             return _load_bundle(bundles[0], spec)
         raise DiffError(f"'{spec}' is a folder without corpus.yaml (nor a single bundle)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import marshal
@@ -299,3 +300,56 @@ def digest_line(digest: str, file_name: str) -> str:
 
 def example_facts(decision: Decision, facts: Mapping[str, Any]) -> dict[str, Any]:
     return {**decision.example_base, **facts}
+
+
+# Rules files -----------------------------------------------------------------------------------
+# A decision's page on the site answers with the JavaScript checker, and at 2,000 clauses x 10
+# languages the bundle is 112 MB: the page loads instead the rules of its one decision in its one
+# language, a bundle-shaped file any checker reads as a bundle (docs/rules-files.md).
+
+
+def rules_file_name(corpus_id: str, decision_id: str, language: str) -> str:
+    """`<corpus>.rules.<decision>.<language>.json`: beside the bundle, in its folder (so a signed
+    build's signature lists it), with its own `.sha256`."""
+    return f"{corpus_id}.rules.{decision_id}.{language}.json"
+
+
+def write_rules_files(bundle: Mapping[str, Any], folder: Path) -> None:
+    """Each decision's rules file in each language into folder, with its `.sha256` and a gzip copy
+    (`.gz`, no name or time in its header: the same bytes at every build) that a page decompresses
+    itself, so it loads a large decision's rules compressed from any static server."""
+    for decision_id in bundle["decisions"]:
+        for language in bundle["languages"]:
+            name = rules_file_name(bundle["corpus"], decision_id, language)
+            data = canonical_json(rules_json(bundle, decision_id, language))
+            (folder / name).write_bytes(data)
+            (folder / f"{name}.sha256").write_text(digest_line(sha256_hex(data), name), encoding="utf-8")
+            (folder / f"{name}.gz").write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+
+
+def rules_json(bundle: Mapping[str, Any], decision_id: str, language: str) -> dict[str, Any]:
+    """The bundle cut down to one decision in one language: the decision as the bundle has it, the
+    enums its facts name, and each clause its rules cite with its title, url, hash and freshness in
+    that language (its words, `markdown`, `html` and `plain`, left empty: the page links to them)."""
+    decision = bundle["decisions"][decision_id]
+    cited = dict.fromkeys(rule["clause"] for rule in decision["rules"])
+    enums = {fact["enum"] for fact in decision["facts"].values() if "enum" in fact}
+    clauses = {}
+    for clause_id in cited:
+        clause = bundle["clauses"][clause_id]
+        text = clause["text"][language]
+        clauses[clause_id] = {
+            "section": clause["section"],
+            "decision": clause["decision"],
+            "effective": clause["effective"],
+            "text": {language: {**text, "markdown": "", "html": "", "plain": ""}},
+        }
+    return {
+        **bundle,
+        "languages": [language],
+        "enums": {name: value for name, value in bundle["enums"].items() if name in enums},
+        "decisions": {decision_id: decision},
+        "clauses": clauses,
+        "glossary": {},
+        "changes": None,
+    }

@@ -23,6 +23,7 @@ from terms_compiler.emit.feed import FEED, atom_feed
 from terms_compiler.emit.page_contexts import (
     SCHEMAS,
     changes_context,
+    check_form_context,
     clause_context,
     decision_context,
     download_files,
@@ -31,6 +32,7 @@ from terms_compiler.emit.page_contexts import (
 from terms_compiler.emit.templates import TEMPLATES, html_text, language_tag, render, ui
 from terms_compiler.model import Corpus
 from terms_compiler.prose import format_value, to_html
+from terms_compiler.resources import checker_js_folder
 from terms_compiler.workers import POOL_FAILURES, forked_pool, worker_count
 
 # lunr has no Ukrainian stemmer; its Russian one covers the whole Cyrillic block, so Ukrainian
@@ -48,6 +50,7 @@ BUILT_BY = ".built-by"
 # The plugin that makes a dirty build write what a clean one writes (terms_compiler.emit.mkdocs_reuse),
 # by its name in pyproject.toml's mkdocs.plugins entry points.
 DIRTY_BUILD_PLUGIN = "terms-dirty-build"
+CHECKER_JS = checker_js_folder()
 # MkDocs hooks, named in mkdocs.base.yml and copied beside each language's mkdocs.yml.
 MKDOCS_HOOKS = "mkdocs_hooks.py"
 
@@ -173,7 +176,10 @@ def fixed_pages(
     pages[FEED] = atom_feed(corpus, changes, language)  # MkDocs copies it into the site as is
     for decision in corpus.decisions.values():
         pages[f"decisions/{decision.id}.md"] = render(
-            "pages/decision.md.j2", **common, **decision_context(corpus, decision, language)
+            "pages/decision.md.j2",
+            **common,
+            **decision_context(corpus, decision, language),
+            form=check_form_context(corpus, decision, language),
         )
     return pages
 
@@ -219,6 +225,11 @@ def write_language(
     shutil.copytree(TEMPLATES / "overrides", root / "overrides")
     shutil.copy2(TEMPLATES / MKDOCS_HOOKS, root / MKDOCS_HOOKS)
     shutil.copytree(TEMPLATES / "assets", docs / "assets")
+    # The checker the decision pages answer with, as ES modules the form imports (no CDN); its
+    # command line and Node file access stay out.
+    shutil.copytree(
+        CHECKER_JS, docs / "assets" / "terms-check", ignore=shutil.ignore_patterns("cli.js", "node.js")
+    )
     return keys
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -9,7 +10,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from terms_compiler.editions.redline import Op, redline, redline_text
-from terms_compiler.emit.bundle import clause_url
+from terms_compiler.emit.bundle import clause_url, rules_file_name
 from terms_compiler.emit.rule_words import rule_in_words
 from terms_compiler.emit.templates import html_text, plural, strings, ui
 from terms_compiler.model import Clause, Corpus, Decision
@@ -173,6 +174,59 @@ def decision_context(corpus: Corpus, decision: Decision, language: str) -> dict[
             (name, fact_value(corpus, decision, name, value, language))
             for name, value in decision.example_base.items()
         ],
+    }
+
+
+CHECK_STRINGS = (
+    "check_outcome",
+    "check_as_of_shown",
+    "check_deciding",
+    "check_no_rule",
+    "check_why",
+    "check_conflict",
+    "check_fix",
+    "check_required",
+    "check_invalid_date",
+    "check_invalid_int",
+    "check_invalid_value",
+    "check_invalid_bool",
+    "check_share",
+)
+
+
+def check_form_context(corpus: Corpus, decision: Decision, language: str) -> dict[str, Any]:
+    """The decision page's "Check your case" form: a field per fact, prefilled from the example
+    base (else the fact's default), the rules file it answers from, and the interface strings
+    site/assets/terms-form.js shows (as one JSON text in an attribute: data, never script)."""
+    s = ui(language)
+    fields = []
+    for fact in decision.facts.values():
+        value = decision.example_base.get(fact.name, fact.default)
+        fields.append(
+            {
+                "name": fact.name,
+                "type": fact.type,
+                "label": fact.description.get(language, fact.name),
+                "required": fact.required,
+                "value": "" if value is None else str(value).lower() if fact.type == "bool" else str(value),
+                "options": [
+                    {"id": v, "label": labels.get(language, v)}
+                    for v, labels in corpus.enums[fact.enum].values.items()
+                ]
+                if fact.enum
+                else [],
+            }
+        )
+    return {
+        "rules": rules_file_name(corpus.id, decision.id, language),
+        "fields": fields,
+        # The caller's as-of date comes before the decision's date fact (docs/semantics.md).
+        "as_of_label": s["check_as_of_fact"].format(
+            fact=decision.facts[decision.as_of].description.get(language, decision.as_of)
+        )
+        if decision.as_of
+        else s["check_as_of"],
+        "strings": json.dumps({key: s[key] for key in CHECK_STRINGS}, ensure_ascii=False, sort_keys=True),
     }
 
 
