@@ -4,7 +4,6 @@ shared links, the language switcher, invalid input at its field, 390 px, and no 
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,9 +57,7 @@ def browser() -> Iterator[Any]:
 
     assert Path(CHROMIUM).exists(), "browser tests need Debian's chromium (apt-get install chromium)"
     with playwright_api.sync_playwright() as playwright:
-        # terms.test is the test server too: an address that is no secure context (see below).
-        args = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP terms.test 127.0.0.1"]
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 
@@ -258,27 +255,3 @@ def test_the_page_loads_only_its_decisions_rules_compressed_and_the_checker(brow
         "/files/product-terms-sa.rules.sa-renewal.ru.json.sha256",
     ]
     assert "/ru/assets/terms-check/index.js" in loaded and "/ru/assets/terms-check/cli.js" not in loaded
-
-
-def test_the_fallback_sha256_agrees_with_hashlib(page: Any, site: str) -> None:
-    # What a page outside a secure context (plain http to another host) checks the rules file with.
-    open_form(page, f"{site}/en/decisions/proof-of-license/")
-    sizes = [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000, 70000]
-    found = page.evaluate(
-        """async (sizes) => {
-          const {sha256Hex} = await import('/en/assets/terms-sha256.js');
-          return sizes.map(n => sha256Hex(Uint8Array.from({length: n}, (_, i) => (i * 7 + 3) & 255)));
-        }""",
-        sizes,
-    )
-    assert found == [hashlib.sha256(bytes((i * 7 + 3) & 255 for i in range(n))).hexdigest() for n in sizes]
-
-
-def test_the_form_answers_over_plain_http_from_another_host(browser: Any, site: str) -> None:
-    # http://terms.test is no secure context: the browser has no WebCrypto there.
-    port = site.rsplit(":", 1)[1]
-    opened = browser.new_page()
-    open_form(opened, f"http://terms.test:{port}/en/decisions/proof-of-license/?order_date=2020-08-01")
-    assert opened.evaluate("window.isSecureContext") is False
-    assert opened.evaluate(ANSWER)["outcome"] == "digital-to-customer"
-    opened.close()

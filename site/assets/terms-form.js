@@ -25,9 +25,7 @@ async function setUp(section) {
   const rulesUrl = new URL(section.dataset.rules, root);
   const [bytes, digest] = await Promise.all([fetchRules(rulesUrl), fetchBytes(new URL(`${rulesUrl.href}.sha256`))]);
   const name = rulesUrl.pathname.slice(rulesUrl.pathname.lastIndexOf("/") + 1);
-  // WebCrypto exists only in a secure context (https, localhost): elsewhere, SHA-256 in script.
-  const sha256 = globalThis.crypto?.subtle ? checker.sha256WebCrypto : (await import("./terms-sha256.js")).sha256Hex;
-  const bundle = await checker.loadBundle(bytes, digest, { source: name, sha256 });
+  const bundle = await checker.loadBundle(bytes, digest, { source: name });
   const form = new CheckForm(section, bundle, checker, root);
   form.readAddress(new URLSearchParams(window.location.search));
   section.hidden = false;
