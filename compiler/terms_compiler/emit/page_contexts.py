@@ -182,7 +182,6 @@ CHECK_STRINGS = (
     "check_as_of_shown",
     "check_deciding",
     "check_no_rule",
-    "check_overridden",
     "check_why",
     "check_conflict",
     "check_fix",
