@@ -1,0 +1,397 @@
+"""One decision of a bundle -> one SQL query over a table of facts, as a sqlglot expression tree.
+
+    from terms_compiler.sql.compile import decision_query
+    tree = decision_query(bundle.data, "sa-purchase", table="orders", as_of="2024-06-01")
+    tree.sql(dialect="spark")          # or duckdb, trino, postgres, snowflake
+
+The rules are read by the checker's own typed reader (check/rules.py, through CompiledDecision,
+which refuses a malformed decision), and every node becomes a sqlglot node: names are quoted
+identifiers and values literals, so nothing from a bundle is formatted into SQL text.
+
+The query has four levels, each a subquery selecting from the one before:
+  1. checked: per row its key, its problems (`_error`, NULL when none), each fact's value
+     (defaults filled in, dates as day numbers) and the as-of day;
+  2. hits: whether each rule applies (in effect on the day and its condition true);
+  3. decided: whether each rule decides (applies and no applying rule overrides it);
+  4. the answer: key, outcome (`conflict` when the deciding rules differ), deciding and
+     overridden clause ids (arrays, in rule order) and error; outcome NULL on a row with an error.
+docs/semantics.md, "SQL", says what SQL adds to the semantics (NULLs, whole numbers, dates).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlglot import exp
+
+from terms_compiler.check.dates import parse_date
+from terms_compiler.check.evaluate import CONFLICT, CompiledDecision
+from terms_compiler.check.rules import (
+    Arithmetic,
+    BoolOp,
+    Compare,
+    Const,
+    Days,
+    Expr,
+    Fact,
+    Membership,
+    Not,
+    Param,
+    Rule,
+    constant_value,
+)
+from terms_compiler.sql.facts import (
+    TEXT,
+    WHOLE,
+    JsonFact,
+    TableFact,
+    concat,
+    date_text_valid,
+    day_number,
+    default_value,
+    fn,
+    lit,
+    paren,
+    text_value,
+    type_words,
+)
+
+DIALECTS = ("duckdb", "spark", "trino", "postgres", "snowflake")
+KEY, ERROR, DAY = "_key", "_error", "_day"
+"""Names of the inner levels' own columns (the facts are _f_NAME, the rules _h1.., _d1..)."""
+COMPARE = {"==": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
+
+
+class SqlError(Exception):
+    """The query cannot be made (an as-of date that is no date, a key column that is a fact)."""
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(exp.to_identifier(name, quoted=True), table=table)
+
+
+def fact_column(name: str) -> exp.Column:
+    return col(f"_f_{name}")
+
+
+def aliased(node: exp.Expression, name: str) -> exp.Expression:
+    return exp.alias_(node, exp.to_identifier(name, quoted=True))
+
+
+def unknown_problem(name: str, declared: Sequence[str]) -> str:
+    """The Python checker's problem for an unknown fact, its hint included (evaluate.prepare)."""
+    close = difflib.get_close_matches(name, list(declared), n=1)
+    return f"unknown fact '{name}'" + (f" (did you mean '{close[0]}'?)" if close else "")
+
+
+def decision_query(
+    bundle: Mapping[str, Any],
+    decision_id: str,
+    *,
+    table: str | exp.Expression = "facts",
+    columns: Mapping[str, str | None] | None = None,
+    key: str | None = None,
+    as_of: str | None = None,
+    as_of_column: str | None = None,
+    json_column: str | None = None,
+    unknown_fact: Callable[[exp.Expression], exp.Expression] | None = None,
+    key_name: str | None = None,
+) -> exp.Select:
+    """The query answering `decision_id` for every row of `table`.
+
+    columns: the table's columns in order, with their SQL types when known (None: read as text);
+    default: the decision's facts. key: the column naming each row (default: ROW_NUMBER()).
+    as_of: a date for every row; as_of_column: a column holding each row's as-of date; neither:
+    the decision's as-of fact, or today. json_column: read each row's facts from this column of
+    JSON objects instead (DuckDB), `unknown_fact(name)` giving the problem of a key that is no
+    fact (NULL in json_column: a line that is not JSON). key_name: the answer's key column
+    (default: the key column's name, or `row`).
+    """
+    decision = CompiledDecision(decision_id, bundle["decisions"][decision_id])
+    facts: Mapping[str, Mapping[str, Any]] = decision.facts
+    source = exp.to_table(table) if isinstance(table, str) else table
+    if columns is None:
+        columns = {name: None for name in facts}
+    for special in (key, as_of_column):
+        if special is not None and special in facts:
+            raise SqlError(f"column '{special}' is a fact of {decision_id}; name another column")
+    key_node: exp.Expression = (
+        col(key) if key is not None else exp.Window(this=exp.RowNumber(), partition_by=[], order=None)
+    )
+    if json_column is not None:
+        readers: Mapping[str, TableFact | JsonFact] = {
+            name: JsonFact(spec, name, col(json_column)) for name, spec in facts.items()
+        }
+        problems = _json_problems(readers, facts, col(json_column), unknown_fact)
+    else:
+        readers = {
+            name: TableFact(spec, col(name) if name in columns else None, columns.get(name))
+            for name, spec in facts.items()
+        }
+        others = [c for c in columns if c not in (key, as_of_column)]
+        problems = _table_problems(readers, facts, others)
+    values = {name: _fact_value(name, spec, readers[name]) for name, spec in facts.items()}
+    error, day = _as_of(decision, problems, values, as_of, as_of_column)
+    checked = exp.select(
+        aliased(key_node, KEY),
+        aliased(error, ERROR),
+        *(aliased(value, f"_f_{name}") for name, value in values.items()),
+        aliased(day, DAY),
+    ).from_(source)
+    return _answer(decision, checked, key_name or key or "row")
+
+
+def _fact_value(name: str, spec: Mapping[str, Any], reader: TableFact | JsonFact) -> exp.Expression:
+    """The fact's value on a valid row: its default when it is left out (NULL on an invalid row:
+    nothing is cast that did not pass its check, as Spark's ANSI casts would fail)."""
+    case = exp.Case()
+    if "default" in spec:
+        case = case.when(reader.missing(), default_value(spec))
+    return case.when(reader.valid(), reader.value())
+
+
+def _problem(name: str, spec: Mapping[str, Any], reader: TableFact | JsonFact) -> exp.Expression:
+    """`fact 'NAME' must be WORDS, found VALUE` when the fact is given but not valid, else NULL."""
+    bad = exp.and_(exp.not_(reader.missing()), exp.not_(reader.valid()))
+    return exp.Case().when(bad, concat(f"fact '{name}' must be {type_words(spec)}, found ", reader.shown()))
+
+
+def _missing(facts: Mapping[str, Mapping[str, Any]], readers: Mapping[str, Any]) -> list[exp.Expression]:
+    """`missing fact 'NAME' (WORDS)` for each fact without a default, in declaration order."""
+    return [
+        exp.Case().when(readers[name].missing(), lit(f"missing fact '{name}' ({type_words(spec)})"))
+        for name, spec in facts.items()
+        if "default" not in spec
+    ]
+
+
+def _joined(problems: list[exp.Expression], any_problem: exp.Expression) -> exp.Expression:
+    """The problems that are not NULL, joined by `; ` (as the batch output joins them), or NULL.
+    The list is only built on a row with a problem: the valid rows, nearly all, skip it."""
+    if not problems:
+        return exp.Null()
+    listed = exp.Array(expressions=problems)
+    present = exp.ArrayFilter(
+        this=listed,
+        expression=exp.Lambda(
+            this=exp.not_(exp.Is(this=exp.to_identifier("p"), expression=exp.Null())),
+            expressions=[exp.to_identifier("p")],
+        ),
+    )
+    return exp.Case().when(any_problem, exp.ArrayToString(this=present, expression=lit("; ")))
+
+
+def _table_problems(
+    readers: Mapping[str, Any], facts: Mapping[str, Mapping[str, Any]], columns: Sequence[str]
+) -> exp.Expression:
+    """Problems of a table's row: its columns in order (a fact ill-typed, or an unknown column
+    holding a value), then the facts missing."""
+    problems: list[exp.Expression] = []
+    flags: list[exp.Expression] = []
+    for column in columns:
+        if column in facts:
+            problems.append(_problem(column, facts[column], readers[column]))
+            reader = readers[column]
+            flags.append(exp.and_(exp.not_(reader.missing()), exp.not_(reader.valid())))
+        else:
+            given = exp.not_(exp.Is(this=col(column), expression=exp.Null()))
+            problems.append(exp.Case().when(given, lit(unknown_problem(column, list(facts)))))
+            flags.append(given)
+    missing = _missing(facts, readers)
+    flags += [readers[name].missing() for name, spec in facts.items() if "default" not in spec]
+    return _joined(problems + missing, exp.or_(*flags) if flags else exp.false())
+
+
+def _json_problems(
+    readers: Mapping[str, Any],
+    facts: Mapping[str, Mapping[str, Any]],
+    row: exp.Expression,
+    unknown_fact: Callable[[exp.Expression], exp.Expression] | None,
+) -> exp.Expression:
+    """Problems of a JSON object, as the Python checker lists them: for each key in the order it
+    is written, unknown or ill-typed, then the facts missing (DuckDB: json_keys, list_transform)."""
+    key = exp.to_identifier("k")
+    by_key = exp.Case()
+    for name, spec in facts.items():
+        by_key = by_key.when(
+            exp.EQ(this=exp.column(key), expression=lit(name)), _problem(name, spec, readers[name])
+        )
+    unknown = (
+        unknown_fact(exp.column(key)) if unknown_fact else concat("unknown fact '", exp.column(key), "'")
+    )
+    by_key = by_key.else_(unknown)
+    keys = fn("json_keys", row)
+    per_key = fn("list_transform", keys, exp.Lambda(this=by_key, expressions=[key]))
+    missing = _missing(facts, readers)
+    all_problems = fn("list_concat", per_key, exp.Array(expressions=missing)) if missing else per_key
+    present = exp.ArrayFilter(
+        this=all_problems,
+        expression=exp.Lambda(
+            this=exp.not_(exp.Is(this=exp.to_identifier("p"), expression=exp.Null())),
+            expressions=[exp.to_identifier("p")],
+        ),
+    )
+    joined = exp.func("NULLIF", exp.ArrayToString(this=present, expression=lit("; ")), lit(""))
+    # A row that is not an object has that one problem; one that is a valid object skips the list.
+    fine = exp.and_(
+        *(exp.or_(exp.not_(r.missing()), lit("default" in facts[n])) for n, r in readers.items()),
+        *(exp.or_(r.missing(), r.valid()) for r in readers.values()),
+        exp.EQ(
+            this=fn("len", keys),
+            expression=exp.Sub(this=lit(len(facts)), expression=paren(_absent(readers))),
+        ),
+    )
+    return (
+        exp.Case()
+        .when(exp.Is(this=row, expression=exp.Null()), lit("not valid JSON"))
+        .when(
+            exp.NEQ(this=fn("json_type", row), expression=lit("OBJECT")),
+            lit("the facts must be a JSON object"),
+        )
+        .when(fine, exp.Null())
+        .else_(joined)
+    )
+
+
+def _absent(readers: Mapping[str, Any]) -> exp.Expression:
+    """How many declared facts the row leaves out."""
+    return _count(r.missing() for r in readers.values())
+
+
+def _count(conditions: Any) -> exp.Expression:
+    total: exp.Expression = lit(0)
+    for condition in conditions:
+        total = exp.Add(this=total, expression=exp.Case().when(condition, lit(1)).else_(lit(0)))
+    return total
+
+
+def _as_of(
+    decision: CompiledDecision,
+    problems: exp.Expression,
+    values: Mapping[str, exp.Expression],
+    as_of: str | None,
+    as_of_column: str | None,
+) -> tuple[exp.Expression, exp.Expression]:
+    """The row's error (its facts' problems; then the as-of date's) and its as-of day number."""
+    if as_of is not None:
+        day = parse_date(as_of)
+        if day is None:
+            raise SqlError(f'the as-of date must be a date (YYYY-MM-DD), found "{as_of}"')
+        return problems, lit(day)
+    if decision.as_of_fact is not None:
+        default_day: exp.Expression = values[decision.as_of_fact].copy()
+    else:
+        default_day = day_number(exp.CurrentDate())
+    if as_of_column is None:
+        return problems, default_day
+    # A NULL as-of cell asks as of the decision's own date (its as-of fact, or today).
+    cell = col(as_of_column)
+    text = exp.Cast(this=cell, to=TEXT)
+    given = exp.not_(exp.Is(this=cell, expression=exp.Null()))
+    bad = exp.Case().when(given, exp.not_(date_text_valid(text))).else_(exp.false())
+    as_of_problem = concat("the as-of date must be a date (YYYY-MM-DD), found ", concat('"', text, '"'))
+    error = exp.Case().when(exp.not_(exp.Is(this=problems, expression=exp.Null())), problems)
+    error = error.when(bad, as_of_problem)
+    day = (
+        exp.Case().when(exp.not_(given), default_day).when(exp.not_(bad), text_value({"type": "date"}, text))
+    )
+    return error, day
+
+
+# The rules ------------------------------------------------------------------------------------
+
+
+def condition(node: Expr) -> exp.Expression:
+    """A rule's condition (or any node of it) over the checked level's fact columns."""
+    match node:
+        case Fact(name=name):
+            return fact_column(name)
+        case Param() | Const():
+            return lit(constant_value(node))
+        case BoolOp(op=op, args=args):
+            parts = [paren(condition(arg)) for arg in args]
+            return paren(exp.and_(*parts) if op == "and" else exp.or_(*parts))
+        case Not(arg=arg):
+            return exp.Not(this=paren(condition(arg)))
+        case Compare(op=op, left=left, right=right):
+            return COMPARE[op](this=paren(condition(left)), expression=paren(condition(right)))
+        case Membership(value=value, options=options):
+            return exp.In(this=paren(condition(value)), expressions=[condition(o) for o in options])
+        case Days(start=start, end=end):
+            return exp.Sub(this=paren(condition(end)), expression=paren(condition(start)))
+        case Arithmetic(op=op, left=left, right=right):
+            # Whole numbers as DECIMAL(38, 0): a 64-bit fact plus an 18-digit constant fits.
+            sides = [exp.Cast(this=condition(side), to=WHOLE) for side in (left, right)]
+            kind = exp.Add if op == "+" else exp.Sub
+            return exp.Paren(this=kind(this=sides[0], expression=sides[1]))
+    raise TypeError(f"not a rule node: {node!r}")
+
+
+def _applies(rule: Rule) -> exp.Expression:
+    """The rule is in effect on the row's day and its condition holds (FALSE, never NULL)."""
+    day = col(DAY)
+    parts: list[exp.Expression] = []
+    if rule.start is not None:
+        parts.append(exp.LTE(this=lit(rule.start), expression=day))
+    if rule.end is not None:
+        parts.append(exp.LTE(this=day, expression=lit(rule.end)))
+    parts.append(paren(condition(rule.when)))
+    return exp.func("COALESCE", exp.and_(*parts), exp.false())
+
+
+def _present(array: exp.Expression, name: str) -> exp.Expression:
+    """The array's items that are not NULL (FILTER; LIST_FILTER in DuckDB, a subquery in PostgreSQL)."""
+    item = exp.to_identifier(name)
+    return exp.ArrayFilter(
+        this=array,
+        expression=exp.Lambda(this=exp.not_(exp.Is(this=item, expression=exp.Null())), expressions=[item]),
+    )
+
+
+def _answer(decision: CompiledDecision, checked: exp.Select, key_name: str) -> exp.Select:
+    rules = decision.rules
+    hits = exp.select(col(KEY), col(ERROR), *(aliased(_applies(r), f"_h{i}") for i, r in enumerate(rules)))
+    hits = hits.from_(checked.subquery("checked"))
+    decided_columns = []
+    for i, rule in enumerate(rules):
+        beaten_by = [col(f"_h{j}") for j, other in enumerate(rules) if rule.clause in other.overrides]
+        overridden = exp.and_(col(f"_h{i}"), paren(exp.or_(*beaten_by))) if beaten_by else exp.false()
+        deciding = exp.and_(col(f"_h{i}"), exp.not_(paren(overridden))) if beaten_by else col(f"_h{i}")
+        decided_columns += [aliased(deciding, f"_d{i}"), aliased(overridden, f"_o{i}")]
+    decided = exp.select(col(KEY), col(ERROR), *decided_columns).from_(hits.subquery("hits"))
+    outcomes = list(dict.fromkeys(rule.outcome for rule in rules))
+    by_outcome = {
+        outcome: paren(exp.or_(*(col(f"_d{i}") for i, r in enumerate(rules) if r.outcome == outcome)))
+        for outcome in outcomes
+    }
+    has_error = exp.not_(exp.Is(this=col(ERROR), expression=exp.Null()))
+    outcome = exp.Case().when(has_error, exp.Null())
+    if len(outcomes) > 1:
+        several = exp.GT(this=paren(_count(by_outcome.values())), expression=lit(1))
+        outcome = outcome.when(several, lit(CONFLICT))
+    for name, holds in by_outcome.items():
+        outcome = outcome.when(holds, lit(name))
+    outcome = outcome.else_(lit(decision.default))
+
+    def clause_ids(prefix: str) -> exp.Expression:
+        listed: list[exp.Expression] = [
+            exp.Case().when(col(f"{prefix}{i}"), lit(r.clause)) for i, r in enumerate(rules)
+        ]
+        # A decision without rules still answers an array (of texts, typed by its one NULL).
+        array = exp.Array(expressions=listed or [exp.cast(exp.Null(), "VARCHAR")])
+        return exp.Case().when(exp.not_(has_error), _present(array, "c"))
+
+    return exp.select(
+        aliased(col(KEY), key_name),
+        aliased(outcome, "outcome"),
+        aliased(clause_ids("_d"), "deciding"),
+        aliased(clause_ids("_o"), "overridden"),
+        aliased(col(ERROR), "error"),
+    ).from_(decided.subquery("decided"))
+
+
+def query_text(tree: exp.Expression, dialect: str, pretty: bool = True) -> str:
+    """The query in a dialect's SQL."""
+    return tree.sql(dialect=dialect, pretty=pretty)

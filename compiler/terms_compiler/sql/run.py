@@ -1,0 +1,198 @@
+"""`terms check --engine duckdb FACTS --out RESULTS`: the decision's query, run embedded in DuckDB.
+
+FACTS and RESULTS are Parquet, CSV or JSON Lines, by extension. The input is streamed, never
+loaded whole: Parquet is scanned by DuckDB (a row's key is its number, from 1); CSV and JSON
+Lines are cut into batches by pyarrow's streaming CSV reader, which numbers every row or line
+(blank lines counted, as the Python checker counts them) and hands DuckDB Arrow batches. DuckDB
+writes the answers with COPY (query) TO, in the input's order (preserve_insertion_order), so
+memory stays bounded by its own limit whatever the file's size.
+
+- Parquet and CSV are tables, one column per fact (compile.TableFact: a cell is read by its
+  text, an empty CSV cell or a NULL is a fact left out); key column `row`.
+- JSON Lines keeps JSON's types (compile.JsonFact): null is not missing and "12" is no whole
+  number, as in the Python checker; key column `line`.
+The answer's columns: the key, outcome, deciding, overridden, error (the problems joined by `; `).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+BATCH_BYTES = 8 << 20
+"""Bytes of text pyarrow reads a batch (CSV and JSON Lines)."""
+JSON_ROW = "_facts"
+LINE = "_line"
+
+
+class RunError(Exception):
+    """The files cannot be read or written; the message names the file and the problem."""
+
+
+def format_of(path: str) -> str:
+    for suffix, name in FORMATS.items():
+        if path.lower().endswith(suffix):
+            return name
+    raise RunError(f"{path}: cannot tell its format: name it .parquet, .csv or .jsonl")
+
+
+def check_file(
+    bundle: Any,
+    decision_id: str,
+    facts: str,
+    out: str,
+    as_of: str | None = None,
+    progress: bool | None = None,
+    memory_limit: str | None = None,
+) -> tuple[int, int]:
+    """Answer every row of facts into out; (rows answered, rows with an error or a conflict)."""
+    import duckdb
+
+    from terms_compiler.sql.compile import decision_query, unknown_problem
+
+    source_format, out_format = format_of(facts), format_of(out)
+    if not os.path.isfile(facts):
+        raise RunError(f"{facts}: no such file")
+    con = duckdb.connect(config={"preserve_insertion_order": True})
+    try:
+        if memory_limit:
+            con.execute("SET memory_limit = ?", [memory_limit])
+        show = sys.stderr.isatty() if progress is None else progress
+        con.execute(f"SET enable_progress_bar = {'true' if show else 'false'}")
+        declared = list(bundle.data["decisions"][decision_id]["facts"])
+        if source_format == "parquet":
+            # file_row_number counts from 0; the key counts rows from 1, as lines are counted.
+            con.execute(
+                f"CREATE TEMP VIEW facts_input AS SELECT * EXCLUDE (file_row_number), "
+                f"file_row_number + 1 AS {LINE} FROM read_parquet('{_quoted(facts)}', file_row_number = true)"
+            )
+            described = con.sql("DESCRIBE facts_input").fetchall()
+            types = {row[0]: str(row[1]) for row in described if row[0] != LINE}
+            tree = decision_query(
+                bundle.data,
+                decision_id,
+                table="facts_input",
+                columns=types,
+                key=LINE,
+                key_name="row",
+                as_of=as_of,
+            )
+        else:
+            reader = _arrow_batches(facts, source_format)
+            con.register("facts_input", reader)
+            if source_format == "csv":
+                names = [name for name in reader.schema.names if name != LINE]
+                tree = decision_query(
+                    bundle.data,
+                    decision_id,
+                    table="facts_input",
+                    columns={name: None for name in names},
+                    key=LINE,
+                    key_name="row",
+                    as_of=as_of,
+                )
+            else:
+                con.create_function(
+                    "terms_unknown_fact",
+                    lambda name: unknown_problem(name, declared),
+                    ["VARCHAR"],
+                    "VARCHAR",
+                    side_effects=False,
+                )
+                from sqlglot import exp
+
+                lines = exp.select(
+                    exp.column(LINE),
+                    exp.alias_(
+                        exp.Case().when(
+                            exp.func("json_valid", exp.column("j")), exp.cast(exp.column("j"), "JSON")
+                        ),
+                        JSON_ROW,
+                    ),
+                ).from_("facts_input")
+                blank = exp.func(
+                    "regexp_full_match",
+                    exp.func("COALESCE", exp.column("j"), exp.Literal.string("")),
+                    exp.Literal.string(r"\s*"),
+                )
+                lines = lines.where(exp.not_(blank))
+                tree = decision_query(
+                    bundle.data,
+                    decision_id,
+                    table=lines.subquery("lines"),
+                    key=LINE,
+                    key_name="line",
+                    as_of=as_of,
+                    json_column=JSON_ROW,
+                    unknown_fact=lambda name: exp.Anonymous(this="terms_unknown_fact", expressions=[name]),
+                )
+        query = tree.sql(dialect="duckdb")
+        options = {"parquet": "FORMAT parquet", "csv": "FORMAT csv, HEADER true", "jsonl": "FORMAT json"}
+        temporary = out + ".part"
+        con.execute(f"COPY ({query}) TO '{_quoted(temporary)}' ({options[out_format]})")
+        readers = {"parquet": "read_parquet", "csv": "read_csv", "jsonl": "read_json"}
+        counted = con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE error IS NOT NULL OR outcome = 'conflict') "
+            f"FROM {readers[out_format]}(?)",
+            [temporary],
+        ).fetchone()
+        os.replace(temporary, out)  # a whole answer or none: never a half-written RESULTS
+    except duckdb.Error as error:
+        raise RunError(f"{facts}: {error}") from None
+    finally:
+        con.close()
+        if os.path.exists(out + ".part"):
+            os.remove(out + ".part")
+    assert counted is not None
+    return int(counted[0]), int(counted[1])
+
+
+def _quoted(path: str) -> str:
+    """A path as a SQL string's content (COPY TO takes no parameter)."""
+    return path.replace("'", "''")
+
+
+def _arrow_batches(path: str, source_format: str) -> Any:
+    """A pyarrow RecordBatchReader over the file, each batch with its rows' numbers in LINE:
+    for JSON Lines one text column `j`, a line a row (blank lines kept, to be counted); for CSV
+    its header's columns as texts, an empty cell NULL."""
+    import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
+    if source_format == "jsonl":
+        read = pa_csv.ReadOptions(column_names=["j"], block_size=BATCH_BYTES)
+        parse = pa_csv.ParseOptions(
+            delimiter="\x1f",
+            quote_char=False,
+            escape_char=False,
+            double_quote=False,
+            ignore_empty_lines=False,
+        )
+        convert = pa_csv.ConvertOptions(column_types={"j": pa.string()}, strings_can_be_null=False)
+    else:
+        with open(path, encoding="utf-8", newline="") as stream:
+            header = next(csv.reader(stream), [])
+        if not header:
+            raise RunError(f"{path}: the CSV file has no header line")
+        if LINE in header:
+            raise RunError(f"{path}: a column may not be named {LINE}")
+        read = pa_csv.ReadOptions(block_size=BATCH_BYTES)
+        parse = pa_csv.ParseOptions()
+        convert = pa_csv.ConvertOptions(
+            column_types={name: pa.string() for name in header}, strings_can_be_null=True
+        )
+    stream = pa_csv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+    schema = stream.schema.append(pa.field(LINE, pa.int64()))
+
+    def batches() -> Iterator[Any]:
+        first = 1
+        for batch in stream:
+            numbers = pa.array(range(first, first + batch.num_rows), pa.int64())
+            first += batch.num_rows
+            yield pa.RecordBatch.from_arrays([*batch.columns, numbers], schema=schema)
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
