@@ -31,6 +31,7 @@ commands:
   translated  record that translations are up to date with their source text
   diff      what changed between two editions: redlines, logic and behaviour
   check     answer a decision from a bundle for one fact set or a JSON Lines batch
+  sql       print a decision as one SQL query over a table of facts (DuckDB, Spark, Trino, ...)
   keygen    make an Ed25519 key pair that signs bundles (terms build --sign-key)
   verify    check a bundle's digest and signature, and say what was checked
   fetch     download a published bundle, verify it, and swap it in; the last good one is kept
@@ -234,6 +235,51 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_trust_option(check)
     check.add_argument("facts", metavar="FACTS", help="facts file, or - for standard input")
+    check.add_argument(
+        "--engine",
+        choices=("python", "duckdb"),
+        default="python",
+        help="duckdb: answer a whole FACTS file (.parquet, .csv, .jsonl) with the decision's SQL in "
+        "embedded DuckDB, into --out; needs the 'duckdb' extra (default: python)",
+    )
+    check.add_argument(
+        "--out",
+        default=None,
+        metavar="RESULTS",
+        help="with --engine duckdb: the answers' .parquet, .csv or .jsonl",
+    )
+
+    sql = commands.add_parser(
+        "sql",
+        description="Print DECISION as one SQL query over a table with a column per fact: per row "
+        "its key, outcome, deciding and overridden clause ids, and an error when its facts do not fit "
+        "(docs/semantics.md, 'SQL'). Needs the 'duckdb' extra (sqlglot).",
+        epilog="example: terms sql --bundle build/bundle/product-terms-sa.json --decision sa-purchase "
+        "--dialect spark --table orders --key order_id",
+    )
+    sql.add_argument("--bundle", required=True, help="the bundle JSON file")
+    sql.add_argument("--digest", default=None, help="its SHA-256 file (default: BUNDLE.sha256)")
+    sql.add_argument("--decision", required=True, help="decision id, e.g. sa-purchase")
+    sql.add_argument(
+        "--dialect", choices=("duckdb", "spark", "trino", "postgres", "snowflake"), default="duckdb"
+    )
+    sql.add_argument("--table", default="facts", help="the table of facts (default: facts)")
+    sql.add_argument(
+        "--key", default=None, metavar="COLUMN", help="the column naming each row (default: ROW_NUMBER())"
+    )
+    as_of = sql.add_mutually_exclusive_group()
+    as_of.add_argument("--as-of", default=None, metavar="DATE", help="answer every row as of this date")
+    as_of.add_argument(
+        "--as-of-column", default=None, metavar="COLUMN", help="answer each row as of this column's date"
+    )
+    sql.add_argument(
+        "--columns",
+        default=None,
+        metavar="A,B,...",
+        help="the table's fact columns in order (default: the decision's facts); another column "
+        "holding a value is an unknown fact",
+    )
+    _add_trust_option(sql)
 
     keygen = commands.add_parser(
         "keygen",
@@ -324,6 +370,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "translated": _translated,
         "diff": _diff,
         "check": _check,
+        "sql": _sql,
         "keygen": _keygen,
         "verify": _verify,
         "fetch": _fetch,
@@ -537,6 +584,12 @@ def _check(args: argparse.Namespace) -> int:
     from terms_compiler.commands.check import run_check
 
     return run_check(args)
+
+
+def _sql(args: argparse.Namespace) -> int:
+    from terms_compiler.commands.sql import run_sql
+
+    return run_sql(args)
 
 
 if __name__ == "__main__":

@@ -381,7 +381,7 @@ def _answer(decision: CompiledDecision, checked: exp.Select, key_name: str) -> e
         ]
         # A decision without rules still answers an array (of texts, typed by its one NULL).
         array = exp.Array(expressions=listed or [exp.cast(exp.Null(), "VARCHAR")])
-        return exp.Case().when(exp.not_(has_error), _present(array, "c"))
+        return exp.Case().when(exp.Is(this=col(ERROR), expression=exp.Null()), _present(array, "c"))
 
     return exp.select(
         aliased(col(KEY), key_name),

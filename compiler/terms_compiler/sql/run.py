@@ -52,7 +52,7 @@ def check_file(
     """Answer every row of facts into out; (rows answered, rows with an error or a conflict)."""
     import duckdb
 
-    from terms_compiler.sql.compile import decision_query, unknown_problem
+    from terms_compiler.sql.compile import decision_query
 
     source_format, out_format = format_of(facts), format_of(out)
     if not os.path.isfile(facts):
@@ -96,39 +96,16 @@ def check_file(
                     as_of=as_of,
                 )
             else:
-                con.create_function(
-                    "terms_unknown_fact",
-                    lambda name: unknown_problem(name, declared),
-                    ["VARCHAR"],
-                    "VARCHAR",
-                    side_effects=False,
-                )
-                from sqlglot import exp
-
-                lines = exp.select(
-                    exp.column(LINE),
-                    exp.alias_(
-                        exp.Case().when(
-                            exp.func("json_valid", exp.column("j")), exp.cast(exp.column("j"), "JSON")
-                        ),
-                        JSON_ROW,
-                    ),
-                ).from_("facts_input")
-                blank = exp.func(
-                    "regexp_full_match",
-                    exp.func("COALESCE", exp.column("j"), exp.Literal.string("")),
-                    exp.Literal.string(r"\s*"),
-                )
-                lines = lines.where(exp.not_(blank))
+                register_unknown_fact(con, declared)
                 tree = decision_query(
                     bundle.data,
                     decision_id,
-                    table=lines.subquery("lines"),
+                    table=json_lines("facts_input"),
                     key=LINE,
                     key_name="line",
                     as_of=as_of,
                     json_column=JSON_ROW,
-                    unknown_fact=lambda name: exp.Anonymous(this="terms_unknown_fact", expressions=[name]),
+                    unknown_fact=unknown_fact,
                 )
         query = tree.sql(dialect="duckdb")
         options = {"parquet": "FORMAT parquet", "csv": "FORMAT csv, HEADER true", "jsonl": "FORMAT json"}
@@ -149,6 +126,41 @@ def check_file(
             os.remove(out + ".part")
     assert counted is not None
     return int(counted[0]), int(counted[1])
+
+
+def register_unknown_fact(con: Any, declared: list[str]) -> None:
+    """terms_unknown_fact(NAME): the problem of a key that is no fact, with the Python checker's
+    "did you mean" hint (difflib: no SQL function ranks names alike). Called only for such keys."""
+    from terms_compiler.sql.compile import unknown_problem
+
+    con.create_function(
+        "terms_unknown_fact",
+        lambda name: unknown_problem(name, declared),
+        ["VARCHAR"],
+        "VARCHAR",
+        side_effects=False,
+    )
+
+
+def unknown_fact(name: Any) -> Any:
+    from sqlglot import exp
+
+    return exp.Anonymous(this="terms_unknown_fact", expressions=[name])
+
+
+def json_lines(table: str, *extra: str) -> Any:
+    """The lines of `table` (columns LINE and the text `j`) that are not blank, each as a JSON value
+    in JSON_ROW (NULL when the line is not JSON), with the `extra` columns."""
+    from sqlglot import exp
+
+    text = exp.column("j")
+    parsed = exp.Case().when(exp.func("json_valid", text), exp.cast(text, "JSON"))
+    blank = exp.Anonymous(
+        this="regexp_full_match",
+        expressions=[exp.func("COALESCE", text, exp.Literal.string("")), exp.Literal.string(r"\s*")],
+    )
+    lines = exp.select(exp.column(LINE), exp.alias_(parsed, JSON_ROW), *(exp.column(c) for c in extra))
+    return lines.from_(table).where(exp.not_(blank)).subquery("lines")
 
 
 def _quoted(path: str) -> str:
@@ -196,3 +208,42 @@ def _arrow_batches(path: str, source_format: str) -> Any:
             yield pa.RecordBatch.from_arrays([*batch.columns, numbers], schema=schema)
 
     return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+EXTRA = "pip install 'terms-compiler[duckdb]'"
+
+
+def run_engine(bundle: Any, args: Any) -> int:
+    """`terms check --engine duckdb FACTS --out RESULTS`: the batch mode's exit codes (0 every row
+    answered; 1 some row has an error or a conflict; 2 usage), a summary on standard error."""
+    if args.engine != "duckdb" or args.out is None:
+        problem = (
+            "--out needs --engine duckdb" if args.out is not None else "--engine duckdb needs --out RESULTS"
+        )
+        print(f"terms check: {problem}", file=sys.stderr)
+        return 2
+    try:
+        import duckdb  # noqa: F401  (here to say which extra is missing, before anything is read)
+        import pyarrow  # noqa: F401
+        import sqlglot  # noqa: F401
+    except ModuleNotFoundError as error:
+        print(
+            f"terms check: --engine duckdb needs the 'duckdb' extra (no module '{error.name}'): {EXTRA}",
+            file=sys.stderr,
+        )
+        return 2
+    from terms_compiler.sql.compile import SqlError
+
+    try:
+        rows, failed = check_file(bundle, args.decision, args.facts, args.out, args.as_of)
+    except (RunError, SqlError) as error:
+        print(f"terms check: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"terms check: {error.filename or args.out}: {error.strerror}", file=sys.stderr)
+        return 2
+    print(
+        f"terms check: {rows} rows answered into {args.out}; {failed} with an error or a conflict",
+        file=sys.stderr,
+    )
+    return 1 if failed else 0

@@ -1,0 +1,221 @@
+"""`terms check --engine duckdb` on 10 million sa-purchase rows, beside the Python checker and a
+hand-written SQL CASE of the same rule, in one run.
+
+    python benchmarks/sql_check.py [--rows 10000000] [--python-rows 200000] [--folder /tmp/sql-bench]
+
+1. DuckDB writes N generated rows (typed columns: BOOLEAN, BIGINT, DATE, VARCHAR; about one in a
+   hundred has a fact error) to Parquet and to JSON Lines.
+2. `terms check --engine duckdb` answers each file into Parquet (a subprocess each: wall time and
+   its peak RSS from wait4).
+3. The Python checker (`terms check FACTS.jsonl`, the batch mode) answers the first
+   --python-rows lines; its rows a second is extrapolated to N (said so in the output).
+4. In one DuckDB connection, in turns (best of 3 each): the generated query and a hand-written
+   CASE of sa-purchase (outcome only, no validation, as a warehouse user would write it), both
+   over the Parquet file, both COPY ... TO Parquet. Their outcomes are checked to agree first.
+Targets (issue 15): duckdb from Parquet >= 100x the Python checker's rows a second; the
+generated query within 1.5x of the hand-written one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from terms_compiler.check.bundle import Bundle
+from terms_compiler.sql.compile import decision_query
+
+ROOT = Path(__file__).resolve().parent.parent
+DECISION = "sa-purchase"
+ROWS_SQL = """
+SELECT
+    ['volume-licensing', 'oem', 'retail', 'transfer'][1 + (hash(i, 1) % 4)::INT] AS channel,
+    DATE '2015-01-01' + (hash(i, 2) % 3000)::INT AS order_date,
+    DATE '2015-01-01' + (hash(i, 2) % 3000)::INT - ((hash(i, 3) % 130)::INT - 10) AS license_date,
+    ['applications', 'systems', 'servers'][1 + (hash(i, 4) % 3)::INT] AS pool,
+    ['open-license', 'open-value', 'enterprise-agreement', 'eap', 'select', 'select-plus', 'mpsa',
+     'open-licence'][1 + (hash(i, 5) % (CASE WHEN i % 100 = 7 THEN 8 ELSE 7 END))::INT] AS program,
+    ['office-professional-2016', 'office-professional-2019', 'sql-server-2017', 'windows-server-2019']
+        [1 + (hash(i, 6) % 4)::INT] AS product,
+    hash(i, 7) % 10 < 7 AS latest_version,
+    hash(i, 8) % 2 = 0 AS enterprise_product,
+    CASE WHEN hash(i, 9) % 5 = 0 THEN NULL ELSE hash(i, 10) % 2 = 0 END AS transferor_had_sa,
+    CASE WHEN hash(i, 11) % 5 = 0 THEN NULL ELSE hash(i, 12) % 2 = 0 END AS transitioned_online,
+    CASE WHEN hash(i, 13) % 5 = 0 THEN NULL ELSE hash(i, 14) % 2 = 0 END AS at_anniversary_or_renewal,
+    (hash(i, 15) % 12)::BIGINT - 1 AS reattach_quantity,
+    (hash(i, 16) % 12)::BIGINT AS covered_at_transition
+FROM range({rows}) AS t(i)
+ORDER BY i
+"""
+"""Deterministic rows (hash of the row number); program 'open-licence', no enum value, in one row
+of a hundred, so the query's validation has errors to find."""
+
+HAND_WRITTEN = """
+SELECT n,
+  CASE WHEN allowed AND denied THEN 'conflict' WHEN allowed THEN 'allowed' ELSE 'denied' END AS outcome
+FROM (
+  SELECT n,
+    (h0 AND NOT h1) OR h2 OR (h3 AND NOT (h1 OR h5)) OR (h6 AND NOT h5) OR (h7 AND NOT h5) OR h8 AS allowed,
+    (h1 AND NOT (h2 OR h6 OR h7 OR h8)) OR (h4 AND NOT h6) OR h5 AS denied
+  FROM (
+    SELECT row_number() OVER () AS n,
+      channel = 'volume-licensing' AND order_date = license_date AS h0,
+      NOT latest_version AS h1,
+      channel = 'transfer' AND coalesce(transferor_had_sa, false)
+        AND order_date - license_date BETWEEN 0 AND 30 AS h2,
+      channel IN ('oem', 'retail') AND pool = 'servers' AND program IN ('open-license', 'mpsa',
+        'select', 'select-plus', 'open-value', 'enterprise-agreement')
+        AND order_date - license_date BETWEEN 0 AND 90 AS h3,
+      channel IN ('oem', 'retail') AND pool = 'applications' AS h4,
+      channel IN ('oem', 'retail') AND program IN ('open-value', 'enterprise-agreement')
+        AND enterprise_product AS h5,
+      channel = 'oem' AND pool = 'applications'
+        AND product IN ('office-professional-2016', 'office-professional-2019')
+        AND program IN ('open-license', 'select', 'select-plus', 'open-value')
+        AND order_date - license_date BETWEEN 0 AND 90 AS h6,
+      channel = 'oem' AND pool = 'servers' AND product = 'sql-server-2017'
+        AND license_date < DATE '2020-03-31' AND order_date - license_date BETWEEN 0 AND 90 AS h7,
+      program = 'enterprise-agreement' AND channel = 'volume-licensing'
+        AND coalesce(transitioned_online, false) AND coalesce(at_anniversary_or_renewal, false)
+        AND coalesce(reattach_quantity, 0) > 0
+        AND coalesce(reattach_quantity, 0) <= coalesce(covered_at_transition, 0) AS h8
+    FROM facts
+  )
+)
+"""
+"""sa-purchase by hand (the rules of terms/sections/sa-purchase.yaml, overrides resolved by hand)."""
+
+
+def build_bundle(folder: Path) -> Path:
+    out = folder / "build"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "terms_compiler.cli",
+            "build",
+            str(ROOT / "terms"),
+            "--no-site",
+            "--out",
+            str(out),
+            "-q",
+        ],
+        check=True,
+    )
+    return out / "bundle" / "product-terms-sa.json"
+
+
+def timed_child(command: list[str]) -> tuple[float, float, int]:
+    """(seconds, peak RSS in MB, exit code) of a subprocess."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    return time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def best_of(runs: int, work: Any) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--python-rows", type=int, default=200_000)
+    parser.add_argument("--folder", type=Path, default=Path("/tmp/terms-sql-bench"))
+    args = parser.parse_args(argv)
+    args.folder.mkdir(parents=True, exist_ok=True)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    print(
+        f"commit {commit.stdout.strip()}; {args.rows:,} rows; {os.cpu_count()} cores; DuckDB {duckdb.__version__}"
+    )
+    bundle_path = build_bundle(args.folder)
+    parquet, jsonl = args.folder / "facts.parquet", args.folder / "facts.jsonl"
+    sample = args.folder / "sample.jsonl"
+    connection = duckdb.connect()
+    start = time.perf_counter()
+    rows = ROWS_SQL.format(rows=args.rows)
+    connection.execute(f"COPY ({rows}) TO '{parquet}' (FORMAT PARQUET)")
+    connection.execute(f"COPY (SELECT * FROM read_parquet('{parquet}')) TO '{jsonl}' (FORMAT JSON)")
+    connection.execute(
+        f"COPY (SELECT * FROM read_parquet('{parquet}') LIMIT {args.python_rows}) TO '{sample}' (FORMAT JSON)"
+    )
+    sizes = ", ".join(f"{p.name} {p.stat().st_size / 1e6:,.0f} MB" for p in (parquet, jsonl))
+    print(f"rows written in {time.perf_counter() - start:.1f} s ({sizes})")
+
+    terms = [
+        sys.executable,
+        "-m",
+        "terms_compiler.cli",
+        "check",
+        "--bundle",
+        str(bundle_path),
+        "--decision",
+        DECISION,
+    ]
+    figures: dict[str, float] = {}
+    for name, facts in (("parquet", parquet), ("jsonl", jsonl)):
+        out = args.folder / f"answers-{name}.parquet"
+        seconds, peak, code = timed_child([*terms, "--engine", "duckdb", str(facts), "--out", str(out)])
+        figures[name] = args.rows / seconds
+        print(
+            f"terms check --engine duckdb, from {name}: {seconds:.1f} s, {figures[name]:,.0f} rows/s, "
+            f"peak RSS {peak:,.0f} MB, exit {code}"
+        )
+    seconds, peak, code = timed_child([*terms, str(sample)])
+    figures["python"] = args.python_rows / seconds
+    print(
+        f"terms check (Python), {args.python_rows:,} rows of the same: {seconds:.1f} s, "
+        f"{figures['python']:,.0f} rows/s (10M rows extrapolated: {args.rows / figures['python'] / 60:.0f} min), "
+        f"peak RSS {peak:,.0f} MB, exit {code}"
+    )
+
+    bundle = Bundle.load(bundle_path)
+    types = {
+        row[0]: str(row[1])
+        for row in connection.execute(f"DESCRIBE SELECT * FROM read_parquet('{parquet}')").fetchall()
+    }
+    connection.execute(f"CREATE VIEW facts AS SELECT * FROM read_parquet('{parquet}')")
+    generated = decision_query(bundle.data, DECISION, table="facts", columns=types).sql("duckdb")
+    hand = HAND_WRITTEN
+    differ = connection.execute(
+        f'SELECT count(*) FROM ({generated}) AS g JOIN ({hand}) AS h ON g."row" = h.n '
+        "WHERE g.error IS NULL AND g.outcome <> h.outcome"
+    ).fetchone()
+    print(f"generated and hand-written outcomes differ on {differ[0] if differ else '?'} valid rows")
+    sides = {"generated": generated, "hand-written": hand}
+    best = {name: float("inf") for name in sides}
+    for _ in range(3):
+        for name, query in sides.items():
+            target = args.folder / f"{name}.parquet"
+            best[name] = min(
+                best[name],
+                best_of(
+                    1, lambda q=query, t=target: connection.execute(f"COPY ({q}) TO '{t}' (FORMAT PARQUET)")
+                ),
+            )
+    for name, seconds in best.items():
+        print(
+            f"{name} query in DuckDB, Parquet to Parquet: {seconds:.2f} s, {args.rows / seconds:,.0f} rows/s"
+        )
+    print(
+        f"ratio duckdb (Parquet) / Python checker: {figures['parquet'] / figures['python']:.0f}x (target >= 100x)"
+    )
+    print(f"ratio duckdb (JSON Lines) / Python checker: {figures['jsonl'] / figures['python']:.0f}x")
+    print(
+        f"ratio generated / hand-written time: {best['generated'] / best['hand-written']:.2f} (target <= 1.5)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
