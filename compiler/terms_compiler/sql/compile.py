@@ -121,10 +121,29 @@ def decision_query(
         col(key) if key is not None else exp.Window(this=exp.RowNumber(), partition_by=[], order=None)
     )
     if json_column is not None:
+        # Each fact's JSON value is extracted once, all in one call (DuckDB parses the JSON text
+        # on each call), and its problem worked out once, before the list of keys is
+        # walked, which looks each key's problem up.
+        row = col(json_column)
+        paths = exp.Array(expressions=[lit("$." + name) for name in facts])
+        values = exp.select(exp.Star(), aliased(fn("json_extract", row, paths), "_r")).from_(source)
+        extracted = exp.select(
+            exp.Star(),
+            *(
+                aliased(exp.Bracket(this=col("_r"), expressions=[lit(index)]), f"_r_{name}")
+                for index, name in enumerate(facts)
+            ),
+        ).from_(values.subquery("parsed"))
         readers: Mapping[str, TableFact | JsonFact] = {
-            name: JsonFact(spec, name, col(json_column)) for name, spec in facts.items()
+            name: JsonFact(spec, col(f"_r_{name}")) for name, spec in facts.items()
         }
-        problems = _json_problems(readers, facts, col(json_column), unknown_fact)
+        read = exp.select(
+            exp.Star(),
+            *(aliased(_problem(name, spec, readers[name]), f"_p_{name}") for name, spec in facts.items()),
+            aliased(_json_fine(readers, facts, row), "_fine"),
+        ).from_(extracted.subquery("extracted"))
+        source = read.subquery("read")
+        problems = _json_problems(facts, row, unknown_fact, _missing(facts, readers))
     else:
         readers = {
             name: TableFact(spec, col(name) if name in columns else None, columns.get(name))
@@ -204,45 +223,42 @@ def _table_problems(
     return _joined(problems + missing, exp.or_(*flags) if flags else exp.false())
 
 
+def _json_fine(
+    readers: Mapping[str, Any], facts: Mapping[str, Mapping[str, Any]], row: exp.Expression
+) -> exp.Expression:
+    """The JSON object's facts are all valid: each given one valid, each one without a default
+    given, and no other key (as many keys as facts given)."""
+    return exp.and_(
+        *(exp.or_(exp.not_(r.missing()), lit("default" in facts[n])) for n, r in readers.items()),
+        *(exp.or_(r.missing(), r.valid()) for r in readers.values()),
+        exp.EQ(
+            this=fn("len", fn("json_keys", row)),
+            expression=exp.Sub(this=lit(len(facts)), expression=paren(_absent(readers))),
+        ),
+    )
+
+
 def _json_problems(
-    readers: Mapping[str, Any],
     facts: Mapping[str, Mapping[str, Any]],
     row: exp.Expression,
     unknown_fact: Callable[[exp.Expression], exp.Expression] | None,
+    missing: list[exp.Expression],
 ) -> exp.Expression:
     """Problems of a JSON object, as the Python checker lists them: for each key in the order it
-    is written, unknown or ill-typed, then the facts missing (DuckDB: json_keys, list_transform)."""
+    is written, unknown or ill-typed (its _p_NAME), then the facts missing (DuckDB: json_keys,
+    list_transform). Only a row with a problem walks its keys."""
     key = exp.to_identifier("k")
     by_key = exp.Case()
-    for name, spec in facts.items():
-        by_key = by_key.when(
-            exp.EQ(this=exp.column(key), expression=lit(name)), _problem(name, spec, readers[name])
-        )
+    for name in facts:
+        by_key = by_key.when(exp.EQ(this=exp.column(key), expression=lit(name)), col(f"_p_{name}"))
     unknown = (
         unknown_fact(exp.column(key)) if unknown_fact else concat("unknown fact '", exp.column(key), "'")
     )
     by_key = by_key.else_(unknown)
-    keys = fn("json_keys", row)
-    per_key = fn("list_transform", keys, exp.Lambda(this=by_key, expressions=[key]))
-    missing = _missing(facts, readers)
+    per_key = fn("list_transform", fn("json_keys", row), exp.Lambda(this=by_key, expressions=[key]))
     all_problems = fn("list_concat", per_key, exp.Array(expressions=missing)) if missing else per_key
-    present = exp.ArrayFilter(
-        this=all_problems,
-        expression=exp.Lambda(
-            this=exp.not_(exp.Is(this=exp.to_identifier("p"), expression=exp.Null())),
-            expressions=[exp.to_identifier("p")],
-        ),
-    )
-    joined = exp.func("NULLIF", exp.ArrayToString(this=present, expression=lit("; ")), lit(""))
-    # A row that is not an object has that one problem; one that is a valid object skips the list.
-    fine = exp.and_(
-        *(exp.or_(exp.not_(r.missing()), lit("default" in facts[n])) for n, r in readers.items()),
-        *(exp.or_(r.missing(), r.valid()) for r in readers.values()),
-        exp.EQ(
-            this=fn("len", keys),
-            expression=exp.Sub(this=lit(len(facts)), expression=paren(_absent(readers))),
-        ),
-    )
+    # DuckDB's own array_to_string (skips NULLs): sqlglot's portable form repeats the list.
+    joined = exp.func("NULLIF", fn("array_to_string", all_problems, lit("; ")), lit(""))
     return (
         exp.Case()
         .when(exp.Is(this=row, expression=exp.Null()), lit("not valid JSON"))
@@ -250,7 +266,7 @@ def _json_problems(
             exp.NEQ(this=fn("json_type", row), expression=lit("OBJECT")),
             lit("the facts must be a JSON object"),
         )
-        .when(fine, exp.Null())
+        .when(col("_fine"), exp.Null())
         .else_(joined)
     )
 

@@ -205,14 +205,14 @@ class TableFact:
 
 
 class JsonFact:
-    """A fact read from the JSON object `row` (DuckDB's JSON type): its JSON type is kept."""
+    """A fact's JSON value `raw` (DuckDB's JSON type, extracted from the row's object; NULL when
+    the key is not there): its JSON type is kept."""
 
-    def __init__(self, spec: Mapping[str, Any], name: str, row: exp.Expression) -> None:
+    def __init__(self, spec: Mapping[str, Any], raw: exp.Expression) -> None:
         self.spec = spec
-        path = lit("$." + name)  # names are [a-z][a-z0-9_]* (rules.NAME): a plain JSON path
-        self.raw = fn("json_extract", row, path)
+        self.raw = raw
         self.json_type = fn("json_type", self.raw)
-        self.string = fn("json_extract_string", row, path)
+        self.string = fn("json_extract_string", self.raw, lit("$"))
         self.raw_text = exp.Cast(this=self.raw, to=TEXT)
 
     def _is(self, *types: str) -> exp.Expression:

@@ -96,7 +96,9 @@ def check_file(
                     as_of=as_of,
                 )
             else:
-                register_unknown_fact(con, declared)
+                wording = _unknown_fact_wording(con, declared)
+                con.unregister("facts_input")  # read once for its keys: read it again
+                con.register("facts_input", _arrow_batches(facts, source_format))
                 tree = decision_query(
                     bundle.data,
                     decision_id,
@@ -105,7 +107,7 @@ def check_file(
                     key_name="line",
                     as_of=as_of,
                     json_column=JSON_ROW,
-                    unknown_fact=unknown_fact,
+                    unknown_fact=wording,
                 )
         query = tree.sql(dialect="duckdb")
         options = {"parquet": "FORMAT parquet", "csv": "FORMAT csv, HEADER true", "jsonl": "FORMAT json"}
@@ -128,17 +130,59 @@ def check_file(
     return int(counted[0]), int(counted[1])
 
 
+HINTS = 1000
+"""Most names that are no fact the query words itself; beyond, a Python function words them."""
+
+
+def _unknown_fact_wording(con: Any, declared: list[str]) -> Any:
+    """How the query words a key that is no fact, found by a first pass over the keys of the
+    file: a CASE of the names met (SQL has no difflib for the "did you mean" hint), or, past
+    HINTS of them, a Python function (called per key of a row with a problem: slower)."""
+    from sqlglot import exp
+
+    from terms_compiler.sql.compile import unknown_problem
+
+    keys = exp.Anonymous(this="json_keys", expressions=[exp.column(JSON_ROW)])
+    scan = exp.select(exp.Anonymous(this="unnest", expressions=[keys])).distinct()
+    met = [
+        row[0] for row in con.execute(scan.from_(json_lines("facts_input")).sql(dialect="duckdb")).fetchall()
+    ]
+    unknown = sorted(name for name in met if name not in declared)
+    if len(unknown) > HINTS:
+        register_unknown_fact(con, declared)
+        return unknown_fact
+
+    def wording(name: Any) -> Any:
+        case = exp.Case()
+        for other in unknown:
+            case = case.when(
+                exp.EQ(this=name, expression=exp.Literal.string(other)),
+                exp.Literal.string(unknown_problem(other, declared)),
+            )
+        return case.else_(exp.Literal.string("unknown fact"))
+
+    return wording
+
+
 def register_unknown_fact(con: Any, declared: list[str]) -> None:
     """terms_unknown_fact(NAME): the problem of a key that is no fact, with the Python checker's
     "did you mean" hint (difflib: no SQL function ranks names alike). Called only for such keys."""
+    import pyarrow as pa
+
     from terms_compiler.sql.compile import unknown_problem
 
+    known: dict[str, str] = {}
+
+    def problems(names: Any) -> Any:  # a whole vector a call (arrow), each name worded once
+        texts = []
+        for name in names.to_pylist():
+            if name not in known:
+                known[name] = unknown_problem(name, declared)
+            texts.append(known[name])
+        return pa.array(texts, pa.string())
+
     con.create_function(
-        "terms_unknown_fact",
-        lambda name: unknown_problem(name, declared),
-        ["VARCHAR"],
-        "VARCHAR",
-        side_effects=False,
+        "terms_unknown_fact", problems, ["VARCHAR"], "VARCHAR", type="arrow", side_effects=False
     )
 
 
