@@ -120,20 +120,23 @@ def decision_query(
     key_node: exp.Expression = (
         col(key) if key is not None else exp.Window(this=exp.RowNumber(), partition_by=[], order=None)
     )
+    # The problems' texts are only made in the last level, from columns carried up to it: there
+    # they are worked out for the rows with a problem alone (in the level that computes the
+    # facts' values, the engine shares their parts with the values and words every row).
     if json_column is not None:
         # Each fact's JSON value is extracted once, all in one call (DuckDB parses the JSON text
         # on each call), and its problem worked out once, before the list of keys is
         # walked, which looks each key's problem up.
         row = col(json_column)
         paths = exp.Array(expressions=[lit("$." + name) for name in facts])
-        values = exp.select(exp.Star(), aliased(fn("json_extract", row, paths), "_r")).from_(source)
+        parsed = exp.select(exp.Star(), aliased(fn("json_extract", row, paths), "_r")).from_(source)
         extracted = exp.select(
             exp.Star(),
             *(
                 aliased(exp.Bracket(this=col("_r"), expressions=[lit(index)]), f"_r_{name}")
                 for index, name in enumerate(facts)
             ),
-        ).from_(values.subquery("parsed"))
+        ).from_(parsed.subquery("parsed"))
         readers: Mapping[str, TableFact | JsonFact] = {
             name: JsonFact(spec, col(f"_r_{name}")) for name, spec in facts.items()
         }
@@ -143,6 +146,11 @@ def decision_query(
             aliased(_json_fine(readers, facts, row), "_fine"),
         ).from_(extracted.subquery("extracted"))
         source = read.subquery("read")
+        carried = {
+            name: name
+            for name in [json_column, "_fine", *(f"_p_{n}" for n in facts), *(f"_r_{n}" for n in facts)]
+        }
+        bad = exp.not_(exp.func("COALESCE", col("_fine"), exp.false()))
         problems = _json_problems(facts, row, unknown_fact, _missing(facts, readers))
     else:
         readers = {
@@ -150,16 +158,26 @@ def decision_query(
             for name, spec in facts.items()
         }
         others = [c for c in columns if c not in (key, as_of_column)]
-        problems = _table_problems(readers, facts, others)
+        carried = {column: f"_c{index}" for index, column in enumerate(others)}
+        late = {
+            name: TableFact(spec, col(carried[name]) if name in carried else None, columns.get(name))
+            for name, spec in facts.items()
+        }
+        bad, problems = _table_problems(readers, late, facts, others, carried)
+    if as_of_column is not None:
+        carried[as_of_column] = "_c_as_of"
     values = {name: _fact_value(name, spec, readers[name]) for name, spec in facts.items()}
-    error, day = _as_of(decision, problems, values, as_of, as_of_column)
+    as_of_bad, as_of_problem, day = _as_of(decision, values, as_of, as_of_column)
     checked = exp.select(
         aliased(key_node, KEY),
-        aliased(error, ERROR),
+        aliased(bad, "_fbad"),
+        aliased(as_of_bad, "_abad"),
         *(aliased(value, f"_f_{name}") for name, value in values.items()),
         aliased(day, DAY),
+        *(aliased(col(name), alias) for name, alias in carried.items()),
     ).from_(source)
-    return _answer(decision, checked, key_name or key or "row")
+    error = exp.Case().when(col("_fbad"), problems).when(col("_abad"), as_of_problem)
+    return _answer(decision, checked, key_name or key or "row", list(carried.values()), error)
 
 
 def _fact_value(name: str, spec: Mapping[str, Any], reader: TableFact | JsonFact) -> exp.Expression:
@@ -186,41 +204,37 @@ def _missing(facts: Mapping[str, Mapping[str, Any]], readers: Mapping[str, Any])
     ]
 
 
-def _joined(problems: list[exp.Expression], any_problem: exp.Expression) -> exp.Expression:
-    """The problems that are not NULL, joined by `; ` (as the batch output joins them), or NULL.
-    The list is only built on a row with a problem: the valid rows, nearly all, skip it."""
+def _joined(problems: list[exp.Expression]) -> exp.Expression:
+    """The problems that are not NULL, joined by `; ` (as the batch output joins them)."""
     if not problems:
         return exp.Null()
-    listed = exp.Array(expressions=problems)
-    present = exp.ArrayFilter(
-        this=listed,
-        expression=exp.Lambda(
-            this=exp.not_(exp.Is(this=exp.to_identifier("p"), expression=exp.Null())),
-            expressions=[exp.to_identifier("p")],
-        ),
-    )
-    return exp.Case().when(any_problem, exp.ArrayToString(this=present, expression=lit("; ")))
+    return exp.ArrayToString(this=_present(exp.Array(expressions=problems), "p"), expression=lit("; "))
 
 
 def _table_problems(
-    readers: Mapping[str, Any], facts: Mapping[str, Mapping[str, Any]], columns: Sequence[str]
-) -> exp.Expression:
-    """Problems of a table's row: its columns in order (a fact ill-typed, or an unknown column
-    holding a value), then the facts missing."""
+    readers: Mapping[str, Any],
+    late: Mapping[str, Any],
+    facts: Mapping[str, Mapping[str, Any]],
+    columns: Sequence[str],
+    carried: Mapping[str, str],
+) -> tuple[exp.Expression, exp.Expression]:
+    """Whether a table's row has a problem (over its columns), and the problems' text (over the
+    columns carried to the last level: `late`): its columns in order (a fact ill-typed, or an
+    unknown column holding a value), then the facts missing."""
     problems: list[exp.Expression] = []
     flags: list[exp.Expression] = []
     for column in columns:
         if column in facts:
-            problems.append(_problem(column, facts[column], readers[column]))
+            problems.append(_problem(column, facts[column], late[column]))
             reader = readers[column]
             flags.append(exp.and_(exp.not_(reader.missing()), exp.not_(reader.valid())))
         else:
-            given = exp.not_(exp.Is(this=col(column), expression=exp.Null()))
+            flags.append(exp.not_(exp.Is(this=col(column), expression=exp.Null())))
+            given = exp.not_(exp.Is(this=col(carried[column]), expression=exp.Null()))
             problems.append(exp.Case().when(given, lit(unknown_problem(column, list(facts)))))
-            flags.append(given)
-    missing = _missing(facts, readers)
     flags += [readers[name].missing() for name, spec in facts.items() if "default" not in spec]
-    return _joined(problems + missing, exp.or_(*flags) if flags else exp.false())
+    bad = exp.or_(*flags) if flags else exp.false()
+    return bad, _joined(problems + _missing(facts, late))
 
 
 def _json_fine(
@@ -229,6 +243,7 @@ def _json_fine(
     """The JSON object's facts are all valid: each given one valid, each one without a default
     given, and no other key (as many keys as facts given)."""
     return exp.and_(
+        exp.EQ(this=fn("json_type", row), expression=lit("OBJECT")),
         *(exp.or_(exp.not_(r.missing()), lit("default" in facts[n])) for n, r in readers.items()),
         *(exp.or_(r.missing(), r.valid()) for r in readers.values()),
         exp.EQ(
@@ -285,35 +300,34 @@ def _count(conditions: Any) -> exp.Expression:
 
 def _as_of(
     decision: CompiledDecision,
-    problems: exp.Expression,
     values: Mapping[str, exp.Expression],
     as_of: str | None,
     as_of_column: str | None,
-) -> tuple[exp.Expression, exp.Expression]:
-    """The row's error (its facts' problems; then the as-of date's) and its as-of day number."""
+) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+    """Whether the row's as-of date is bad, its problem (over the carried column `_c_as_of`),
+    and the row's as-of day number."""
     if as_of is not None:
         day = parse_date(as_of)
         if day is None:
             raise SqlError(f'the as-of date must be a date (YYYY-MM-DD), found "{as_of}"')
-        return problems, lit(day)
+        return exp.false(), exp.Null(), lit(day)
     if decision.as_of_fact is not None:
         default_day: exp.Expression = values[decision.as_of_fact].copy()
     else:
         default_day = day_number(exp.CurrentDate())
     if as_of_column is None:
-        return problems, default_day
+        return exp.false(), exp.Null(), default_day
     # A NULL as-of cell asks as of the decision's own date (its as-of fact, or today).
     cell = col(as_of_column)
     text = exp.Cast(this=cell, to=TEXT)
     given = exp.not_(exp.Is(this=cell, expression=exp.Null()))
     bad = exp.Case().when(given, exp.not_(date_text_valid(text))).else_(exp.false())
-    as_of_problem = concat("the as-of date must be a date (YYYY-MM-DD), found ", concat('"', text, '"'))
-    error = exp.Case().when(exp.not_(exp.Is(this=problems, expression=exp.Null())), problems)
-    error = error.when(bad, as_of_problem)
+    shown = concat('"', exp.Cast(this=col("_c_as_of"), to=TEXT), '"')
+    problem = concat("the as-of date must be a date (YYYY-MM-DD), found ", shown)
     day = (
         exp.Case().when(exp.not_(given), default_day).when(exp.not_(bad), text_value({"type": "date"}, text))
     )
-    return error, day
+    return bad, problem, day
 
 
 # The rules ------------------------------------------------------------------------------------
@@ -366,23 +380,36 @@ def _present(array: exp.Expression, name: str) -> exp.Expression:
     )
 
 
-def _answer(decision: CompiledDecision, checked: exp.Select, key_name: str) -> exp.Select:
+def _answer(
+    decision: CompiledDecision, checked: exp.Select, key_name: str, carried: list[str], error: exp.Expression
+) -> exp.Select:
+    """The levels after `checked`: hits, decided and the answer, the columns `carried` (the
+    problems' material) passed up to the last, where `error` words them."""
     rules = decision.rules
-    hits = exp.select(col(KEY), col(ERROR), *(aliased(_applies(r), f"_h{i}") for i, r in enumerate(rules)))
+    flags = [col("_fbad"), col("_abad")]
+    passed = [
+        col(KEY),
+        exp.Or(this=col("_fbad"), expression=col("_abad")).as_(ERROR),
+        *flags,
+        *map(col, carried),
+    ]
+    hits = exp.select(*passed, *(aliased(_applies(r), f"_h{i}") for i, r in enumerate(rules)))
     hits = hits.from_(checked.subquery("checked"))
     decided_columns = []
+    overridable = [any(rule.clause in other.overrides for other in rules) for rule in rules]
     for i, rule in enumerate(rules):
         beaten_by = [col(f"_h{j}") for j, other in enumerate(rules) if rule.clause in other.overrides]
         overridden = exp.and_(col(f"_h{i}"), paren(exp.or_(*beaten_by))) if beaten_by else exp.false()
         deciding = exp.and_(col(f"_h{i}"), exp.not_(paren(overridden))) if beaten_by else col(f"_h{i}")
         decided_columns += [aliased(deciding, f"_d{i}"), aliased(overridden, f"_o{i}")]
-    decided = exp.select(col(KEY), col(ERROR), *decided_columns).from_(hits.subquery("hits"))
+    decided = exp.select(col(KEY), col(ERROR), *flags, *map(col, carried), *decided_columns)
+    decided = decided.from_(hits.subquery("hits"))
     outcomes = list(dict.fromkeys(rule.outcome for rule in rules))
     by_outcome = {
         outcome: paren(exp.or_(*(col(f"_d{i}") for i, r in enumerate(rules) if r.outcome == outcome)))
         for outcome in outcomes
     }
-    has_error = exp.not_(exp.Is(this=col(ERROR), expression=exp.Null()))
+    has_error = col(ERROR)
     outcome = exp.Case().when(has_error, exp.Null())
     if len(outcomes) > 1:
         several = exp.GT(this=paren(_count(by_outcome.values())), expression=lit(1))
@@ -392,19 +419,34 @@ def _answer(decision: CompiledDecision, checked: exp.Select, key_name: str) -> e
     outcome = outcome.else_(lit(decision.default))
 
     def clause_ids(prefix: str) -> exp.Expression:
-        listed: list[exp.Expression] = [
-            exp.Case().when(col(f"{prefix}{i}"), lit(r.clause)) for i, r in enumerate(rules)
-        ]
-        # A decision without rules still answers an array (of texts, typed by its one NULL).
-        array = exp.Array(expressions=listed or [exp.cast(exp.Null(), "VARCHAR")])
-        return exp.Case().when(exp.Is(this=col(ERROR), expression=exp.Null()), _present(array, "c"))
+        """The clauses whose flag (_dN or _oN) holds, in rule order. Most rows have none or one:
+        those get an empty or a one-item array without building and filtering a list a rule
+        long (which costs more than all the rules together)."""
+        flagged = [(col(f"{prefix}{i}"), rule.clause) for i, rule in enumerate(rules)]
+        if prefix == "_o":
+            flagged = [(flag, clause) for (flag, clause), o in zip(flagged, overridable, strict=True) if o]
+        empty = exp.cast(exp.Array(expressions=[]), exp.DataType.build("ARRAY<VARCHAR>"))
+        case = exp.Case().when(col(ERROR), exp.Null())
+        if not flagged:
+            return case.else_(empty)
+        flags = [flag for flag, _ in flagged]
+        which = exp.Case()
+        for flag, clause in flagged:
+            which = which.when(flag, lit(clause))
+        listed = [exp.Case().when(flag, lit(clause)) for flag, clause in flagged]
+        case = case.when(exp.not_(paren(exp.or_(*flags))), empty)
+        if len(flagged) > 1:
+            case = case.when(
+                exp.EQ(this=paren(_count(flags)), expression=lit(1)), exp.Array(expressions=[which])
+            )
+        return case.else_(_present(exp.Array(expressions=listed), "c"))
 
     return exp.select(
         aliased(col(KEY), key_name),
         aliased(outcome, "outcome"),
         aliased(clause_ids("_d"), "deciding"),
         aliased(clause_ids("_o"), "overridden"),
-        aliased(col(ERROR), "error"),
+        aliased(error, "error"),
     ).from_(decided.subquery("decided"))
 
 
