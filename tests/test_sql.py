@@ -1,14 +1,14 @@
-"""The SQL back end against the Python checker: the conformance cases and generated fact sets
-(js/test/differential.py's generator: every rule's boundaries, one set in eight spoilt) give the
-same outcome, deciding and overridden clauses and fact errors in Python, DuckDB and PySpark.
+"""The SQL back end's JSON reading (how `terms check --engine duckdb` reads JSON Lines) against the
+Python checker, and the two commands end to end. tests/test_sql_differential.py holds the table
+reading (text cells) to the Python checker in DuckDB and PySpark, on 100,000 rows a decision.
 
-- DuckDB reads each fact set as a JSON object (as `terms check --engine duckdb` reads JSON Lines),
-  so every fact set counts, spoilt ones included (null, floats, lists, unknown keys...).
-- DuckDB and Spark also read them as a table, a text column per fact, the way a warehouse holds
-  them: there, the fact sets a table can hold (each value of its fact's JSON type or left out;
-  bad dates, enum values not listed, facts missing and unknown columns included).
-Row counts: TERMS_SQL_ROWS fact sets per decision (default 100,000) for DuckDB; Spark takes
-TERMS_SQL_SPARK_ROWS of them (default the same).
+- Generated fact sets (js/test/differential.py's generator: every rule's boundaries, one set in
+  eight spoilt: null, floats, lists, objects, unknown keys near a fact's name, bad dates, huge
+  ints), each read as a JSON object by DuckDB, answer and fail exactly as in the Python checker:
+  outcome, deciding and overridden clauses, and the problems' text. TERMS_SQL_JSON_ROWS a
+  decision (default 20,000: the table test has the 100,000).
+- The conformance cases, read as JSON.
+- `terms sql` in each dialect, and `terms check --engine duckdb` on Parquet, CSV and JSON Lines.
 """
 
 from __future__ import annotations
@@ -35,9 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "js" / "test"))
 from differential import Generator  # noqa: E402
 
-ROWS = int(os.environ.get("TERMS_SQL_ROWS", "100000"))
-SPARK_ROWS = int(os.environ.get("TERMS_SQL_SPARK_ROWS", str(ROWS)))
-SYNTHETIC_ROWS = 1000
+ROWS = int(os.environ.get("TERMS_SQL_JSON_ROWS", "20000"))
 Expected = tuple[Any, Any, Any, Any]
 """outcome, deciding, overridden, error (the problems joined by '; ')."""
 
@@ -50,12 +48,16 @@ def python_answer(bundle: Bundle, decision: str, facts: dict[str, Any], as_of: s
     return answer.outcome, list(answer.deciding), list(answer.overridden), None
 
 
-def generated(bundle: Bundle, decision: str, count: int, seed: int) -> list[tuple[dict[str, Any], str | None]]:
+def generated(
+    bundle: Bundle, decision: str, count: int, seed: int
+) -> list[tuple[dict[str, Any], str | None]]:
     generator = Generator(decision, bundle.data["decisions"][decision], random.Random(seed))
     return list(generator.cases(count))
 
 
-def duckdb_json_answers(bundle: Bundle, decision: str, cases: list[tuple[dict[str, Any], str | None]]) -> list[Expected]:
+def duckdb_json_answers(
+    bundle: Bundle, decision: str, cases: list[tuple[dict[str, Any], str | None]]
+) -> list[Expected]:
     """The answers of DuckDB reading each fact set as a JSON object, in order."""
     con = duckdb.connect()
     table = pa.table(
@@ -80,51 +82,6 @@ def duckdb_json_answers(bundle: Bundle, decision: str, cases: list[tuple[dict[st
     con.close()
     assert [row[0] for row in rows] == list(range(1, len(cases) + 1))
     return [tuple(row[1:]) for row in rows]  # type: ignore[misc]
-
-
-def table_form(bundle: Bundle, decision: str, cases: list[tuple[dict[str, Any], str | None]]) -> tuple[list[str], list[int]]:
-    """The table's columns (the facts, then every unknown key met) and the indexes of the fact
-    sets a table can hold: each value of its fact's JSON type (a date a text), or left out."""
-    facts = bundle.data["decisions"][decision]["facts"]
-    json_types = {"int": int, "bool": bool, "date": str, "enum": str, "string": str}
-    unknown: dict[str, None] = {}
-    kept = []
-    for index, (values, _) in enumerate(cases):
-        fits = True
-        for name, value in values.items():
-            if name not in facts:
-                fits = fits and value is not None and not isinstance(value, dict | list | float)
-                continue
-            wanted = json_types[facts[name]["type"]]
-            fits = fits and value.__class__ is wanted
-        if fits:
-            kept.append(index)
-            unknown.update(dict.fromkeys(n for n in values if n not in facts))
-    return [*facts, *unknown], kept
-
-
-def cell(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def write_table(path: Path, columns: list[str], cases: list[tuple[dict[str, Any], str | None]], kept: list[int]) -> None:
-    """The fact sets as a Parquet table of texts: `id`, a column per fact (NULL: left out), `as_of`.
-    Each fact set's keys are written in the table's column order, so Python lists its problems in
-    the order SQL does (docs/semantics.md: in the order the keys are written)."""
-    data: dict[str, list[Any]] = {"id": [index + 1 for index in kept]}
-    for column in columns:
-        data[column] = [cell(cases[index][0].get(column)) for index in kept]
-    data["as_of"] = [cases[index][1] for index in kept]
-    schema = pa.schema([("id", pa.int64()), *((c, pa.string()) for c in [*columns, "as_of"])])
-    pq.write_table(pa.table(data, schema=schema), path)
-
-
-def in_column_order(values: dict[str, Any], columns: list[str]) -> dict[str, Any]:
-    return {name: values[name] for name in columns if name in values}
 
 
 @pytest.fixture(scope="module")
@@ -162,84 +119,231 @@ def test_generated_fact_sets_agree_in_python_and_duckdb(bundle: Bundle) -> None:
         assert len(outcomes) >= 3, f"{decision}: more than one outcome (and errors) is reached: {outcomes}"
 
 
-@pytest.fixture(scope="session")
-def spark() -> Any:
-    """One local Spark session (one core) for the test session."""
-    pyspark_sql = pytest.importorskip("pyspark.sql", reason="PySpark: .ci/run installs it (and a JRE)")
-    session = (
-        pyspark_sql.SparkSession.builder.master("local[1]")
-        .appName("terms-sql-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "1")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
-
-
-def test_generated_fact_sets_agree_in_python_duckdb_and_spark(bundle: Bundle, spark: Any, tmp_path: Path) -> None:
-    """Fact sets a table can hold, as a Parquet table of texts: the query generated for Spark SQL
-    (run in a local PySpark session), for DuckDB, and the Python checker agree on every row."""
-    for index, decision in enumerate(bundle.data["decisions"]):
-        cases = generated(bundle, decision, SPARK_ROWS, seed=index)
-        columns, kept = table_form(bundle, decision, cases)
-        path = tmp_path / f"{decision}.parquet"
-        write_table(path, columns, cases, kept)
-        expected = {
-            index + 1: python_answer(bundle, decision, in_column_order(cases[index][0], columns), cases[index][1])
-            for index in kept
-        }
-        tree = decision_query(
-            bundle.data, decision, table="facts", columns=dict.fromkeys(columns), key="id", as_of_column="as_of"
-        )
-        spark.read.parquet(str(path)).createOrReplaceTempView("facts")
-        from_spark = {
-            row["id"]: (row["outcome"], row["deciding"], row["overridden"], row["error"])
-            for row in spark.sql(tree.sql(dialect="spark")).collect()
-        }
-        con = duckdb.connect()
-        con.execute(f"CREATE VIEW facts AS SELECT * FROM read_parquet('{path}')")
-        from_duckdb = {row[0]: tuple(row[1:]) for row in con.execute(tree.sql(dialect="duckdb")).fetchall()}
-        con.close()
-        assert len(from_spark) == len(from_duckdb) == len(expected) > SPARK_ROWS // 2
-        for engine, answers in (("spark", from_spark), ("duckdb", from_duckdb)):
-            differ = [(key, expected[key], answers[key]) for key in expected if expected[key] != answers[key]]
-            assert not differ, f"{decision} in {engine}: {len(differ)} differ, first: {differ[:3]}"
-        assert any(e[3] for e in expected.values()), "invalid rows are among them"
-
-
-def test_synthetic_corpus_agrees_in_python_and_duckdb(tmp_path: Path) -> None:
-    """The 2,000-clause corpus of benchmarks/gen_corpus.py, every decision (hundreds of rules)."""
-    import subprocess
-
-    corpus = tmp_path / "corpus"
-    subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "gen_corpus.py"), "--clauses", "2000", "--languages", "1",
-         "--out", str(corpus), "--no-check"],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    out = tmp_path / "build"
-    subprocess.run(
-        [sys.executable, "-m", "terms_compiler.cli", "build", str(corpus), "--no-site", "--out", str(out), "-q"],
-        check=True,
-    )
-    synthetic = Bundle.load(next((out / "bundle").glob("*.json.sha256")).with_suffix(""))
-    decisions = list(synthetic.data["decisions"])
-    assert sum(len(synthetic.data["decisions"][d]["rules"]) for d in decisions) >= 1000
-    for index, decision in enumerate(decisions):
-        cases = generated(synthetic, decision, SYNTHETIC_ROWS, seed=index)
-        expected = [python_answer(synthetic, decision, facts, as_of) for facts, as_of in cases]
-        got = duckdb_json_answers(synthetic, decision, cases)
-        differ = [(i + 1, expected[i], got[i]) for i in range(len(cases)) if expected[i] != got[i]]
-        assert not differ, f"{decision}: {len(differ)} differ, first: {differ[:2]}"
+# terms sql ------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
-def test_each_dialect_parses_back(bundle: Bundle, dialect: str) -> None:
-    for decision in bundle.data["decisions"]:
-        text = decision_query(bundle.data, decision, table="orders", key="order_id").sql(dialect=dialect)
-        parsed = sqlglot.parse_one(text, read=dialect)
-        assert parsed.sql(dialect=dialect) == text
-        assert "'sa-" in text or decision not in ("sa-purchase", "sa-renewal")
+def test_terms_sql_prints_one_query_in_each_dialect(run_terms, shipped_bundle: Path, dialect: str) -> None:  # type: ignore[no-untyped-def]
+    table = 'sales.x"; DROP TABLE y; --'
+    code, out, err = run_terms(
+        "sql",
+        "--bundle",
+        str(shipped_bundle),
+        "--decision",
+        "sa-purchase",
+        "--dialect",
+        dialect,
+        "--table",
+        table,
+        "--key",
+        "order_id",
+    )
+    assert (code, err) == (0, "")
+    assert out.endswith(";\n")
+    statements = [s for s in sqlglot.parse(out, read=dialect) if s is not None]
+    assert len(statements) == 1, "the hostile table name stays one quoted identifier"
+    tables = list(statements[0].find_all(sqlglot.exp.Table))
+    assert [(t.db, t.name) for t in tables] == [("sales", 'x"; DROP TABLE y; --')]
+    assert "'sa-purchase.with-license'" in out and "order_id" in out
+
+
+def test_terms_sql_refuses_what_it_cannot_make(run_terms, shipped_bundle: Path) -> None:  # type: ignore[no-untyped-def]
+    base = ("sql", "--bundle", str(shipped_bundle))
+    code, out, err = run_terms(*base, "--decision", "nope")
+    assert (code, out) == (2, "") and err.startswith("terms sql: unknown decision 'nope'; the bundle has: ")
+    code, out, err = run_terms(*base, "--decision", "sa-purchase", "--as-of", "2024-02-30")
+    assert (code, out, err) == (
+        2,
+        "",
+        'terms sql: the as-of date must be a date (YYYY-MM-DD), found "2024-02-30"\n',
+    )
+    code, out, err = run_terms(*base, "--decision", "sa-purchase", "--key", "channel")
+    assert (code, out) == (2, "") and "column 'channel' is a fact of sa-purchase" in err
+
+
+# terms check --engine duckdb ------------------------------------------------------------------
+
+
+def answers(records: list[dict[str, Any]], key: str) -> list[tuple[Any, ...]]:
+    """(line, outcome, deciding, error) of each record: of the batch's JSON output or --out's."""
+    return [
+        (r[key], r.get("outcome"), r.get("deciding") if r.get("error") is None else None, r.get("error"))
+        for r in records
+    ]
+
+
+def test_check_engine_duckdb_answers_json_lines_as_the_batch_mode(
+    run_terms, bundle: Bundle, shipped_bundle: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The same file through the Python checker's batch mode and through DuckDB: line for line the
+    same answers and problems, blank lines counted and skipped, in the file's order."""
+    for index, decision in enumerate(bundle.data["decisions"]):
+        lines = [json.dumps(facts) for facts, _ in generated(bundle, decision, 400, seed=100 + index)]
+        lines[10:10] = ["", "   ", "[1, 2]", '"text"']
+        facts_file = tmp_path / f"{decision}.jsonl"
+        facts_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        code, python_out, _ = run_terms(
+            "check",
+            "--bundle",
+            str(shipped_bundle),
+            "--decision",
+            decision,
+            "--as-of",
+            "2024-06-01",
+            "--format",
+            "json",
+            str(facts_file),
+        )
+        assert code == 1, "some lines are spoilt"
+        out = tmp_path / f"{decision}.out.jsonl"
+        code, stdout, err = run_terms(
+            "check",
+            "--bundle",
+            str(shipped_bundle),
+            "--decision",
+            decision,
+            "--as-of",
+            "2024-06-01",
+            "--engine",
+            "duckdb",
+            str(facts_file),
+            "--out",
+            str(out),
+        )
+        records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        assert (code, stdout) == (1, "")
+        failed = sum(1 for r in records if r["error"] is not None or r["outcome"] == "conflict")
+        assert (
+            err
+            == f"terms check: {len(records)} rows answered into {out}; {failed} with an error or a conflict\n"
+        )
+        from_python = [json.loads(line) for line in python_out.splitlines()]
+        assert answers(records, "line") == answers(from_python, "line")
+        assert [r["line"] for r in records][9:12] == [10, 13, 14], (
+            "blank lines 11 and 12 are counted, not answered"
+        )
+
+
+def test_check_engine_duckdb_reads_parquet_and_csv_in_order(
+    run_terms, shipped_bundle: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    rows = [
+        {
+            "order_date": "2024-03-01",
+            "license_date": "2024-03-01",
+            "channel": "volume-licensing",
+            "pool": "servers",
+            "program": "select",
+            "product": "sql-server-2019",
+            "latest_version": "true",
+            "enterprise_product": "false",
+        },
+        {
+            "order_date": "2024-03-01",
+            "license_date": "2023-12-01",
+            "channel": "oem",
+            "pool": "applications",
+            "program": "select",
+            "product": "office-professional-2019",
+            "latest_version": "true",
+            "enterprise_product": "false",
+        },
+        {
+            "order_date": "2024-02-30",
+            "license_date": "2023-12-01",
+            "channel": "oem",
+            "pool": "applications",
+            "program": "selectt",
+            "product": "x",
+            "latest_version": "yes",
+            "enterprise_product": None,
+        },
+    ]
+    expected = [
+        ("allowed", ["sa-purchase.with-license"], None),
+        ("denied", ["sa-purchase.oem-retail-applications"], None),
+        (
+            None,
+            None,
+            "fact 'order_date' must be a date (YYYY-MM-DD), found \"2024-02-30\"; fact 'program' must be one of "
+            'open-license, open-value, enterprise-agreement, eap, select, select-plus, mpsa, found "selectt"; '
+            "fact 'latest_version' must be true or false, found \"yes\"; "
+            "missing fact 'enterprise_product' (true or false)",
+        ),
+    ]
+    columns = list(rows[0])
+    csv_file = tmp_path / "orders.csv"
+    csv_file.write_text(
+        ",".join(columns) + "\n" + "".join(",".join(r[c] or "" for c in columns) + "\n" for r in rows),
+        encoding="utf-8",
+    )
+    typed = pa.table(
+        {
+            **{
+                c: pa.array([r[c] for r in rows])
+                for c in columns
+                if c not in ("latest_version", "enterprise_product")
+            },
+            "latest_version": pa.array([True, True, None]),
+            "enterprise_product": pa.array([False, False, None]),
+        }
+    )
+    parquet_file = tmp_path / "orders.parquet"
+    pq.write_table(typed, parquet_file)
+    for source in (csv_file, parquet_file):
+        out = tmp_path / f"answers-{source.suffix[1:]}.parquet"
+        code, _, err = run_terms(
+            "check",
+            "--bundle",
+            str(shipped_bundle),
+            "--decision",
+            "sa-purchase",
+            "--engine",
+            "duckdb",
+            str(source),
+            "--out",
+            str(out),
+        )
+        assert code == 1, err
+        answers = duckdb.execute(
+            f"SELECT row, outcome, deciding, error FROM read_parquet('{out}')"
+        ).fetchall()
+        got = [(row, outcome, deciding, error) for row, outcome, deciding, error in answers]
+        want = [(i + 1, *e) for i, e in enumerate(expected)]
+        if source == parquet_file:  # a BOOLEAN column holds true, false or NULL: no "yes" to refuse
+            want[2] = (
+                3,
+                None,
+                None,
+                "fact 'order_date' must be a date (YYYY-MM-DD), found \"2024-02-30\"; fact 'program' must be one of "
+                'open-license, open-value, enterprise-agreement, eap, select, select-plus, mpsa, found "selectt"; '
+                "missing fact 'enterprise_product' (true or false); missing fact 'latest_version' (true or false)",
+            )
+        assert got == want, source.name
+        assert not list(tmp_path.glob("*.part"))
+
+
+def test_check_engine_duckdb_usage_errors(run_terms, shipped_bundle: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    facts = tmp_path / "facts.jsonl"
+    facts.write_text("{}\n", encoding="utf-8")
+    base = ("check", "--bundle", str(shipped_bundle), "--decision", "sa-purchase")
+    assert run_terms(*base, "--engine", "duckdb", str(facts)) == (
+        2,
+        "",
+        "terms check: --engine duckdb needs --out RESULTS\n",
+    )
+    assert run_terms(*base, str(facts), "--out", str(tmp_path / "a.parquet")) == (
+        2,
+        "",
+        "terms check: --out needs --engine duckdb\n",
+    )
+    code, _, err = run_terms(*base, "--engine", "duckdb", str(facts), "--out", str(tmp_path / "a.txt"))
+    assert (code, err) == (
+        2,
+        f"terms check: {tmp_path / 'a.txt'}: cannot tell its format: name it .parquet, .csv or .jsonl\n",
+    )
+    code, _, err = run_terms(
+        *base, "--engine", "duckdb", str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "a.parquet")
+    )
+    assert (code, err) == (2, f"terms check: {tmp_path / 'none.jsonl'}: no such file\n")
+    assert not (tmp_path / "a.parquet").exists()

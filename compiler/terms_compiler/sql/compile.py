@@ -76,7 +76,7 @@ def fact_column(name: str) -> exp.Column:
     return col(f"_f_{name}")
 
 
-def aliased(node: exp.Expression, name: str) -> exp.Expression:
+def aliased(node: exp.Expr, name: str) -> exp.Expr:
     return exp.alias_(node, exp.to_identifier(name, quoted=True))
 
 
@@ -90,13 +90,13 @@ def decision_query(
     bundle: Mapping[str, Any],
     decision_id: str,
     *,
-    table: str | exp.Expression = "facts",
+    table: str | exp.Expr = "facts",
     columns: Mapping[str, str | None] | None = None,
     key: str | None = None,
     as_of: str | None = None,
     as_of_column: str | None = None,
     json_column: str | None = None,
-    unknown_fact: Callable[[exp.Expression], exp.Expression] | None = None,
+    unknown_fact: Callable[[exp.Expr], exp.Expr] | None = None,
     key_name: str | None = None,
 ) -> exp.Select:
     """The query answering `decision_id` for every row of `table`.
@@ -111,13 +111,13 @@ def decision_query(
     """
     decision = CompiledDecision(decision_id, bundle["decisions"][decision_id])
     facts: Mapping[str, Mapping[str, Any]] = decision.facts
-    source = exp.to_table(table) if isinstance(table, str) else table
+    source = _table(table) if isinstance(table, str) else table
     if columns is None:
         columns = {name: None for name in facts}
     for special in (key, as_of_column):
         if special is not None and special in facts:
             raise SqlError(f"column '{special}' is a fact of {decision_id}; name another column")
-    key_node: exp.Expression = (
+    key_node: exp.Expr = (
         col(key) if key is not None else exp.Window(this=exp.RowNumber(), partition_by=[], order=None)
     )
     # The problems' texts are only made in the last level, from columns carried up to it: there
@@ -150,7 +150,7 @@ def decision_query(
             name: name
             for name in [json_column, "_fine", *(f"_p_{n}" for n in facts), *(f"_r_{n}" for n in facts)]
         }
-        bad = exp.not_(exp.func("COALESCE", col("_fine"), exp.false()))
+        bad: exp.Expr = exp.not_(exp.func("COALESCE", col("_fine"), exp.false()))
         problems = _json_problems(facts, row, unknown_fact, _missing(facts, readers))
     else:
         readers = {
@@ -180,7 +180,17 @@ def decision_query(
     return _answer(decision, checked, key_name or key or "row", list(carried.values()), error)
 
 
-def _fact_value(name: str, spec: Mapping[str, Any], reader: TableFact | JsonFact) -> exp.Expression:
+def _table(name: str) -> exp.Table:
+    """A table named `name`, `schema.name` or `catalog.schema.name`, each part a quoted identifier."""
+    parts = name.split(".")
+    if len(parts) > 3 or not all(parts):
+        raise SqlError(f"not a table name: {name!r} (name, schema.name or catalog.schema.name)")
+    if len(parts) == 1:
+        return exp.table_(parts[0], quoted=True)
+    return exp.table_(parts[-1], db=parts[-2], catalog=parts[0] if len(parts) == 3 else None, quoted=True)
+
+
+def _fact_value(name: str, spec: Mapping[str, Any], reader: TableFact | JsonFact) -> exp.Expr:
     """The fact's value on a valid row: its default when it is left out (NULL on an invalid row:
     nothing is cast that did not pass its check, as Spark's ANSI casts would fail)."""
     case = exp.Case()
@@ -189,13 +199,13 @@ def _fact_value(name: str, spec: Mapping[str, Any], reader: TableFact | JsonFact
     return case.when(reader.valid(), reader.value())
 
 
-def _problem(name: str, spec: Mapping[str, Any], reader: TableFact | JsonFact) -> exp.Expression:
+def _problem(name: str, spec: Mapping[str, Any], reader: TableFact | JsonFact) -> exp.Expr:
     """`fact 'NAME' must be WORDS, found VALUE` when the fact is given but not valid, else NULL."""
     bad = exp.and_(exp.not_(reader.missing()), exp.not_(reader.valid()))
     return exp.Case().when(bad, concat(f"fact '{name}' must be {type_words(spec)}, found ", reader.shown()))
 
 
-def _missing(facts: Mapping[str, Mapping[str, Any]], readers: Mapping[str, Any]) -> list[exp.Expression]:
+def _missing(facts: Mapping[str, Mapping[str, Any]], readers: Mapping[str, Any]) -> list[exp.Expr]:
     """`missing fact 'NAME' (WORDS)` for each fact without a default, in declaration order."""
     return [
         exp.Case().when(readers[name].missing(), lit(f"missing fact '{name}' ({type_words(spec)})"))
@@ -204,7 +214,7 @@ def _missing(facts: Mapping[str, Mapping[str, Any]], readers: Mapping[str, Any])
     ]
 
 
-def _joined(problems: list[exp.Expression]) -> exp.Expression:
+def _joined(problems: list[exp.Expr]) -> exp.Expr:
     """The problems that are not NULL, joined by `; ` (as the batch output joins them)."""
     if not problems:
         return exp.Null()
@@ -217,12 +227,12 @@ def _table_problems(
     facts: Mapping[str, Mapping[str, Any]],
     columns: Sequence[str],
     carried: Mapping[str, str],
-) -> tuple[exp.Expression, exp.Expression]:
+) -> tuple[exp.Expr, exp.Expr]:
     """Whether a table's row has a problem (over its columns), and the problems' text (over the
     columns carried to the last level: `late`): its columns in order (a fact ill-typed, or an
     unknown column holding a value), then the facts missing."""
-    problems: list[exp.Expression] = []
-    flags: list[exp.Expression] = []
+    problems: list[exp.Expr] = []
+    flags: list[exp.Expr] = []
     for column in columns:
         if column in facts:
             problems.append(_problem(column, facts[column], late[column]))
@@ -237,9 +247,7 @@ def _table_problems(
     return bad, _joined(problems + _missing(facts, late))
 
 
-def _json_fine(
-    readers: Mapping[str, Any], facts: Mapping[str, Mapping[str, Any]], row: exp.Expression
-) -> exp.Expression:
+def _json_fine(readers: Mapping[str, Any], facts: Mapping[str, Mapping[str, Any]], row: exp.Expr) -> exp.Expr:
     """The JSON object's facts are all valid: each given one valid, each one without a default
     given, and no other key (as many keys as facts given)."""
     return exp.and_(
@@ -255,10 +263,10 @@ def _json_fine(
 
 def _json_problems(
     facts: Mapping[str, Mapping[str, Any]],
-    row: exp.Expression,
-    unknown_fact: Callable[[exp.Expression], exp.Expression] | None,
-    missing: list[exp.Expression],
-) -> exp.Expression:
+    row: exp.Expr,
+    unknown_fact: Callable[[exp.Expr], exp.Expr] | None,
+    missing: list[exp.Expr],
+) -> exp.Expr:
     """Problems of a JSON object, as the Python checker lists them: for each key in the order it
     is written, unknown or ill-typed (its _p_NAME), then the facts missing (DuckDB: json_keys,
     list_transform). Only a row with a problem walks its keys."""
@@ -286,13 +294,13 @@ def _json_problems(
     )
 
 
-def _absent(readers: Mapping[str, Any]) -> exp.Expression:
+def _absent(readers: Mapping[str, Any]) -> exp.Expr:
     """How many declared facts the row leaves out."""
     return _count(r.missing() for r in readers.values())
 
 
-def _count(conditions: Any) -> exp.Expression:
-    total: exp.Expression = lit(0)
+def _count(conditions: Any) -> exp.Expr:
+    total: exp.Expr = lit(0)
     for condition in conditions:
         total = exp.Add(this=total, expression=exp.Case().when(condition, lit(1)).else_(lit(0)))
     return total
@@ -300,19 +308,19 @@ def _count(conditions: Any) -> exp.Expression:
 
 def _as_of(
     decision: CompiledDecision,
-    values: Mapping[str, exp.Expression],
+    values: Mapping[str, exp.Expr],
     as_of: str | None,
     as_of_column: str | None,
-) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+) -> tuple[exp.Expr, exp.Expr, exp.Expr]:
     """Whether the row's as-of date is bad, its problem (over the carried column `_c_as_of`),
     and the row's as-of day number."""
     if as_of is not None:
-        day = parse_date(as_of)
-        if day is None:
+        ordinal = parse_date(as_of)
+        if ordinal is None:
             raise SqlError(f'the as-of date must be a date (YYYY-MM-DD), found "{as_of}"')
-        return exp.false(), exp.Null(), lit(day)
+        return exp.false(), exp.Null(), lit(ordinal)
     if decision.as_of_fact is not None:
-        default_day: exp.Expression = values[decision.as_of_fact].copy()
+        default_day: exp.Expr = values[decision.as_of_fact].copy()
     else:
         default_day = day_number(exp.CurrentDate())
     if as_of_column is None:
@@ -333,7 +341,7 @@ def _as_of(
 # The rules ------------------------------------------------------------------------------------
 
 
-def condition(node: Expr) -> exp.Expression:
+def condition(node: Expr) -> exp.Expr:
     """A rule's condition (or any node of it) over the checked level's fact columns."""
     match node:
         case Fact(name=name):
@@ -359,10 +367,10 @@ def condition(node: Expr) -> exp.Expression:
     raise TypeError(f"not a rule node: {node!r}")
 
 
-def _applies(rule: Rule) -> exp.Expression:
+def _applies(rule: Rule) -> exp.Expr:
     """The rule is in effect on the row's day and its condition holds (FALSE, never NULL)."""
     day = col(DAY)
-    parts: list[exp.Expression] = []
+    parts: list[exp.Expr] = []
     if rule.start is not None:
         parts.append(exp.LTE(this=lit(rule.start), expression=day))
     if rule.end is not None:
@@ -371,7 +379,7 @@ def _applies(rule: Rule) -> exp.Expression:
     return exp.func("COALESCE", exp.and_(*parts), exp.false())
 
 
-def _present(array: exp.Expression, name: str) -> exp.Expression:
+def _present(array: exp.Expr, name: str) -> exp.Expr:
     """The array's items that are not NULL (FILTER; LIST_FILTER in DuckDB, a subquery in PostgreSQL)."""
     item = exp.to_identifier(name)
     return exp.ArrayFilter(
@@ -381,7 +389,7 @@ def _present(array: exp.Expression, name: str) -> exp.Expression:
 
 
 def _answer(
-    decision: CompiledDecision, checked: exp.Select, key_name: str, carried: list[str], error: exp.Expression
+    decision: CompiledDecision, checked: exp.Select, key_name: str, carried: list[str], error: exp.Expr
 ) -> exp.Select:
     """The levels after `checked`: hits, decided and the answer, the columns `carried` (the
     problems' material) passed up to the last, where `error` words them."""
@@ -418,7 +426,7 @@ def _answer(
         outcome = outcome.when(holds, lit(name))
     outcome = outcome.else_(lit(decision.default))
 
-    def clause_ids(prefix: str) -> exp.Expression:
+    def clause_ids(prefix: str) -> exp.Expr:
         """The clauses whose flag (_dN or _oN) holds, in rule order. Most rows have none or one:
         those get an empty or a one-item array without building and filtering a list a rule
         long (which costs more than all the rules together)."""
@@ -450,6 +458,6 @@ def _answer(
     ).from_(decided.subquery("decided"))
 
 
-def query_text(tree: exp.Expression, dialect: str, pretty: bool = True) -> str:
+def query_text(tree: exp.Expr, dialect: str, pretty: bool = True) -> str:
     """The query in a dialect's SQL."""
     return tree.sql(dialect=dialect, pretty=pretty)

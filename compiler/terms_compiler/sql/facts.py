@@ -42,7 +42,7 @@ NATIVE_TYPES = {
 """SQL column types (as DuckDB's DESCRIBE names them) that hold a fact's type as they are."""
 
 
-def lit(value: Any) -> exp.Expression:
+def lit(value: Any) -> exp.Expr:
     """A literal of a bundle's value (a bool, an int or a text), quoted by sqlglot."""
     if value is True or value is False:
         return exp.Boolean(this=value)
@@ -51,13 +51,13 @@ def lit(value: Any) -> exp.Expression:
     return exp.Literal.string(str(value))
 
 
-def paren(node: exp.Expression) -> exp.Expression:
+def paren(node: exp.Expr) -> exp.Expr:
     return (
         node if isinstance(node, exp.Column | exp.Literal | exp.Paren | exp.Boolean) else exp.Paren(this=node)
     )
 
 
-def concat(*parts: exp.Expression | str) -> exp.Expression:
+def concat(*parts: exp.Expr | str) -> exp.Expr:
     """Texts joined (`||`), a str being a literal."""
     nodes = [exp.Literal.string(p) if isinstance(p, str) else paren(p) for p in parts]
     result = nodes[0]
@@ -66,14 +66,14 @@ def concat(*parts: exp.Expression | str) -> exp.Expression:
     return result
 
 
-def full_match(text: exp.Expression, pattern: str) -> exp.Expression:
+def full_match(text: exp.Expr, pattern: str) -> exp.Expr:
     """text matches pattern whole, in every dialect's regular expressions (see SENTINEL)."""
     return exp.RegexpLike(
         this=concat(text, SENTINEL), expression=exp.Literal.string(f"^(?:{pattern}){SENTINEL}$")
     )
 
 
-def fn(name: str, *args: exp.Expression) -> exp.Expression:
+def fn(name: str, *args: exp.Expr) -> exp.Expr:
     """A call of an engine's own function (the JSON source is DuckDB's)."""
     return exp.Anonymous(this=name, expressions=list(args))
 
@@ -96,11 +96,11 @@ def type_words(spec: Mapping[str, Any]) -> str:
 # Texts of each type -----------------------------------------------------------------------------
 
 
-def _int(text: exp.Expression, start: int, length: int) -> exp.Expression:
+def _int(text: exp.Expr, start: int, length: int) -> exp.Expr:
     return exp.cast(exp.Substring(this=text, start=lit(start), length=lit(length)), "INT")
 
 
-def date_text_valid(text: exp.Expression) -> exp.Expression:
+def date_text_valid(text: exp.Expr) -> exp.Expr:
     """text is YYYY-MM-DD naming a real day from 0001-01-01 (checked in integers: no engine's
     date parser, which differ on year 0, signs and spaces, is asked before it is sure)."""
     year, month, day = _int(text, 1, 4), _int(text, 6, 2), _int(text, 9, 2)
@@ -127,13 +127,13 @@ def date_text_valid(text: exp.Expression) -> exp.Expression:
     return exp.Case().when(shape, calendar).else_(exp.false())
 
 
-def day_number(date: exp.Expression) -> exp.Expression:
+def day_number(date: exp.Expr) -> exp.Expr:
     """A SQL DATE as a day number (the ordinal docs/semantics.md compares and subtracts)."""
     since = exp.DateDiff(this=date, expression=exp.cast(lit("1970-01-01"), "DATE"), unit=exp.var("DAY"))
     return exp.Add(this=since, expression=lit(EPOCH_ORDINAL))
 
 
-def text_valid(spec: Mapping[str, Any], text: exp.Expression) -> exp.Expression:
+def text_valid(spec: Mapping[str, Any], text: exp.Expr) -> exp.Expr:
     """A text is a valid value of the fact (the text of a table's cell, or a JSON string)."""
     type_ = spec["type"]
     if type_ == "date":
@@ -149,7 +149,7 @@ def text_valid(spec: Mapping[str, Any], text: exp.Expression) -> exp.Expression:
     return exp.true()
 
 
-def text_value(spec: Mapping[str, Any], text: exp.Expression) -> exp.Expression:
+def text_value(spec: Mapping[str, Any], text: exp.Expr) -> exp.Expr:
     """The value of a valid text, as conditions compute with it."""
     type_ = spec["type"]
     if type_ == "date":
@@ -161,7 +161,7 @@ def text_value(spec: Mapping[str, Any], text: exp.Expression) -> exp.Expression:
     return text
 
 
-def default_value(spec: Mapping[str, Any]) -> exp.Expression:
+def default_value(spec: Mapping[str, Any]) -> exp.Expr:
     from terms_compiler.check.dates import to_ordinal
 
     value = spec["default"]
@@ -171,16 +171,16 @@ def default_value(spec: Mapping[str, Any]) -> exp.Expression:
 class TableFact:
     """A fact read from a column of a table (None: the table has no such column)."""
 
-    def __init__(self, spec: Mapping[str, Any], column: exp.Expression | None, sql_type: str | None) -> None:
+    def __init__(self, spec: Mapping[str, Any], column: exp.Expr | None, sql_type: str | None) -> None:
         self.spec = spec
         self.column = column
         self.native = sql_type is not None and sql_type.upper() in NATIVE_TYPES[spec["type"]]
-        self.text: exp.Expression = exp.Null() if column is None else exp.Cast(this=column, to=TEXT)
+        self.text: exp.Expr = exp.Null() if column is None else exp.Cast(this=column, to=TEXT)
 
-    def missing(self) -> exp.Expression:
+    def missing(self) -> exp.Expr:
         return exp.true() if self.column is None else exp.Is(this=self.column, expression=exp.Null())
 
-    def valid(self) -> exp.Expression:
+    def valid(self) -> exp.Expr:
         type_ = self.spec["type"]
         if self.column is None:
             return exp.false()
@@ -190,7 +190,7 @@ class TableFact:
             return exp.true()
         return text_valid(self.spec, self.text)
 
-    def value(self) -> exp.Expression:
+    def value(self) -> exp.Expr:
         if self.column is None:
             return exp.Null()
         if self.native and self.spec["type"] == "date":
@@ -199,7 +199,7 @@ class TableFact:
             return self.column
         return text_value(self.spec, self.text)
 
-    def shown(self) -> exp.Expression:
+    def shown(self) -> exp.Expr:
         """The cell as a problem shows it: the text in double quotes."""
         return concat('"', self.text, '"')
 
@@ -208,25 +208,25 @@ class JsonFact:
     """A fact's JSON value `raw` (DuckDB's JSON type, extracted from the row's object; NULL when
     the key is not there): its JSON type is kept."""
 
-    def __init__(self, spec: Mapping[str, Any], raw: exp.Expression) -> None:
+    def __init__(self, spec: Mapping[str, Any], raw: exp.Expr) -> None:
         self.spec = spec
         self.raw = raw
         self.json_type = fn("json_type", self.raw)
         self.string = fn("json_extract_string", self.raw, lit("$"))
         self.raw_text = exp.Cast(this=self.raw, to=TEXT)
 
-    def _is(self, *types: str) -> exp.Expression:
+    def _is(self, *types: str) -> exp.Expr:
         return exp.In(this=self.json_type, expressions=[lit(t) for t in types])
 
-    def _whole(self) -> exp.Expression:
+    def _whole(self) -> exp.Expr:
         """An integer as written: DuckDB reads one beyond 64 bits as a DOUBLE, but keeps its digits."""
         digits = full_match(self.raw_text, f"-?[0-9]{{1,{INT_DIGITS}}}")
         return exp.or_(self._is("BIGINT", "UBIGINT"), exp.and_(self._is("DOUBLE"), digits))
 
-    def missing(self) -> exp.Expression:
+    def missing(self) -> exp.Expr:
         return exp.Is(this=self.raw, expression=exp.Null())
 
-    def valid(self) -> exp.Expression:
+    def valid(self) -> exp.Expr:
         type_ = self.spec["type"]
         if type_ == "int":
             return self._whole()
@@ -234,7 +234,7 @@ class JsonFact:
             return self._is("BOOLEAN")
         return exp.Case().when(self._is("VARCHAR"), text_valid(self.spec, self.string)).else_(exp.false())
 
-    def value(self) -> exp.Expression:
+    def value(self) -> exp.Expr:
         type_ = self.spec["type"]
         if type_ == "int":
             return exp.TryCast(this=self.raw_text, to=WHOLE)
@@ -242,7 +242,7 @@ class JsonFact:
             return exp.EQ(this=self.raw_text, expression=lit("true"))
         return text_value(self.spec, self.string)
 
-    def shown(self) -> exp.Expression:
+    def shown(self) -> exp.Expr:
         """The value as evaluate._show shows it: a text quoted, a float as Python's repr."""
         as_float = exp.Cast(this=exp.Cast(this=self.raw, to=exp.DataType.build("DOUBLE")), to=TEXT)
         return (

@@ -167,7 +167,7 @@ def _unknown_fact_wording(con: Any, declared: list[str]) -> Any:
 def register_unknown_fact(con: Any, declared: list[str]) -> None:
     """terms_unknown_fact(NAME): the problem of a key that is no fact, with the Python checker's
     "did you mean" hint (difflib: no SQL function ranks names alike). Called only for such keys."""
-    import pyarrow as pa
+    import pyarrow as pa  # type: ignore[import-untyped]
 
     from terms_compiler.sql.compile import unknown_problem
 
