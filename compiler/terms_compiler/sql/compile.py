@@ -140,19 +140,19 @@ def decision_query(
         readers: Mapping[str, TableFact | JsonFact] = {
             name: JsonFact(spec, col(f"_r_{name}")) for name, spec in facts.items()
         }
-        read = exp.select(
-            exp.Star(),
-            *(aliased(_problem(name, spec, readers[name]), f"_p_{name}") for name, spec in facts.items()),
-            aliased(_json_fine(readers, facts, row), "_fine"),
-        ).from_(extracted.subquery("extracted"))
-        source = read.subquery("read")
-        carried = {
-            name: name
-            for name in [json_column, "_fine", *(f"_p_{n}" for n in facts), *(f"_r_{n}" for n in facts)]
+        read = exp.select(exp.Star(), aliased(_json_fine(readers, facts, row), "_fine"))
+        source = read.from_(extracted.subquery("extracted")).subquery("read")
+        carried = {name: name for name in [json_column, "_fine", *(f"_r_{n}" for n in facts)]}
+        # Each fact's problem, worded in a level of its own (only on a row with a problem) before
+        # the walk over the row's keys looks them up: a lambda computing them costs far more.
+        worded = {
+            f"_p_{name}": exp.Case().when(col("_fbad"), _problem(name, spec, readers[name]))
+            for name, spec in facts.items()
         }
         bad: exp.Expr = exp.not_(exp.func("COALESCE", col("_fine"), exp.false()))
         problems = _json_problems(facts, row, unknown_fact, _missing(facts, readers))
     else:
+        worded = {}
         readers = {
             name: TableFact(spec, col(name) if name in columns else None, columns.get(name))
             for name, spec in facts.items()
@@ -177,7 +177,7 @@ def decision_query(
         *(aliased(col(name), alias) for name, alias in carried.items()),
     ).from_(source)
     error = exp.Case().when(col("_fbad"), problems).when(col("_abad"), as_of_problem)
-    return _answer(decision, checked, key_name or key or "row", list(carried.values()), error)
+    return _answer(decision, checked, key_name or key or "row", list(carried.values()), error, worded)
 
 
 def _table(name: str) -> exp.Table:
@@ -389,10 +389,16 @@ def _present(array: exp.Expr, name: str) -> exp.Expr:
 
 
 def _answer(
-    decision: CompiledDecision, checked: exp.Select, key_name: str, carried: list[str], error: exp.Expr
+    decision: CompiledDecision,
+    checked: exp.Select,
+    key_name: str,
+    carried: list[str],
+    error: exp.Expr,
+    worded: Mapping[str, exp.Expr],
 ) -> exp.Select:
     """The levels after `checked`: hits, decided and the answer, the columns `carried` (the
-    problems' material) passed up to the last, where `error` words them."""
+    problems' material) passed up to the last, where `error` words them (with the `worded`
+    columns, made in the level before it)."""
     rules = decision.rules
     flags = [col("_fbad"), col("_abad")]
     passed = [
@@ -411,6 +417,7 @@ def _answer(
         deciding = exp.and_(col(f"_h{i}"), exp.not_(paren(overridden))) if beaten_by else col(f"_h{i}")
         decided_columns += [aliased(deciding, f"_d{i}"), aliased(overridden, f"_o{i}")]
     decided = exp.select(col(KEY), col(ERROR), *flags, *map(col, carried), *decided_columns)
+    decided = decided.select(*(aliased(node, name) for name, node in worded.items()))
     decided = decided.from_(hits.subquery("hits"))
     outcomes = list(dict.fromkeys(rule.outcome for rule in rules))
     by_outcome = {
