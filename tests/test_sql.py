@@ -347,3 +347,49 @@ def test_check_engine_duckdb_usage_errors(run_terms, shipped_bundle: Path, tmp_p
     )
     assert (code, err) == (2, f"terms check: {tmp_path / 'none.jsonl'}: no such file\n")
     assert not (tmp_path / "a.parquet").exists()
+
+
+def test_pattern_fact_read_as_json_matches_whole_values_only() -> None:
+    """A string fact's `pattern` (issue 17 item 22): the whole value matches, in the JSON reading
+    too; a value that does not (a newline at its end included) or is no text is worded as agreed."""
+    data = {
+        "decisions": {
+            "sell": {
+                "facts": {"country": {"type": "string", "pattern": "[A-Z]{2}(-[0-9]+)?"}},
+                "as_of": None,
+                "default": "no",
+                "outcomes": {"yes": {}, "no": {}},
+                "rules": [
+                    {
+                        "clause": "sell.de",
+                        "outcome": "yes",
+                        "when": {
+                            "op": "==",
+                            "left": {"op": "fact", "name": "country", "type": "string"},
+                            "right": {"op": "const", "type": "string", "value": "DE"},
+                        },
+                        "effective": {"from": None, "until": None},
+                        "overrides": [],
+                    }
+                ],
+            }
+        }
+    }
+    words = "a text matching [A-Z]{2}(-[0-9]+)?"
+    cases = {
+        '{"country": "DE"}': ("yes", ["sell.de"], None),
+        '{"country": "FR-12"}': ("no", [], None),
+        '{"country": "de"}': (None, None, f"fact 'country' must be {words}, found \"de\""),
+        '{"country": "DE\\n"}': (None, None, f"fact 'country' must be {words}, found \"DE\n\""),
+        '{"country": "DEU"}': (None, None, f"fact 'country' must be {words}, found \"DEU\""),
+        '{"country": 12}': (None, None, f"fact 'country' must be {words}, found 12"),
+        "{}": (None, None, f"missing fact 'country' ({words})"),
+    }
+    con = duckdb.connect()
+    con.register("cases", pa.table({LINE: list(range(1, len(cases) + 1)), "j": list(cases)}))
+    register_unknown_fact(con, ["country"])
+    tree = decision_query(
+        data, "sell", table=json_lines("cases"), key=LINE, as_of="2024-06-01", json_column=JSON_ROW
+    )
+    rows = con.execute(tree.sql(dialect="duckdb") + f' ORDER BY "{LINE}"').fetchall()
+    assert [(outcome, deciding, error) for _, outcome, deciding, _, error in rows] == list(cases.values())
