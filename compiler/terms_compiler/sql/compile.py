@@ -9,12 +9,15 @@ which refuses a malformed decision), and every node becomes a sqlglot node: name
 identifiers and values literals, so nothing from a bundle is formatted into SQL text.
 
 The query has four levels, each a subquery selecting from the one before:
-  1. checked: per row its key, its problems (`_error`, NULL when none), each fact's value
-     (defaults filled in, dates as day numbers) and the as-of day;
+  1. checked: per row its key, whether its facts (`_fbad`) or its as-of date (`_abad`) have a
+     problem, each fact's value (defaults filled in, dates as day numbers), the as-of day, and
+     the source columns the problems are worded from, carried up to the last level;
   2. hits: whether each rule applies (in effect on the day and its condition true);
   3. decided: whether each rule decides (applies and no applying rule overrides it);
   4. the answer: key, outcome (`conflict` when the deciding rules differ), deciding and
-     overridden clause ids (arrays, in rule order) and error; outcome NULL on a row with an error.
+     overridden clause ids (arrays, in rule order) and error, the problems worded here, for the
+     rows that have one only; outcome and arrays NULL on a row with an error.
+A JSON reading (DuckDB) has two levels before them: the facts' JSON values, and `_fine`.
 docs/semantics.md, "SQL", says what SQL adds to the semantics (NULLs, whole numbers, dates).
 """
 
