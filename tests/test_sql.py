@@ -393,3 +393,29 @@ def test_pattern_fact_read_as_json_matches_whole_values_only() -> None:
     )
     rows = con.execute(tree.sql(dialect="duckdb") + f' ORDER BY "{LINE}"').fetchall()
     assert [(outcome, deciding, error) for _, outcome, deciding, _, error in rows] == list(cases.values())
+
+
+def test_check_engine_duckdb_names_a_file_it_cannot_read(
+    run_terms, shipped_bundle: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A ragged CSV, or JSON Lines that are not UTF-8: one line naming the file and the problem,
+    exit 2, and no RESULTS (nor a part of one) left behind."""
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("channel,pool\noem,servers\noem,servers,extra\n", encoding="utf-8")
+    latin = tmp_path / "latin.jsonl"
+    latin.write_bytes(b'{"product": "caf\xe9"}\n')
+    out = tmp_path / "answers.parquet"
+    base = ("check", "--bundle", str(shipped_bundle), "--decision", "sa-purchase", "--engine", "duckdb")
+    code, _, err = run_terms(*base, str(ragged), "--out", str(out))
+    assert (code, err) == (
+        2,
+        f"terms check: {ragged}: CSV parse error: Expected 2 columns, got 3: oem,servers,extra\n",
+    )
+    code, _, err = run_terms(*base, str(latin), "--out", str(out))
+    assert (code, err) == (
+        2,
+        f"terms check: {latin}: not valid UTF-8 (the whole file is read as UTF-8 text)\n",
+    )
+    assert list(tmp_path.iterdir()) == [ragged, latin] or sorted(tmp_path.iterdir()) == sorted(
+        [ragged, latin]
+    )

@@ -120,7 +120,9 @@ def check_file(
             [temporary],
         ).fetchone()
         os.replace(temporary, out)  # a whole answer or none: never a half-written RESULTS
-    except duckdb.Error as error:
+    except (duckdb.Error, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
+        if "invalid UTF8" in str(error):  # pyarrow's words name its CSV reader, which reads lines too
+            raise RunError(f"{facts}: not valid UTF-8 (the whole file is read as UTF-8 text)") from None
         raise RunError(f"{facts}: {error}") from None
     finally:
         con.close()
