@@ -419,3 +419,36 @@ def test_check_engine_duckdb_names_a_file_it_cannot_read(
     assert list(tmp_path.iterdir()) == [ragged, latin] or sorted(tmp_path.iterdir()) == sorted(
         [ragged, latin]
     )
+
+
+def test_terms_sql_output_runs_in_duckdb_rows_numbered_without_a_key(run_terms, shipped_bundle: Path) -> None:  # type: ignore[no-untyped-def]
+    code, query, _ = run_terms(
+        "sql",
+        "--bundle",
+        str(shipped_bundle),
+        "--decision",
+        "proof-of-license",
+        "--table",
+        "orders",
+        "--as-of",
+        "2024-06-01",
+    )
+    assert code == 0
+    con = duckdb.connect()
+    con.execute("CREATE TABLE orders (program VARCHAR, order_date DATE, media VARCHAR)")
+    con.execute("INSERT INTO orders VALUES ('select', DATE '2024-01-01', NULL), ('nope', NULL, NULL)")
+    rows = con.execute(query).fetchall()
+    assert [row[0] for row in rows] == [1, 2]
+    assert rows[1][1:4] == (None, None, None)
+    assert (
+        rows[0][1] in ("physical-via-distributor", "digital-to-customer", "not-applicable")
+        and rows[0][4] is None
+    )
+    values = ", ".join(bundle_values(shipped_bundle, "proof-of-license", "program"))
+    assert rows[1][4] == (
+        f"fact 'program' must be one of {values}, found \"nope\"; missing fact 'order_date' (a date (YYYY-MM-DD))"
+    )
+
+
+def bundle_values(path: Path, decision: str, fact: str) -> list[str]:
+    return list(json.loads(path.read_text(encoding="utf-8"))["decisions"][decision]["facts"][fact]["values"])

@@ -120,9 +120,10 @@ def decision_query(
     for special in (key, as_of_column):
         if special is not None and special in facts:
             raise SqlError(f"column '{special}' is a fact of {decision_id}; name another column")
-    key_node: exp.Expr = (
-        col(key) if key is not None else exp.Window(this=exp.RowNumber(), partition_by=[], order=None)
-    )
+    # Without a key column, the row's number. Spark wants an ordered window for it: ORDER BY NULL,
+    # which numbers rows in the order the engine reads them (all on one worker): name a key.
+    by_nothing = exp.Order(expressions=[exp.Ordered(this=exp.Null())])
+    key_node: exp.Expr = col(key) if key is not None else exp.Window(this=exp.RowNumber(), order=by_nothing)
     # The problems' texts are only made in the last level, from columns carried up to it: there
     # they are worked out for the rows with a problem alone (in the level that computes the
     # facts' values, the engine shares their parts with the values and words every row).
