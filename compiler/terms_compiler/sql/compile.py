@@ -247,7 +247,7 @@ def _table_problems(
             given = exp.not_(exp.Is(this=col(carried[column]), expression=exp.Null()))
             problems.append(exp.Case().when(given, lit(unknown_problem(column, list(facts)))))
     flags += [readers[name].missing() for name, spec in facts.items() if "default" not in spec]
-    bad = exp.or_(*flags) if flags else exp.false()
+    bad = _any(flags) if flags else exp.false()
     return bad, _joined(problems + _missing(facts, late))
 
 
@@ -304,10 +304,28 @@ def _absent(readers: Mapping[str, Any]) -> exp.Expr:
 
 
 def _count(conditions: Any) -> exp.Expr:
-    total: exp.Expr = lit(0)
-    for condition in conditions:
-        total = exp.Add(this=total, expression=exp.Case().when(condition, lit(1)).else_(lit(0)))
-    return total
+    terms = [exp.Case().when(condition, lit(1)).else_(lit(0)) for condition in conditions]
+    return _balanced(exp.Add, terms) if terms else lit(0)
+
+
+def _balanced(kind: Any, items: Sequence[exp.Expr]) -> exp.Expr:
+    """items joined by kind (AND, OR, +) as a balanced tree, its halves in parentheses: a chain
+    of hundreds (a decision's rules) written flat nests one level an item when an engine parses
+    it, past DuckDB's limit of 1,000; balanced, it nests 2 log2(n) levels."""
+    if len(items) == 1:
+        return items[0]
+    half = len(items) // 2
+    left, right = _balanced(kind, items[:half]), _balanced(kind, items[half:])
+    joined: exp.Expr = kind(this=paren(left), expression=paren(right))
+    return joined
+
+
+def _all(items: Sequence[exp.Expr]) -> exp.Expr:
+    return _balanced(exp.And, items)
+
+
+def _any(items: Sequence[exp.Expr]) -> exp.Expr:
+    return _balanced(exp.Or, items)
 
 
 def _as_of(
@@ -354,7 +372,7 @@ def condition(node: Expr) -> exp.Expr:
             return lit(constant_value(node))
         case BoolOp(op=op, args=args):
             parts = [paren(condition(arg)) for arg in args]
-            return paren(exp.and_(*parts) if op == "and" else exp.or_(*parts))
+            return paren(_all(parts) if op == "and" else _any(parts))
         case Not(arg=arg):
             return exp.Not(this=paren(condition(arg)))
         case Compare(op=op, left=left, right=right):
@@ -380,7 +398,7 @@ def _applies(rule: Rule) -> exp.Expr:
     if rule.end is not None:
         parts.append(exp.LTE(this=day, expression=lit(rule.end)))
     parts.append(paren(condition(rule.when)))
-    return exp.func("COALESCE", exp.and_(*parts), exp.false())
+    return exp.func("COALESCE", _all(parts), exp.false())
 
 
 def _present(array: exp.Expr, name: str) -> exp.Expr:
@@ -417,7 +435,7 @@ def _answer(
     overridable = [any(rule.clause in other.overrides for other in rules) for rule in rules]
     for i, rule in enumerate(rules):
         beaten_by = [col(f"_h{j}") for j, other in enumerate(rules) if rule.clause in other.overrides]
-        overridden = exp.and_(col(f"_h{i}"), paren(exp.or_(*beaten_by))) if beaten_by else exp.false()
+        overridden = exp.and_(col(f"_h{i}"), paren(_any(beaten_by))) if beaten_by else exp.false()
         deciding = exp.and_(col(f"_h{i}"), exp.not_(paren(overridden))) if beaten_by else col(f"_h{i}")
         decided_columns += [aliased(deciding, f"_d{i}"), aliased(overridden, f"_o{i}")]
     decided = exp.select(col(KEY), col(ERROR), *flags, *map(col, carried), *decided_columns)
@@ -425,7 +443,7 @@ def _answer(
     decided = decided.from_(hits.subquery("hits"))
     outcomes = list(dict.fromkeys(rule.outcome for rule in rules))
     by_outcome = {
-        outcome: paren(exp.or_(*(col(f"_d{i}") for i, r in enumerate(rules) if r.outcome == outcome)))
+        outcome: paren(_any([col(f"_d{i}") for i, r in enumerate(rules) if r.outcome == outcome]))
         for outcome in outcomes
     }
     has_error = col(ERROR)
@@ -453,7 +471,7 @@ def _answer(
         for flag, clause in flagged:
             which = which.when(flag, lit(clause))
         listed = [exp.Case().when(flag, lit(clause)) for flag, clause in flagged]
-        case = case.when(exp.not_(paren(exp.or_(*flags))), empty)
+        case = case.when(exp.not_(paren(_any(flags))), empty)
         if len(flagged) > 1:
             case = case.when(
                 exp.EQ(this=paren(_count(flags)), expression=lit(1)), exp.Array(expressions=[which])
