@@ -140,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         "--jsonl-rows", type=int, default=None, help="rows of the JSON Lines file (default: --rows)"
     )
     parser.add_argument("--folder", type=Path, default=Path("/tmp/terms-sql-bench"))
+    parser.add_argument("--reuse", action="store_true", help="keep the rows of a previous run in --folder")
     args = parser.parse_args(argv)
     args.folder.mkdir(parents=True, exist_ok=True)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
@@ -150,15 +151,17 @@ def main(argv: list[str] | None = None) -> int:
     sample = args.folder / "sample.jsonl"
     connection = duckdb.connect()
     start = time.perf_counter()
-    rows = ROWS_SQL.format(rows=args.rows)
-    connection.execute(f"COPY ({rows}) TO '{parquet}' (FORMAT PARQUET)")
     jsonl_rows = args.jsonl_rows or args.rows
-    connection.execute(
-        f"COPY (SELECT * FROM read_parquet('{parquet}') LIMIT {jsonl_rows}) TO '{jsonl}' (FORMAT JSON)"
-    )
-    connection.execute(
-        f"COPY (SELECT * FROM read_parquet('{parquet}') LIMIT {args.python_rows}) TO '{sample}' (FORMAT JSON)"
-    )
+    if not (args.reuse and sample.exists()):
+        rows = ROWS_SQL.format(rows=args.rows)
+        connection.execute(f"COPY ({rows}) TO '{parquet}' (FORMAT PARQUET)")
+        connection.execute(
+            f"COPY (SELECT * FROM read_parquet('{parquet}') LIMIT {jsonl_rows}) TO '{jsonl}' (FORMAT JSON)"
+        )
+        connection.execute(
+            f"COPY (SELECT * FROM read_parquet('{parquet}') LIMIT {args.python_rows}) "
+            f"TO '{sample}' (FORMAT JSON)"
+        )
     sizes = ", ".join(f"{p.name} {p.stat().st_size / 1e6:,.0f} MB" for p in (parquet, jsonl))
     print(f"rows written in {time.perf_counter() - start:.1f} s ({sizes})")
 
