@@ -63,7 +63,7 @@ FROM (
     (h0 AND NOT h1) OR h2 OR (h3 AND NOT (h1 OR h5)) OR (h6 AND NOT h5) OR (h7 AND NOT h5) OR h8 AS allowed,
     (h1 AND NOT (h2 OR h6 OR h7 OR h8)) OR (h4 AND NOT h6) OR h5 AS denied
   FROM (
-    SELECT row_number() OVER () AS n,
+    SELECT n,
       channel = 'volume-licensing' AND order_date = license_date AS h0,
       NOT latest_version AS h1,
       channel = 'transfer' AND coalesce(transferor_had_sa, false)
@@ -206,11 +206,15 @@ def main(argv: list[str] | None = None) -> int:
         row[0]: str(row[1])
         for row in connection.execute(f"DESCRIBE SELECT * FROM read_parquet('{parquet}')").fetchall()
     }
-    connection.execute(f"CREATE VIEW facts AS SELECT * FROM read_parquet('{parquet}')")
-    generated = decision_query(bundle.data, DECISION, table="facts", columns=types).sql("duckdb")
+    # Both queries key rows by their number in the file, as terms check --engine duckdb does.
+    connection.execute(
+        f"CREATE VIEW facts AS SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS n "
+        f"FROM read_parquet('{parquet}', file_row_number = true)"
+    )
+    generated = decision_query(bundle.data, DECISION, table="facts", columns=types, key="n").sql("duckdb")
     hand = HAND_WRITTEN
     differ = connection.execute(
-        f'SELECT count(*) FROM ({generated}) AS g JOIN ({hand}) AS h ON g."row" = h.n '
+        f"SELECT count(*) FROM ({generated}) AS g JOIN ({hand}) AS h ON g.n = h.n "
         "WHERE g.error IS NULL AND g.outcome <> h.outcome"
     ).fetchone()
     print(f"generated and hand-written outcomes differ on {differ[0] if differ else '?'} valid rows")
