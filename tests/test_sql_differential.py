@@ -31,7 +31,7 @@ from terms_compiler.sql.compile import DIALECTS, decision_query
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = int(os.environ.get("TERMS_SQL_ROWS", "20000"))
-SYNTHETIC_ROWS = int(os.environ.get("TERMS_SQL_SYNTHETIC_ROWS", "500"))
+SYNTHETIC_ROWS = int(os.environ.get("TERMS_SQL_SYNTHETIC_ROWS", "200"))
 SHIPPED_DECISIONS = [
     "license-switch",
     "proof-of-license",
@@ -201,7 +201,7 @@ def test_synthetic_corpus_answers_alike_in_python_and_duckdb(tmp_path: Path) -> 
             "--clauses",
             "2000",
             "--languages",
-            "2",
+            "1",
             "--out",
             str(corpus),
             "--no-check",
