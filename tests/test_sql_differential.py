@@ -308,3 +308,20 @@ def test_every_dialects_query_parses_back(dialect: str, sql_bundle: Bundle) -> N
         written = again.sql(dialect=dialect)  # a second round trip changes nothing
         assert sqlglot.parse_one(written, read=dialect).sql(dialect=dialect) == written
         assert "orders" in text and "2024-06-01" not in text  # the date is a day number
+
+
+def test_duckdb_engine_answers_json_lines_without_unknown_keys(sql_bundle: Bundle, tmp_path: Path) -> None:
+    """A JSON Lines file whose keys are all facts (the wording of unknown keys has no case then)."""
+    facts = {
+        "program": "open-license", "channel": "oem", "pool": "servers", "product": "sql-server-2017",
+        "enterprise_product": False, "latest_version": True, "license_date": "2024-03-01",
+        "order_date": "2024-05-30",
+    }  # fmt: skip
+    (tmp_path / "facts.jsonl").write_text(json.dumps(facts) + "\n", encoding="utf-8")
+    out = tmp_path / "answers.csv"
+    arguments = ["check", "--bundle", sql_bundle.source, "--decision", "sa-purchase", "--engine", "duckdb"]
+    assert main([*arguments, str(tmp_path / "facts.jsonl"), "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").splitlines() == [
+        "line,outcome,deciding,overridden,error",
+        "1,allowed,[sa-purchase.oem-retail],[],",
+    ]

@@ -155,6 +155,8 @@ def _unknown_fact_wording(con: Any, declared: list[str]) -> Any:
         return unknown_fact
 
     def wording(name: Any) -> Any:
+        if not unknown:  # no key of the file is unknown: a CASE without a WHEN is no SQL
+            return exp.Literal.string("unknown fact")
         case = exp.Case()
         for other in unknown:
             case = case.when(
