@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from terms_compiler import __version__
 from terms_compiler.commands.describe import add_describe_parser
+from terms_compiler.commands.sql import add_sql_parser
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFLICT = 0, 1, 2, 3
 
@@ -33,6 +34,7 @@ commands:
   diff      what changed between two editions: redlines, logic and behaviour
   check     answer a decision from a bundle for one fact set or a JSON Lines batch
   describe  list a bundle's decisions, their facts and outcomes, for writing fact sets
+  sql       print a decision as one SQL query over a table of facts (DuckDB, Spark, Trino, ...)
   keygen    make an Ed25519 key pair that signs bundles (terms build --sign-key)
   verify    check a bundle's digest and signature, and say what was checked
   fetch     download a published bundle, verify it, and swap it in; the last good one is kept
@@ -264,6 +266,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_trust_option(check)
     check.add_argument("facts", metavar="FACTS", help="facts file, or - for standard input")
+    check.add_argument(
+        "--engine",
+        choices=("python", "duckdb"),
+        default="python",
+        help="duckdb: answer a whole FACTS file (.parquet, .csv, .jsonl) with the decision's SQL in "
+        "embedded DuckDB, into --out; needs the 'duckdb' extra (default: python)",
+    )
+    check.add_argument(
+        "--out",
+        default=None,
+        metavar="RESULTS",
+        help="with --engine duckdb: the answers' .parquet, .csv or .jsonl",
+    )
+
+    add_sql_parser(commands, _add_trust_option)
 
     add_describe_parser(commands, _add_trust_option)
 
@@ -357,6 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "diff": _diff,
         "check": _check,
         "describe": _describe,
+        "sql": _sql,
         "keygen": _keygen,
         "verify": _verify,
         "fetch": _fetch,
@@ -589,6 +607,12 @@ def _describe(args: argparse.Namespace) -> int:
     from terms_compiler.commands.describe import run_describe
 
     return run_describe(args)
+
+
+def _sql(args: argparse.Namespace) -> int:
+    from terms_compiler.commands.sql import run_sql
+
+    return run_sql(args)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,10 @@ def run_check(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    if args.engine == "duckdb" or args.out is not None:  # the decision's SQL, run in DuckDB
+        from terms_compiler.sql.run import run_engine
+
+        return run_engine(bundle, args)
     lines = args.lines or args.facts.endswith(".jsonl")
     try:
         stream = sys.stdin if args.facts == "-" else open(args.facts, encoding="utf-8")  # noqa: SIM115
