@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from terms_compiler import __version__
+from terms_compiler.commands.check import add_check_parser
 from terms_compiler.commands.describe import add_describe_parser
 from terms_compiler.commands.sql import add_sql_parser
 
@@ -231,54 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 when the editions differ, 0 when they do not (as git diff --exit-code), for CI",
     )
 
-    check = commands.add_parser(
-        "check",
-        description="Answer a decision for FACTS: a JSON or YAML file, '-' for standard input, "
-        "or a .jsonl file (or --lines) with one fact set per line, answered in "
-        "order. A bad line gets an error answer naming its line; the rest go on.",
-        epilog="example: terms check --bundle build/bundle/product-terms-sa.json "
-        "--decision sa-renewal facts.json",
-    )
-    check.add_argument(
-        "--bundle",
-        default=None,
-        help="the bundle JSON file (default: the bundle built in build/bundle/, inside a corpus)",
-    )
-    check.add_argument("--digest", default=None, help="its SHA-256 file (default: BUNDLE.sha256)")
-    check.add_argument("--decision", required=True, help="decision id, e.g. sa-purchase")
-    check.add_argument(
-        "--as-of",
-        default=None,
-        metavar="DATE",
-        help="evaluate as of this date (default: the decision's date fact)",
-    )
-    check.add_argument("--format", choices=("text", "json"), default="text")
-    check.add_argument("--lang", default="en", help="language of reasons and quotes (default en)")
-    check.add_argument(
-        "--explain",
-        choices=("none", "deciding", "all"),
-        default="all",
-        help="reasons given: none (the outcome alone, fastest), deciding (the deciding rules' and "
-        "the default or conflict), all (every rule's, the default)",
-    )
-    check.add_argument(
-        "--lines", action="store_true", help="read FACTS as JSON Lines even without the .jsonl extension"
-    )
-    _add_trust_option(check)
-    check.add_argument("facts", metavar="FACTS", help="facts file, or - for standard input")
-    check.add_argument(
-        "--engine",
-        choices=("python", "duckdb"),
-        default="python",
-        help="duckdb: answer a whole FACTS file (.parquet, .csv, .jsonl) with the decision's SQL in "
-        "embedded DuckDB, into --out; needs the 'duckdb' extra (default: python)",
-    )
-    check.add_argument(
-        "--out",
-        default=None,
-        metavar="RESULTS",
-        help="with --engine duckdb: the answers' .parquet, .csv or .jsonl",
-    )
+    add_check_parser(commands, _add_trust_option)
 
     add_sql_parser(commands, _add_trust_option)
 

@@ -8,10 +8,63 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFLICT = 0, 1, 2, 3
+
+
+def add_check_parser(commands: Any, add_trust_option: Callable[[argparse.ArgumentParser], None]) -> None:
+    """The command's options, on the `terms` parser's commands (js/bin/terms-check.js takes the
+    same ones)."""
+    check = commands.add_parser(
+        "check",
+        description="Answer a decision for FACTS: a JSON or YAML file, '-' for standard input, "
+        "or a .jsonl file (or --lines) with one fact set per line, answered in "
+        "order. A bad line gets an error answer naming its line; the rest go on.",
+        epilog="example: terms check --bundle build/bundle/product-terms-sa.json "
+        "--decision sa-renewal facts.json",
+    )
+    check.add_argument(
+        "--bundle",
+        default=None,
+        help="the bundle JSON file (default: the bundle built in build/bundle/, inside a corpus)",
+    )
+    check.add_argument("--digest", default=None, help="its SHA-256 file (default: BUNDLE.sha256)")
+    check.add_argument("--decision", required=True, help="decision id, e.g. sa-purchase")
+    check.add_argument(
+        "--as-of",
+        default=None,
+        metavar="DATE",
+        help="evaluate as of this date (default: the decision's date fact)",
+    )
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--lang", default="en", help="language of reasons and quotes (default en)")
+    check.add_argument(
+        "--explain",
+        choices=("none", "deciding", "all"),
+        default="all",
+        help="reasons given: none (the outcome alone, fastest), deciding (the deciding rules' and "
+        "the default or conflict), all (every rule's, the default)",
+    )
+    check.add_argument(
+        "--lines", action="store_true", help="read FACTS as JSON Lines even without the .jsonl extension"
+    )
+    add_trust_option(check)
+    check.add_argument("facts", metavar="FACTS", help="facts file, or - for standard input")
+    check.add_argument(
+        "--engine",
+        choices=("python", "duckdb"),
+        default="python",
+        help="duckdb: answer a whole FACTS file (.parquet, .csv, .jsonl) with the decision's SQL in "
+        "embedded DuckDB, into --out; needs the 'duckdb' extra (default: python)",
+    )
+    check.add_argument(
+        "--out",
+        default=None,
+        metavar="RESULTS",
+        help="with --engine duckdb: the answers' .parquet, .csv or .jsonl",
+    )
 
 
 def run_check(args: argparse.Namespace) -> int:
