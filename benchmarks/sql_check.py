@@ -79,6 +79,7 @@ FROM (
         AND program IN ('open-license', 'select', 'select-plus', 'open-value')
         AND order_date - license_date BETWEEN 0 AND 90 AS h6,
       channel = 'oem' AND pool = 'servers' AND product = 'sql-server-2017'
+        AND program IN ('open-license', 'mpsa', 'select', 'select-plus', 'open-value', 'enterprise-agreement')
         AND license_date < DATE '2020-03-31' AND order_date - license_date BETWEEN 0 AND 90 AS h7,
       program = 'enterprise-agreement' AND channel = 'volume-licensing'
         AND coalesce(transitioned_online, false) AND coalesce(at_anniversary_or_renewal, false)
