@@ -104,7 +104,7 @@ def test_the_status_page_shows_the_redline_under_the_stale_clause(  # type: igno
     write_docs(result.corpus, build_bundle(result.corpus, None), bundle_dir, tmp_path / "docs")
     status = (tmp_path / "docs/en/docs/status.md").read_text(encoding="utf-8")
     assert (
-        '<code>buying.window</code><div class="terms-status-change">'
+        '<code>buying.<wbr>window</code><div class="terms-status-change">'
         "<p>Changes to the source text since the translation (uk):</p>"
         "<p>The <strong>ordering</strong> window</p>"
         "<p>A [License](term:license) may <s>get</s> <strong>buy</strong> Software Assurance "

@@ -40,6 +40,9 @@ def test_files_loaded_in_workers_are_those_loaded_here_errors_included(
             return super().map(*args, **kwargs)
 
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})
+    # Threads other tests leave running in this process (the local Spark session's gateway, kept
+    # for the whole session) would make worker_count choose no workers; none runs in this test.
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
     monkeypatch.setattr(workers, "ProcessPoolExecutor", RecordingPool)
     monkeypatch.setattr(load, "PARALLEL_FILES", 1)
     assert loaded(Path("terms")) == here

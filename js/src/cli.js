@@ -208,7 +208,10 @@ function builtBundle(folder) {
   const built = `${folder}/build/bundle`;
   let names = [];
   try {
-    names = readdirSync(built).filter((name) => name.endsWith(".json") && name !== "conformance.json").sort();
+    // The bundle, not the conformance cases or the site's rules files (<corpus>.rules.*.json).
+    names = readdirSync(built)
+      .filter((name) => name.endsWith(".json") && name !== "conformance.json" && !name.includes(".rules."))
+      .sort();
   } catch {
     names = [];
   }
