@@ -30,7 +30,11 @@ from typing import Any
 from sqlglot import exp
 
 from terms_compiler.check.dates import parse_date
-from terms_compiler.check.evaluate import CONFLICT, CompiledDecision
+from terms_compiler.check.evaluate import (
+    CONFLICT,
+    CompiledDecision,
+    type_words,  # the problems' words, as the checker has them
+)
 from terms_compiler.check.rules import (
     Arithmetic,
     BoolOp,
@@ -58,7 +62,6 @@ from terms_compiler.sql.facts import (
     lit,
     paren,
     text_value,
-    type_words,
 )
 
 DIALECTS = ("duckdb", "spark", "trino", "postgres", "snowflake")

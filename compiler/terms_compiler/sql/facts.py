@@ -78,21 +78,6 @@ def fn(name: str, *args: exp.Expr) -> exp.Expr:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-def type_words(spec: Mapping[str, Any]) -> str:
-    """What a fact must be, in the words of the Python checker's problems (evaluate._type_words)."""
-    type_ = spec["type"]
-    if type_ == "enum":
-        return "one of " + ", ".join(spec["values"])
-    if type_ == "string" and "pattern" in spec:
-        return f"a text matching {spec['pattern']}"
-    return {
-        "date": "a date (YYYY-MM-DD)",
-        "int": "a whole number",
-        "bool": "true or false",
-        "string": "a text",
-    }[type_]
-
-
 # Texts of each type -----------------------------------------------------------------------------
 
 
