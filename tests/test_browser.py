@@ -57,15 +57,6 @@ def site_url(shipped_build: Path) -> Iterator[str]:
     yield from serve(shipped_build / "site")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    assert Path(CHROMIUM).exists(), "browser tests need Debian's chromium (apt-get install chromium)"
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1280, "height": 1000})

@@ -52,17 +52,6 @@ ANSWER = """() => {
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
-
-    assert Path(CHROMIUM).exists(), "browser tests need Debian's chromium (apt-get install chromium)"
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
 def site(shipped_build: Path) -> Iterator[str]:
     from tests.test_browser import serve
 

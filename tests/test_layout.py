@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, playwright_api, serve
+from tests.test_browser import serve
 
 SHOTS = ROOT / "build" / "screenshots" / "layout"
 WIDTHS = (1280, 390)
@@ -56,15 +56,6 @@ BREAKS_INSIDE_NAMES = """(selector) => {
   }
   return bad;
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    assert Path(CHROMIUM).exists(), "browser tests need Debian's chromium (apt-get install chromium)"
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -229,17 +228,6 @@ HOVERED = "h1, h2, .md-header__topic, .md-logo, .md-nav__link, a"
 CENTRES = """(selector) => [...document.querySelectorAll(selector)]
   .map(el => el.getBoundingClientRect()).filter(r => r.width && r.height && r.top >= 0 && r.top < innerHeight)
   .map(r => [r.left + r.width / 2, r.top + r.height / 2])"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
-
-    assert Path(CHROMIUM).exists(), "browser tests need Debian's chromium (apt-get install chromium)"
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
