@@ -13,24 +13,29 @@ import gc
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from terms_compiler.cache import BuildCache, LastBuild, content_key
 from terms_compiler.diagnostics import CompileError, Diagnostic
+from terms_compiler.editions.read import DiffError, revision_folder
 from terms_compiler.load import discover, display_path, load_file, read_source
 from terms_compiler.pipeline import STAGES, StageHook, State, run
 from terms_compiler.publish import BUILDS_FOLDER, hold_build, new_build_folder, publish, remove_leftovers
 from terms_compiler.revision import source_revision
 
 if TYPE_CHECKING:
+    from terms_compiler.emit.archive import ArchivedBuild
     from terms_compiler.emit.mkdocs_build import SiteHook
     from terms_compiler.signing import Signer
 
 CACHE_FOLDER = ".cache"
+EDITIONS_FOLDER = "editions"
+"""out/editions/<edition>/: each earlier edition's build, made once (emit/archive.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +78,8 @@ def build(
     use_cache: bool = True,
     signer: Signer | None = None,
     on_site: SiteHook | None = None,
+    archived: ArchivedBuild | None = None,
+    exported_from: str | None = None,
 ) -> BuildResult:
     """Run every stage over the corpus at root, writing into a new folder out/.builds/NAME/,
     then publish it in one step (see publish). Conformance cases come from `conformance`,
@@ -83,8 +90,11 @@ def build(
     disk, a file in the way) fails the build with E710 and leaves the published one as it was.
     With a `signer`, the bundle folder is signed (<bundle>.signatures.json) and the site
     publishes the public key; its `iat` is SOURCE_DATE_EPOCH when set, else the clock.
-    `on_site` hears of each language's site as MkDocs finishes it."""
-    revision = source_revision(root)
+    `on_site` hears of each language's site as MkDocs finishes it. The earlier editions the
+    corpus lists are built once each into out/editions/<edition>/ (see emit/archive.py), and
+    `archived` is given for such a build: the corpus at root is that edition's source, exported
+    from the git commit `exported_from` when it came from git."""
+    revision = exported_from or source_revision(root)
     inputs = build_inputs(root, conformance or named_conformance(root), revision, with_site)
     signed_at = 0
     if signer is not None:
@@ -107,6 +117,11 @@ def build(
         state.conformance_folder = conformance
         state.signer, state.signed_at = signer, signed_at
         state.on_site = on_site
+        state.archived = archived
+        if archived is None and with_site:
+            from terms_compiler.emit.archive import Archive  # as the site stages import the site's modules
+
+            state.archive = Archive(out / EDITIONS_FOLDER, partial(_build_archived, signer=signer))
         try:
             return _build_into(out, state, inputs, on_stage, held)
         except OSError as error:  # raised by a write: the stages report what they cannot read
@@ -138,6 +153,23 @@ def _build_into(
     with suppress(OSError):  # published: what is left is removed by the next build
         remove_leftovers(out)
     return BuildResult(result.diagnostics, out / bundle, cache.summary(), discarded=discarded)
+
+
+def _build_archived(archived: ArchivedBuild, out: Path, signer: Signer | None) -> Sequence[Diagnostic]:
+    """Build an earlier edition, from its folder or its git revision, into out; its problems."""
+    source = archived.edition.source
+    try:
+        with ExitStack() as exported:
+            if (archived.repository / source).is_dir():
+                folder, commit = archived.repository / source, None
+            else:
+                folder, commit, _ = exported.enter_context(revision_folder(source, archived.repository))
+            result = build(
+                folder, out, use_cache=False, signer=signer, archived=archived, exported_from=commit
+            )
+    except DiffError as error:
+        return [Diagnostic("E720", f"the edition '{archived.edition.id}' cannot be read: {error}")]
+    return result.diagnostics
 
 
 def _output_error(error: OSError, out: Path) -> Diagnostic:

@@ -186,6 +186,17 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True)
+class PublishedEdition:
+    """An edition published before the current one (corpus.yaml's `editions`)."""
+
+    id: str
+    date: str
+    """The day it was published: in force from then until the next edition's date."""
+    source: str
+    """A git revision of the corpus's repository, or a folder relative to corpus.yaml."""
+
+
+@dataclass(frozen=True, slots=True)
 class Corpus:
     id: str
     title: Localized
@@ -196,9 +207,14 @@ class Corpus:
     edition_date: str | None
     """Publication date of the edition (reproducible builds take dates from here, not the clock)."""
     previous_edition: str | None
-    """Git revision of the previous edition, for the list of changes."""
+    """Git revision (or folder) of the previous edition, for the list of changes: the first of
+    `editions` when the corpus lists them."""
+    editions: tuple[PublishedEdition, ...]
+    """The editions published before this one, newest first (the site's archive)."""
     conformance: Path | None
     """The folder of conformance cases corpus.yaml names (resolved against its folder), if any."""
+    site_url: str | None
+    """Where the site is published (ends in /), for canonical links and sitemaps."""
     feedback: str | None
     """Where readers report a problem with a clause (an https:// URL template or a mailto:)."""
     enums: Mapping[str, Enum]
@@ -245,6 +261,7 @@ def build(documents: list[Document]) -> tuple[Corpus, list[Diagnostic]]:
     meta = corpus_doc.data
     languages = tuple(meta["languages"])
     builder.check_corpus(corpus_doc, languages)
+    editions = builder.editions(corpus_doc)
     enums = builder.enums(by_kind["decisions"], languages)
     decisions = builder.decisions(by_kind["decisions"], languages)
     glossary = builder.glossary(by_kind["glossary"], languages)
@@ -258,8 +275,10 @@ def build(documents: list[Document]) -> tuple[Corpus, list[Diagnostic]]:
         languages=languages,
         edition=meta["edition"],
         edition_date=meta.get("edition_date"),
-        previous_edition=meta.get("previous_edition"),
+        previous_edition=editions[0].source if editions else meta.get("previous_edition"),
+        editions=editions,
         conformance=builder.conformance_folder(corpus_doc),
+        site_url=meta.get("site_url"),
         feedback=meta.get("feedback"),
         enums=enums,
         decisions=decisions,
@@ -292,6 +311,46 @@ class _Builder:
         for key in ("title", "description"):
             if key in doc.data:
                 self.localized(doc, (key,), languages)
+
+    def editions(self, doc: Document) -> tuple[PublishedEdition, ...]:
+        """corpus.yaml's earlier editions: ids unique and not the current one, dates newest
+        first and before the current edition's (which must then have one), and no
+        `previous_edition` beside them (the first edition listed is the previous one)."""
+        listed = doc.data.get("editions", [])
+        editions = tuple(PublishedEdition(e["id"], e["date"], e["source"]) for e in listed)
+        if not editions:
+            return ()
+        if "previous_edition" in doc.data:
+            self.report(
+                "E307",
+                "previous_edition and editions are both given",
+                doc.span(("previous_edition",)),
+                hint="remove previous_edition: the first of editions is the previous edition",
+            )
+        if "edition_date" not in doc.data:
+            self.report(
+                "E307",
+                "a corpus that lists editions needs its own edition_date",
+                doc.span(("edition",)),
+                hint="add edition_date: the day this edition is published",
+            )
+        later_id, later_date = doc.data["edition"], doc.data.get("edition_date")
+        seen = {later_id}
+        for index, edition in enumerate(editions):
+            if edition.id in seen:
+                self.report(
+                    "E307", f"edition '{edition.id}' is listed twice", doc.span(("editions", index, "id"))
+                )
+            elif later_date is not None and edition.date >= later_date:
+                self.report(
+                    "E307",
+                    f"edition '{edition.id}' of {edition.date} is listed after '{later_id}' of "
+                    f"{later_date}: editions are listed newest first, each before the next",
+                    doc.span(("editions", index, "date")),
+                )
+            seen.add(edition.id)
+            later_id, later_date = edition.id, edition.date
+        return editions
 
     def conformance_folder(self, doc: Document) -> Path | None:
         if "conformance" not in doc.data:

@@ -13,6 +13,7 @@ stage's results up by content and keeps the new ones. `terms validate`, `status`
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -48,6 +49,7 @@ from terms_compiler.validate import validate_document
 from terms_compiler.verify.drift import clause_drift, drift_key
 
 if TYPE_CHECKING:
+    from terms_compiler.emit.archive import Archive, ArchivedBuild
     from terms_compiler.emit.mkdocs_build import SiteHook
     from terms_compiler.signing import Signer
 
@@ -77,6 +79,12 @@ class State:
     """The signature's `iat` (signing.signing_time: SOURCE_DATE_EPOCH when set)."""
     on_site: SiteHook | None = None
     """Told of each language's site as MkDocs finishes it (the longest stage), for progress."""
+    archived: ArchivedBuild | None = None
+    """For an earlier edition's build (archive.py): which edition of the current corpus's list
+    this is, and the repository its sources came from; None: the current edition."""
+    archive: Archive | None = None
+    """Builds the earlier editions the corpus lists into the site's archive; None: no archive
+    (an earlier edition's own build, or a build without a site)."""
     documents: list[Document] = field(default_factory=list)
     corpus: model_stage.Corpus | None = None
     conformance: list[dict[str, Any]] | None = None
@@ -133,6 +141,8 @@ def _validate(state: State) -> list[Diagnostic]:
 
 def _model(state: State) -> list[Diagnostic]:
     state.corpus, problems = model_stage.build(state.documents)
+    if state.archived is not None:  # an earlier edition: as the current corpus lists it
+        state.corpus = state.archived.as_listed(state.corpus)
     return problems
 
 
@@ -206,8 +216,17 @@ def _diff_previous(state: State) -> list[Diagnostic]:
     assert corpus is not None and bundle is not None
     if not corpus.previous_edition:
         return []
+    repository = state.archived.repository if state.archived is not None else state.root
+    previous = corpus.editions[0] if corpus.editions else None
+    spec = corpus.previous_edition
+    if previous is not None and (repository / previous.source).is_dir():  # a folder beside corpus.yaml
+        spec = str(repository / previous.source)
     try:
-        old = load_edition(corpus.previous_edition, state.root, compile_corpus)
+        old = load_edition(spec, repository, compile_corpus)
+        if previous is not None:  # named as the list names it, whatever its own corpus.yaml said
+            old = dataclasses.replace(
+                old, bundle={**old.bundle, "edition": previous.id, "edition_date": previous.date}
+            )
     except DiffError as error:
         return [
             _corpus_warning(
@@ -254,7 +273,7 @@ def _emit_markdown(state: State) -> list[Diagnostic]:
             language
             for language in corpus.languages
             if state.last_build.untouched(state.last_output, f"docs/{language}")
-            and state.last_build.untouched(state.last_output, f"site/{language}")
+            and state.last_build.untouched(state.last_output, f"site/{language}/{corpus.edition}")
         }
     last = None
     if state.last_output is not None:
@@ -278,6 +297,8 @@ def _mkdocs(state: State) -> list[Diagnostic]:
         staging / "docs",
         staging / "site",
         corpus.languages,
+        corpus.edition,
+        corpus.edition_date,
         state.last_output,
         cache.reusable_sites,
         state.on_site,
@@ -287,6 +308,16 @@ def _mkdocs(state: State) -> list[Diagnostic]:
         (b.pages_reused, b.pages) for language, b in builds.items() if language not in cache.sites_reused
     ]
     return []
+
+
+def _archive(state: State) -> list[Diagnostic]:
+    """Earlier editions beside the current one, and the files that tie them (emit/archive.py)."""
+    if not state.with_site:
+        return []
+    from terms_compiler.emit import archive  # as above
+
+    assert state.corpus is not None and state.staging is not None
+    return archive.publish(state.corpus, state.root, state.staging, state.archive)
 
 
 # The whole processing order, in one place. A stage runs only when the ones before it found no
@@ -303,6 +334,7 @@ STAGES: tuple[tuple[str, Stage], ...] = (
     ("write bundle", _write_bundle),
     ("emit markdown", _emit_markdown),
     ("mkdocs", _mkdocs),
+    ("archive", _archive),
 )
 COMPILE_STAGES = STAGES[: [name for name, _ in STAGES].index("verify") + 1]
 

@@ -12,7 +12,8 @@ import io
 import json
 import tarfile
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -174,7 +175,11 @@ def _relocated(diagnostic: Any, shown: Callable[[str], str]) -> Any:
     )
 
 
-def _load_revision(compile_corpus: Compile, spec: str, corpus_folder: Path) -> Edition:
+@contextmanager
+def revision_folder(spec: str, corpus_folder: Path) -> Iterator[tuple[Path, str, Callable[[str], str]]]:
+    """The corpus folder as of git revision spec of the repository holding corpus_folder,
+    exported with its conformance cases into a temporary folder (removed afterwards): (the
+    folder, the commit, a function naming an exported file as `spec:path`). Raises DiffError."""
     neither = f"'{spec}' is neither a bundle (.json file), a corpus folder nor a git revision"
     try:
         top = git(corpus_folder, "rev-parse", "--show-toplevel")
@@ -204,6 +209,11 @@ def _load_revision(compile_corpus: Compile, spec: str, corpus_folder: Path) -> E
                     return f"{spec}:{file[len(base) :].lstrip('/')}"
             return file
 
+        yield folder, commit, shown
+
+
+def _load_revision(compile_corpus: Compile, spec: str, corpus_folder: Path) -> Edition:
+    with revision_folder(spec, corpus_folder) as (folder, commit, shown):
         return _load_folder(compile_corpus, folder, spec, "git", commit, shown)
 
 

@@ -64,13 +64,18 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def clause_page(corpus: Corpus, clause_id: str) -> str:
+    """Page path of a clause inside an edition's site (<lang>/<edition>/)."""
+    return f"{corpus.clauses[clause_id].section}/#{clause_id}"
+
+
 def clause_url(corpus: Corpus, clause_id: str, language: str) -> str:
-    """Page path of a clause on the site, relative to the site root."""
-    return f"{language}/{corpus.clauses[clause_id].section}/#{clause_id}"
+    """Page path of a clause on the site, relative to the site root (the edition's address)."""
+    return f"{language}/{corpus.edition}/{clause_page(corpus, clause_id)}"
 
 
-def term_url(term_id: str, language: str) -> str:
-    return f"{language}/glossary/#{term_id}"
+def term_url(corpus: Corpus, term_id: str, language: str) -> str:
+    return f"{language}/{corpus.edition}/glossary/#{term_id}"
 
 
 def term_titles(corpus: Corpus) -> dict[tuple[str, str], str]:
@@ -100,8 +105,8 @@ def rendered_markdown(
                 if titles is not None
                 else to_plain_text(corpus.glossary[target].text[language].definition)
             )
-            return "../" + term_url(target, language).split("/", 1)[1], title
-        return "../" + clause_url(corpus, target, language).split("/", 1)[1], ""
+            return f"../glossary/#{target}", title
+        return "../" + clause_page(corpus, target), ""
 
     return resolve_links(substitute(clause.text[language].body, values), url_for)
 
@@ -285,7 +290,7 @@ def bundle_json(
         "changes": None,
         "glossary": {
             t.id: {
-                lang: {"term": x.term, "definition": x.definition, "url": term_url(t.id, lang)}
+                lang: {"term": x.term, "definition": x.definition, "url": term_url(corpus, t.id, lang)}
                 for lang, x in t.text.items()
             }
             for t in corpus.glossary.values()

@@ -8,6 +8,7 @@ pages whose Markdown is newer than their HTML (see terms_compiler.emit.mkdocs_bu
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Container, Mapping, Sequence
@@ -19,7 +20,7 @@ import yaml
 from markupsafe import Markup
 
 from terms_compiler.cache import content_key, fingerprint
-from terms_compiler.emit.feed import FEED, atom_feed
+from terms_compiler.emit.feed import FEED_ENTRY, feed_entry
 from terms_compiler.emit.page_contexts import (
     SCHEMAS,
     changes_context,
@@ -70,11 +71,20 @@ def mkdocs_config(corpus: Corpus, language: str) -> dict[str, Any]:
                 "name": _html(ui(other)["language_name"]),
                 "lang": other,
                 "tag": language_tag(other),
-                "link": f"../{other}/",
+                "link": f"../../{other}/{corpus.edition}/",
             }
             for other in corpus.languages
-        ]
+        ],
+        "edition": corpus.edition,
+        "outdated": _html(s["outdated"]),
+        "latest_link": _html(s["latest_link"]),
+        # Material's edition selector (the versions.json format mike writes, one per language
+        # at <lang>/versions.json, beside the editions: archive.py). Editions other than the
+        # one aliased `latest` show the outdated banner (overrides/main.html).
+        "version": {"provider": "mike", "default": "latest"},
     }
+    if corpus.site_url:  # canonical links and the sitemap, which the selector reads to keep the page
+        config["site_url"] = f"{corpus.site_url}{language}/{corpus.edition}/"
     search: dict[str, Any] = {"search": {"lang": SEARCH_LANGUAGES.get(language, ["en"])}}
     if language in SEARCH_SEPARATORS:
         search["search"]["separator"] = SEARCH_SEPARATORS[language]
@@ -173,7 +183,6 @@ def fixed_pages(
             changes=changes_context(corpus, changes, language),
         ),
     }
-    pages[FEED] = atom_feed(corpus, changes, language)  # MkDocs copies it into the site as is
     for decision in corpus.decisions.values():
         pages[f"decisions/{decision.id}.md"] = render(
             "pages/decision.md.j2",
@@ -222,6 +231,8 @@ def write_language(
         yaml.safe_dump(mkdocs_config(corpus, language), allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
     (root / BUILT_BY).write_text(fingerprint() + "\n", encoding="utf-8")
+    entry = feed_entry(corpus, changes, language)  # the feed itself gathers every edition's (archive.py)
+    (root / FEED_ENTRY).write_text(json.dumps(entry, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     shutil.copytree(TEMPLATES / "overrides", root / "overrides")
     shutil.copy2(TEMPLATES / MKDOCS_HOOKS, root / MKDOCS_HOOKS)
     shutil.copytree(TEMPLATES / "assets", docs / "assets")
@@ -294,7 +305,8 @@ def write_docs(
             title=corpus.title[corpus.source_language],
             source_language=language_tag(corpus.source_language),
             # Material's own, as each language's site publishes it (no 404 on the root page).
-            favicon=f"{corpus.source_language}/assets/images/favicon.png",
+            favicon=f"{corpus.source_language}/{corpus.edition}/assets/images/favicon.png",
+            edition=corpus.edition,
             languages=[
                 {
                     "code": lang,

@@ -12,6 +12,7 @@ and tests/test_mkdocs_reuse.py check. Any other language is built clean.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -64,22 +65,28 @@ def build_sites(
     docs: Path,
     site: Path,
     languages: tuple[str, ...],
+    edition: str,
+    edition_date: str | None = None,
     previous: Path | None = None,
     reusable: Container[str] = (),
     on_site: SiteHook | None = None,
 ) -> dict[str, SiteBuild]:
-    """Build each language's site with MkDocs, in parallel processes.
+    """Build each language's site with MkDocs, in parallel processes, into site/<lang>/<edition>/
+    (the edition's address), and publish the edition's files at site/files/<edition>/. The
+    sitemaps date every page by `edition_date` (see run_mkdocs).
 
-    `previous` is the output folder of an earlier build (holding docs/ and site/). A language
-    in `reusable` (its sources and site there are as that build wrote them) reuses what it can:
-    its whole site when its MkDocs sources are byte for byte the same, or its unchanged pages
-    when only the Markdown of some pages changed. The sources carry the compiler's fingerprint
-    (BUILT_BY), so a new compiler, template or MkDocs version always builds afresh. `on_site`
-    hears of the start and of each language as it is done, in the order they finish, from
-    this thread."""
+        `previous` is the output folder of an earlier build (holding docs/ and site/). A language
+        in `reusable` (its sources and site there are as that build wrote them) reuses what it can:
+        its whole site when its MkDocs sources are byte for byte the same, or its unchanged pages
+        when only the Markdown of some pages changed. The sources carry the compiler's fingerprint
+        (BUILT_BY), so a new compiler, template or MkDocs version always builds afresh. `on_site`
+        hears of the start and of each language as it is done, in the order they finish, from
+        this thread."""
     site.mkdir(parents=True)
     shutil.copy(docs / "index.html", site / "index.html")
-    shutil.copytree(docs / "files", site / "files", copy_function=link_or_copy)
+    shutil.copytree(docs / "files", site / "files" / edition, copy_function=link_or_copy)
+    last = {language: previous / "site" / language / edition for language in languages} if previous else {}
+    built = {language: site / language / edition for language in languages}
     changed = {
         language: changed_pages(docs / language, previous / "docs" / language)
         if previous is not None and language in reusable
@@ -92,19 +99,19 @@ def build_sites(
         pages = changed[language]
         how = "built" if pages is None else "reused" if pages == [] else "updated"
         if pages is None:
-            run_mkdocs(language, docs / language, site / language, ["--strict"])
+            run_mkdocs(language, docs / language, built[language], ["--strict"], edition_date)
         elif pages == []:
             assert previous is not None
-            shutil.copytree(previous / "site" / language, site / language, copy_function=link_or_copy)
+            shutil.copytree(last[language], built[language], copy_function=link_or_copy)
         else:
             assert previous is not None
             try:
-                dirty_build_site(docs / language, site / language, previous / "site" / language, pages)
+                dirty_build_site(docs / language, built[language], last[language], pages, edition_date)
             except (CompileError, OSError):  # a clean build tells whether the sources are at fault
-                shutil.rmtree(site / language, ignore_errors=True)
+                shutil.rmtree(built[language], ignore_errors=True)
                 changed[language] = None
                 how = "built"
-                run_mkdocs(language, docs / language, site / language, ["--strict"])
+                run_mkdocs(language, docs / language, built[language], ["--strict"], edition_date)
         return language, how, time.perf_counter() - started
 
     report = on_site or (lambda progress: None)
@@ -123,7 +130,9 @@ def build_sites(
     }
 
 
-def dirty_build_site(sources: Path, site_dir: Path, last_site: Path, pages: list[str]) -> None:
+def dirty_build_site(
+    sources: Path, site_dir: Path, last_site: Path, pages: list[str], date: str | None = None
+) -> None:
     """Build one language's site into site_dir from a copy of its last site, rendering again
     only `pages` (paths under docs/, whose Markdown changed since that site was built)."""
     newest = 0.0
@@ -142,7 +151,7 @@ def dirty_build_site(sources: Path, site_dir: Path, last_site: Path, pages: list
         if path.stat().st_mtime <= newest:  # a clock set back, or the same clock tick
             later = int(newest * 1e9) + LATER_NS
             os.utime(path, ns=(later, later))
-    run_mkdocs(sources.name, sources, site_dir, ["--dirty"])  # strict by the plugin
+    run_mkdocs(sources.name, sources, site_dir, ["--dirty"], date)  # strict by the plugin
     # Whatever MkDocs' test of a changed page, the site is right only if it rendered them all.
     for page in pages:
         if (site_dir / html_of(page)).stat().st_mtime <= newest:
@@ -155,9 +164,17 @@ def html_of(page: str) -> str:
     return f"{stem}.html" if stem.rpartition("/")[2] == "index" else f"{stem}/index.html"
 
 
-def run_mkdocs(language: str, sources: Path, site_dir: Path, options: list[str]) -> None:
+def run_mkdocs(
+    language: str, sources: Path, site_dir: Path, options: list[str], date: str | None = None
+) -> None:
     """Run `mkdocs build` on one language's sources; a failure is a CompileError naming the
-    language. Not --quiet, which keeps warnings from strict mode's count (MkDocs 1.6)."""
+    language. Not --quiet, which keeps warnings from strict mode's count (MkDocs 1.6). MkDocs
+    dates the sitemap's pages by SOURCE_DATE_EPOCH, else by the clock: the edition's `date`
+    (midnight UTC) unless the caller set one, so a rebuild on another day writes the same bytes."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    if date and "SOURCE_DATE_EPOCH" not in env:
+        day = dt.datetime.fromisoformat(date).replace(tzinfo=dt.UTC)
+        env["SOURCE_DATE_EPOCH"] = str(int(day.timestamp()))
     done = subprocess.run(
         [
             sys.executable,
@@ -173,7 +190,7 @@ def run_mkdocs(language: str, sources: Path, site_dir: Path, options: list[str])
         ],
         capture_output=True,
         text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env=env,
     )
     if done.returncode != 0:
         tail = (done.stderr + done.stdout).strip().splitlines()[-12:]  # logs, then the verdict

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from terms_compiler.editions.redline import Op, redline, redline_text
-from terms_compiler.emit.bundle import clause_url, rules_file_name
+from terms_compiler.emit.bundle import clause_page, rules_file_name
 from terms_compiler.emit.rule_words import rule_in_words
 from terms_compiler.emit.templates import html_text, plural, strings, ui
 from terms_compiler.model import Clause, Corpus, Decision
@@ -83,7 +83,7 @@ def clause_context(
         "effective": effective_line(clause, language),
         "html": Markup(text["html"]),
         "stale": text["freshness"] == "stale",
-        "source_url": f"../../{corpus.source_language}/{clause.section}/#{clause.id}",
+        "source_url": f"../../../{corpus.source_language}/{corpus.edition}/{clause_page(corpus, clause.id)}",
         "feedback_url": feedback_url(corpus, clause, language),
         "rule": None,
         "examples": [],
@@ -98,7 +98,7 @@ def clause_context(
         "words": rule_in_words(rule.condition, corpus, decision, language),
         "overrides": [
             {
-                "url": "../" + clause_url(corpus, target, language).split("/", 1)[1],
+                "url": "../" + clause_page(corpus, target),
                 "title": corpus.clauses[target].text[language].title,
             }
             for target in rule.overrides
@@ -155,7 +155,7 @@ def decision_context(corpus: Corpus, decision: Decision, language: str) -> dict[
         {
             "id": c.id,
             "title": c.text[language].title,
-            "url": "../../" + clause_url(corpus, c.id, language).split("/", 1)[1],
+            "url": "../../" + clause_page(corpus, c.id),
             "outcome": outcome_label(decision, c.rule.outcome, language),
         }
         for c in corpus.all_clauses()
@@ -259,7 +259,7 @@ def status_tables(
                 {
                     "id": clause.id,
                     "title": clause.text[language].title,
-                    "url": "../" + clause_url(corpus, clause.id, language).split("/", 1)[1],
+                    "url": "../" + clause_page(corpus, clause.id),
                     "cells": [{"status": state, "label": labels[state]} for state in states],
                     "changes": [],
                 }
@@ -318,8 +318,8 @@ def download_files(corpus: Corpus, language: str, published: Sequence[str]) -> l
     public key, a JWKS), then the schemas."""
     s = ui(language)
     name = f"{corpus.id}.json"
-    # The files are published once, at the site root (files/), for every language: from
-    # <lang>/downloads/ that is two levels up.
+    # Each edition's files are published once for every language, at files/<edition>/: from
+    # <lang>/<edition>/downloads/ the site root is three levels up.
     described = {
         name: s["bundle_file"],
         f"{name}.sha256": s["digest_file"],
@@ -328,12 +328,16 @@ def download_files(corpus: Corpus, language: str, published: Sequence[str]) -> l
         f"{corpus.id}.jwks.json": s["public_key_file"],
     }
     files = [
-        {"name": file, "href": f"../../files/{file}", "what": what}
+        {"name": file, "href": f"../../../files/{corpus.edition}/{file}", "what": what}
         for file, what in described.items()
         if file in published
     ]
     files += [
-        {"name": p.name, "href": f"../../files/schemas/{p.name}", "what": s["schema_file"]}
+        {
+            "name": p.name,
+            "href": f"../../../files/{corpus.edition}/schemas/{p.name}",
+            "what": s["schema_file"],
+        }
         for p in sorted(SCHEMAS.glob("*.json"))
     ]
     return files
@@ -347,7 +351,7 @@ def changes_context(corpus: Corpus, changes: Any, language: str) -> dict[str, An
     s = ui(language)
 
     def link(clause_id: str) -> str:
-        return "../" + clause_url(corpus, clause_id, language).split("/", 1)[1]
+        return "../" + clause_page(corpus, clause_id)
 
     def title(clause_id: str, titles: Mapping[str, str]) -> str:
         if clause_id in corpus.clauses:
