@@ -93,7 +93,7 @@ def publish(corpus: Corpus, root: Path, staging: Path, archive: Archive | None) 
     for language in corpus.languages:
         present = [(e, date, out) for e, date, out in editions if (site / language / e).is_dir()]
         _write_language(corpus, language, site / language, present)
-    index: dict[str, Any] = {
+    listing: dict[str, Any] = {
         "corpus": corpus.id,
         "editions": [
             {
@@ -110,7 +110,7 @@ def publish(corpus: Corpus, root: Path, staging: Path, archive: Archive | None) 
         ],
     }
     (site / "editions.json").write_text(
-        json.dumps(index, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        json.dumps(listing, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
     return problems
 
