@@ -75,7 +75,7 @@ def page(browser):  # type: ignore[no-untyped-def]
     ],
 )
 def test_each_language_home_loads(page, site_url: str, language: str, tag: str, title: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{site_url}/{language}/")
+    page.goto(f"{site_url}/{language}/2026-11/")
     assert page.locator("html").get_attribute("lang") == tag
     assert title in page.locator("h1").first.inner_text()
 
@@ -83,39 +83,39 @@ def test_each_language_home_loads(page, site_url: str, language: str, tag: str, 
 def test_the_root_page_leads_to_each_language(page, site_url: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{site_url}/")
     page.click("a[hreflang=ru]")
-    page.wait_for_url(f"{site_url}/ru/")
+    page.wait_for_url(f"{site_url}/ru/2026-11/")
 
 
 def test_the_switcher_on_a_clause_lands_on_the_same_clause_in_another_language(  # type: ignore[no-untyped-def]
     page, site_url: str
 ) -> None:
-    page.goto(f"{site_url}/en/sa-purchase/#sa-purchase.transfer")
+    page.goto(f"{site_url}/en/2026-11/sa-purchase/#sa-purchase.transfer")
     page.hover(".md-header__option .md-select")
     page.click("a.terms-language-link[hreflang=uk]")
-    page.wait_for_url(f"{site_url}/uk/sa-purchase/#sa-purchase.transfer")
+    page.wait_for_url(f"{site_url}/uk/2026-11/sa-purchase/#sa-purchase.transfer")
     heading = page.locator("[id='sa-purchase.transfer']")
     assert heading.inner_text().startswith("Передані постійні Ліцензії")
 
 
 def test_a_glossary_link_lands_on_its_definition(page, site_url: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{site_url}/en/sa-purchase/")
+    page.goto(f"{site_url}/en/2026-11/sa-purchase/")
     link = page.locator("[data-clause='sa-purchase.oem-retail'] a[href='../glossary/#oem']")
     link.click()  # (its definition on hover, focus and tap: tests/test_layout.py)
-    page.wait_for_url(f"{site_url}/en/glossary/#oem")
+    page.wait_for_url(f"{site_url}/en/2026-11/glossary/#oem")
     assert page.locator("[id='oem']").is_visible()
 
 
 def test_a_cross_reference_lands_on_the_clause(page, site_url: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{site_url}/ru/regional-availability/")
+    page.goto(f"{site_url}/ru/2026-11/regional-availability/")
     page.locator("[data-clause='regional.ru-sales-suspended'] .terms-prose a").last.click()
-    page.wait_for_url(f"{site_url}/ru/regional-availability/#regional.ru-renewal-resumed")
+    page.wait_for_url(f"{site_url}/ru/2026-11/regional-availability/#regional.ru-renewal-resumed")
     assert page.locator("[id='regional.ru-renewal-resumed']").is_visible()
 
 
 def test_search_in_the_ukrainian_site_finds_a_clause_by_a_ukrainian_word(page, site_url: str) -> None:  # type: ignore[no-untyped-def]
     # Material runs the query of ?q= once its search worker is ready; keystrokes typed before
     # that are dropped (seen here), so the URL is the reliable way to search from a test.
-    page.goto(f"{site_url}/uk/?q=передавання")  # "transfer", as sa-purchase.transfer has it
+    page.goto(f"{site_url}/uk/2026-11/?q=передавання")  # "transfer", as sa-purchase.transfer has it
     results = page.locator(".md-search-result__item")
     results.first.wait_for(timeout=15000)
     assert "Передані постійні Ліцензії" in " ".join(results.all_inner_texts())
@@ -132,7 +132,7 @@ def test_search_in_the_ukrainian_site_finds_a_clause_by_a_ukrainian_word(page, s
 def test_search_in_the_chinese_site_finds_words_inside_unspaced_text(
     page, site_url: str, query: str, found: str
 ) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{site_url}/zh/?q={query}")
+    page.goto(f"{site_url}/zh/2026-11/?q={query}")
     results = page.locator(".md-search-result__item")
     results.first.wait_for(timeout=15000)
     assert found in " ".join(results.all_inner_texts()).replace("\u200b", "")
@@ -141,7 +141,7 @@ def test_search_in_the_chinese_site_finds_words_inside_unspaced_text(
 def test_screenshot_of_a_clause_page_per_language(page, site_url: str) -> None:  # type: ignore[no-untyped-def]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for language in ("en", "uk", "ru", "zh"):
-        page.goto(f"{site_url}/{language}/sa-purchase/#sa-purchase.oem-office")
+        page.goto(f"{site_url}/{language}/2026-11/sa-purchase/#sa-purchase.oem-office")
         page.wait_for_load_state("networkidle")
         target = SCREENSHOTS / f"{language}-sa-purchase.oem-office.png"
         page.screenshot(path=str(target))
@@ -160,7 +160,7 @@ def test_a_prose_injection_attempt_runs_no_script(browser, mini: Path, tmp_path:
     assert main(["build", str(mini), "--out", str(tmp_path / "out"), "-q"]) == 0
     for url in serve(tmp_path / "out" / "site"):
         page = browser.new_page()
-        page.goto(f"{url}/en/buying/")
+        page.goto(f"{url}/en/2026-01/buying/")
         page.wait_for_load_state("networkidle")
         prose = page.locator("[data-clause='buying.intro'] .terms-prose")
         assert "<script>window.injected = 1</script>" in prose.inner_text()

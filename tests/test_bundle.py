@@ -70,7 +70,7 @@ def test_the_bundle_carries_what_tools_need(shipped_bundle: Path) -> None:
     transfer = bundle["clauses"]["sa-purchase.transfer"]["text"]
     assert "within 30 days of the transfer" in transfer["en"]["markdown"]
     assert "{{" not in json.dumps(bundle, ensure_ascii=False)
-    assert transfer["uk"]["url"] == "uk/sa-purchase/#sa-purchase.transfer"
+    assert transfer["uk"]["url"] == "uk/2026-11/sa-purchase/#sa-purchase.transfer"  # the edition's address
     assert transfer["en"]["hash"] == hashlib.sha256(transfer["en"]["markdown"].encode()).hexdigest()
     cutoff = bundle["clauses"]["sa-purchase.oem-sql-server-2017"]["text"]
     assert "31 березня 2020 р." in cutoff["uk"]["markdown"]

@@ -87,7 +87,7 @@ def test_a_rebuild_after_edits_gives_the_same_files_as_a_build_from_scratch(mini
     rebuilt = build_into(mini, cached)
     build_into(mini, fresh, use_cache=False)
     assert outputs(cached) == outputs(fresh)
-    assert "This section covers buying" in (cached / "site/en/buying/index.html").read_text("utf-8")
+    assert "This section covers buying" in (cached / "site/en/2026-01/buying/index.html").read_text("utf-8")
     # Both languages changed, and each reused its unchanged pages: all but en's section and
     # glossary, and uk's section, decision and status pages (its section became stale).
     assert rebuilt.reused.endswith("pages 9/14, sites -"), rebuilt.reused
@@ -100,7 +100,7 @@ def test_an_english_edit_renders_only_the_pages_it_changes_and_the_site_is_that_
     file, the search indexes included, is the one a build from scratch writes."""
     out = Path("out")
     build_into(mini, out)
-    glossary = out / "site/en/glossary/index.html"
+    glossary = out / "site/en/2026-01/glossary/index.html"
     written = glossary.stat().st_mtime_ns
     edit(SECTION, "This section is about buying", "This section covers buying")
     rebuilt = build_into(mini, out)
@@ -109,7 +109,7 @@ def test_an_english_edit_renders_only_the_pages_it_changes_and_the_site_is_that_
     assert glossary.stat().st_mtime_ns == written  # kept, not rendered again
     build_into(mini, Path("fresh"), use_cache=False)
     files = outputs(out)
-    assert {"site/en/search/search_index.json", "site/uk/search/search_index.json"} <= set(files)
+    assert {"site/en/2026-01/search/search_index.json", "site/uk/2026-01/search/search_index.json"} <= set(files)
     assert files == outputs(Path("fresh"))
 
 
@@ -175,7 +175,7 @@ def test_a_site_edited_since_the_last_build_is_built_again(mini: Path) -> None:
     out = Path("out")
     build_into(mini, out)
     edit(SECTION, "Цей розділ про придбання", "Цей розділ стосується придбання")  # uk only
-    page = out / "site/en/buying/index.html"
+    page = out / "site/en/2026-01/buying/index.html"
     page.write_text(page.read_text("utf-8") + "<!-- planted -->", encoding="utf-8")
     assert build_into(mini, out).reused.endswith("pages 6/14, sites -")  # 0 of en's pages
     assert "planted" not in page.read_text("utf-8")
@@ -203,7 +203,7 @@ def test_cache_entries_are_used_only_under_the_fingerprint_of_this_compiler(mini
     forget_last_build(out)  # which the new compiler would not find either
     build_into(mini, out)
     assert "POISON" not in (out / "bundle/mini-terms.json").read_text("utf-8")
-    assert "POISON" not in (out / "site/en/buying/index.html").read_text("utf-8")
+    assert "POISON" not in (out / "site/en/2026-01/buying/index.html").read_text("utf-8")
 
 
 def test_a_damaged_cache_is_ignored(mini: Path) -> None:
@@ -281,7 +281,7 @@ def test_build_reports_what_it_reused_and_no_cache_reuses_nothing(mini: Path, ru
         "decisions-checked 1/1, rendered 6/6, section-pages 0/2, pages 0/14, sites -"
         in err
     ), err  # without the record, a site cannot be known to be untouched
-    page = Path("out/site/en/buying/index.html")
+    page = Path("out/site/en/2026-01/buying/index.html")
     page.write_text(page.read_text("utf-8") + "<!-- planted -->", encoding="utf-8")
     code, _, err = run_terms(*args, "--no-cache")
     assert code == 0 and "reused" not in err
@@ -323,7 +323,7 @@ def test_a_build_with_no_input_changed_keeps_the_output_and_reports_the_same_war
 
 
 def plant(out: Path) -> None:
-    page = out / "site/en/buying/index.html"
+    page = out / "site/en/2026-01/buying/index.html"
     page.write_text(page.read_text("utf-8") + "<!-- planted -->", encoding="utf-8")
 
 
@@ -338,7 +338,7 @@ CHANGES = {
         PURCHASE_CASE.replace("day 75", "day 75 again"), encoding="utf-8"
     ),
     "a page of the site edited": plant,
-    "a page of the site deleted": lambda out: (out / "site/en/buying/index.html").unlink(),
+    "a page of the site deleted": lambda out: (out / "site/en/2026-01/buying/index.html").unlink(),
     "a file added to the docs": lambda out: (out / "docs/en/docs/extra.md").write_text("# Extra\n"),
     "the bundle rewritten with the same bytes": lambda out: (out / "bundle/mini-terms.json").write_bytes(
         (out / "bundle/mini-terms.json").read_bytes()
@@ -388,7 +388,7 @@ def test_a_previous_edition_named_by_a_revision_is_followed(mini: Path) -> None:
     # The tag moves to another commit (the corpus and HEAD stay as they are): the list of
     # changes may differ, so the site is built again.
     main = git(Path("."), "rev-parse", "--abbrev-ref", "HEAD")
-    changes = out / "site/en/changes/index.html"
+    changes = out / "site/en/2026-01/changes/index.html"
     before = changes.read_text("utf-8")
     git(Path("."), "checkout", "-q", "-b", "other", "HEAD~1")
     edit(SECTION, "This section is about buying", "This section covers buying")
@@ -407,7 +407,7 @@ def test_a_previous_edition_named_by_a_path_is_never_kept(mini: Path) -> None:
     again = build_into(mini, out)
     assert not again.unchanged
     assert again.reused.endswith("sites en uk")  # the record still serves to reuse the sites
-    changes = out / "site/en/changes/index.html"
+    changes = out / "site/en/2026-01/changes/index.html"
     assert "buying.intro" not in changes.read_text("utf-8")
     # A change to the old edition, whose files are not among the build's inputs:
     edit(Path("old/sections/10-buying.yaml"), "This section is about", "This section covers")
@@ -421,7 +421,7 @@ def test_a_changed_navigation_builds_every_page_of_that_language_again(mini: Pat
     edit(SECTION, "en: Buying", "en: Ordering")  # a section title: the navigation of en
     rebuilt = build_into(mini, out)
     assert rebuilt.reused.endswith("pages 0/7, sites uk"), rebuilt.reused
-    assert "Ordering" in (out / "site/en/glossary/index.html").read_text("utf-8")
+    assert "Ordering" in (out / "site/en/2026-01/glossary/index.html").read_text("utf-8")
     build_into(mini, Path("fresh"), use_cache=False)
     assert outputs(out) == outputs(Path("fresh"))
 
@@ -511,7 +511,7 @@ def test_a_bundle_only_build_removes_the_site_of_an_earlier_build(mini: Path) ->
     """A site beside a newer bundle would show other rules and texts than tools read."""
     out = Path("out")
     build_into(mini, out)
-    assert (out / "site/en/buying/index.html").is_file()  # control
+    assert (out / "site/en/2026-01/buying/index.html").is_file()  # control
     edit(SECTION, "This section is about buying", "This section covers buying")
     assert build(mini, out, with_site=False, conformance=CONFORMANCE).bundle is not None
     assert "This section covers buying" in (out / "bundle/mini-terms.json").read_text("utf-8")

@@ -38,7 +38,7 @@ def test_the_bundle_and_the_site_say_what_changed_since_the_previous_edition(
         "buying.select-closed": ["parameters", "effective", "prose:en", "prose:uk"]
     }
     assert bundle["changes"]["behaviour"] > 0  # Select orders in January 2025 flip
-    page = (tmp_path / "out" / "site" / "uk" / "changes" / "index.html").read_text("utf-8")
+    page = (tmp_path / "out" / "site" / "uk" / "2026-01" / "changes" / "index.html").read_text("utf-8")
     assert "Що змінилося" in page and "buying.select-closed" in page
     assert "Відповіді, що змінилися" in page  # the situations that now answer otherwise
     assert "Чи можна придбати? Якщо програма: Select" in page
@@ -105,7 +105,7 @@ def test_an_earlier_rule_is_shown_in_words_as_the_current_one_is(
     name_previous(mini, str(MINI_CORPUS))
     code, _, _ = run_terms("build", "terms", "--out", str(tmp_path / "out"), "-q")
     assert code == 0
-    page = (tmp_path / "out" / "site" / "en" / "changes" / "index.html").read_text("utf-8")
+    page = (tmp_path / "out" / "site" / "en" / "2026-01" / "changes" / "index.html").read_text("utf-8")
     now, _, earlier = page.partition("previously:")
     assert earlier, "the earlier rule is not shown"
     earlier = earlier.split("</div>", 1)[0]

@@ -89,7 +89,7 @@ def facts_of(bundle: Any, decision: str, facts: dict[str, Any]) -> dict[str, Any
 def test_the_form_answers_every_conformance_case(
     page: Any, site: str, bundle: Any, language: str, decision: str
 ) -> None:
-    open_form(page, f"{site}/{language}/decisions/{decision}/")
+    open_form(page, f"{site}/{language}/2026-11/decisions/{decision}/")
     labels = bundle["decisions"][decision]["outcomes"]
     wrong = []
     for case in CASES[decision]:
@@ -121,7 +121,7 @@ def test_a_reader_fills_the_form_with_the_keyboard_and_mouse_and_the_link_reprod
         for c in CASES["sa-purchase"]
         if c["name"] == "transfer of an earlier version with active SA, day 10"
     )
-    open_form(page, f"{site}/uk/decisions/sa-purchase/")
+    open_form(page, f"{site}/uk/2026-11/decisions/sa-purchase/")
     facts = case["facts"]
     page.select_option("#fact-program", facts["program"])
     page.select_option("#fact-channel", facts["channel"])
@@ -149,24 +149,24 @@ def test_a_reader_fills_the_form_with_the_keyboard_and_mouse_and_the_link_reprod
 def test_the_language_switcher_keeps_the_facts(page: Any, site: str) -> None:
     case = CASES["sa-renewal"][0]
     query = urlencode({k: str(v).lower() if isinstance(v, bool) else v for k, v in case["facts"].items()})
-    open_form(page, f"{site}/en/decisions/sa-renewal/?{query}")
+    open_form(page, f"{site}/en/2026-11/decisions/sa-renewal/?{query}")
     english = page.evaluate(ANSWER)
     assert english["outcome"] == case["outcome"]
     page.hover(".md-header__option .md-select")
     page.click("a.terms-language-link[hreflang=zh-Hans]")
-    page.wait_for_url(f"{site}/zh/decisions/sa-renewal/?{query}")
+    page.wait_for_url(f"{site}/zh/2026-11/decisions/sa-renewal/?{query}")
     page.wait_for_selector(".terms-answer[data-outcome]")
     chinese = page.evaluate(ANSWER)
     assert chinese["outcome"] == english["outcome"]
     assert [c for c, _ in chinese["deciding"]] == [c for c, _ in english["deciding"]]
-    assert all(href.startswith(f"{site}/zh/") for _, href in chinese["deciding"])
+    assert all(href.startswith(f"{site}/zh/2026-11/") for _, href in chinese["deciding"])
     assert page.input_value("#fact-sa_end_date") == str(case["facts"]["sa_end_date"])
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_invalid_input_is_shown_at_its_field_not_as_an_error(page: Any, site: str, language: str) -> None:
     s = STRINGS[language]
-    open_form(page, f"{site}/{language}/decisions/sa-renewal/?order_date=2024-02-30&agreement_year=20x1")
+    open_form(page, f"{site}/{language}/2026-11/decisions/sa-renewal/?order_date=2024-02-30&agreement_year=20x1")
     assert page.text_content("#fact-order_date-error") == s["check_invalid_date"]
     assert page.get_attribute("#fact-order_date", "aria-invalid") == "true"
     assert page.text_content("#fact-agreement_year-error") == s["check_invalid_int"]
@@ -183,7 +183,7 @@ def test_invalid_input_is_shown_at_its_field_not_as_an_error(page: Any, site: st
 
 
 def test_an_unknown_enum_value_in_a_link_is_shown_at_its_field(page: Any, site: str) -> None:
-    open_form(page, f"{site}/en/decisions/proof-of-license/?program=open-licence")
+    open_form(page, f"{site}/en/2026-11/decisions/proof-of-license/?program=open-licence")
     assert page.text_content("#fact-program-error") == "Not one of the listed values: open-licence"
     page.select_option("#fact-program", "open-license")
     assert page.evaluate(ANSWER)["errors"] == []
@@ -193,7 +193,7 @@ def test_an_unknown_enum_value_in_a_link_is_shown_at_its_field(page: Any, site: 
 def test_the_form_fits_390_px_without_scrolling_sideways(browser: Any, site: str, language: str) -> None:
     narrow = browser.new_page(viewport={"width": 390, "height": 844})
     for decision in sorted(CASES):
-        open_form(narrow, f"{site}/{language}/decisions/{decision}/")
+        open_form(narrow, f"{site}/{language}/2026-11/decisions/{decision}/")
         narrow.click(".terms-answer-why summary")
         assert narrow.evaluate("document.documentElement.scrollWidth") <= 390, decision
         assert narrow.locator("#fact-" + next(iter(CASES[decision][0]["facts"]))).is_visible()
@@ -203,7 +203,7 @@ def test_the_form_fits_390_px_without_scrolling_sideways(browser: Any, site: str
 def test_without_javascript_the_page_is_the_reference_page(browser: Any, site: str) -> None:
     context = browser.new_context(java_script_enabled=False)
     plain = context.new_page()
-    plain.goto(f"{site}/en/decisions/sa-purchase/")
+    plain.goto(f"{site}/en/2026-11/decisions/sa-purchase/")
     assert plain.locator("section.terms-check").is_hidden()
     assert plain.locator("table.terms-facts").is_visible()
     assert "Check your case" not in plain.locator("article").inner_text()
@@ -216,14 +216,14 @@ def test_an_altered_rules_file_is_refused_and_the_form_stays_hidden(
     # Served as it is except for one byte of the rules file (the gzip copy the page reads): its
     # SHA-256 no longer matches.
     name = "product-terms-sa.rules.proof-of-license.en.json"
-    original = (shipped_build / "site" / "files" / name).read_bytes()
+    original = (shipped_build / "site" / "files" / "2026-11" / name).read_bytes()
     altered = gzip.compress(original.replace(b"open-license", b"open-licenze", 1))
     context = browser.new_context()
     warnings: list[str] = []
     plain = context.new_page()
     plain.on("console", lambda message: warnings.append(message.text))
     plain.route(f"**/files/{name}.gz", lambda route: route.fulfill(body=altered))
-    plain.goto(f"{site}/en/decisions/proof-of-license/")
+    plain.goto(f"{site}/en/2026-11/decisions/proof-of-license/")
     plain.wait_for_function("() => [...document.scripts].length > 0 && document.readyState === 'complete'")
     plain.wait_for_timeout(500)
     assert plain.locator("section.terms-check").is_hidden()
@@ -236,7 +236,7 @@ def test_the_page_loads_only_its_decisions_rules_compressed_and_the_checker(brow
     loaded: list[str] = []
     opened = context.new_page()
     opened.on("request", lambda request: loaded.append(request.url.removeprefix(site)))
-    open_form(opened, f"{site}/ru/decisions/sa-renewal/")
+    open_form(opened, f"{site}/ru/2026-11/decisions/sa-renewal/")
     context.close()
     files = sorted(url for url in loaded if url.startswith("/files/"))
     assert files == [

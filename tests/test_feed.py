@@ -23,12 +23,13 @@ def test_each_language_has_an_atom_feed_whose_links_land_on_the_site(
     )
     assert parsed.version == "atom10" and not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.feed.language == language
-    [entry] = parsed.entries  # the current edition; the corpus names one previous edition
-    assert entry.title.startswith("2026-11")
-    assert entry.updated.startswith("2026-11-01")
+    entry, earlier = parsed.entries  # the current edition, then the earlier one corpus.yaml lists
+    assert entry.title.startswith("2026-11") and earlier.title.startswith("2026-10")
+    assert entry.updated.startswith("2026-11-01") and earlier.updated.startswith("2026-10-01")
     links = re.findall(r'href="([^"]+)"', entry.content[0].value)
     assert len(links) >= 4  # the clauses the edition changed (issue 17's readings among them)
-    for link in [*links, entry.link, parsed.feed.link]:
+    assert all(link.startswith("2026-11/") for link in links)  # into the edition that changed them
+    for link in [*links, entry.link, earlier.link, parsed.feed.link]:
         url = urlsplit(urljoin(feed_url, link))
         page = site / url.path.lstrip("/") / "index.html"
         assert page.is_file(), link
@@ -37,5 +38,5 @@ def test_each_language_has_an_atom_feed_whose_links_land_on_the_site(
 
 
 def test_every_page_points_feed_readers_at_its_languages_feed(shipped_build: Path) -> None:
-    page = (shipped_build / "site" / "ru" / "sa-renewal" / "index.html").read_text(encoding="utf-8")
-    assert '<link rel="alternate" type="application/atom+xml" href="../atom.xml"' in page
+    page = (shipped_build / "site" / "ru" / "2026-11" / "sa-renewal" / "index.html").read_text(encoding="utf-8")
+    assert '<link rel="alternate" type="application/atom+xml" href="../../atom.xml"' in page

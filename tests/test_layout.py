@@ -22,13 +22,13 @@ WIDTHS = (1280, 390)
 LANGUAGES = ("en", "uk", "ru", "zh")
 # One page of each kind the site has (the root page is the language chooser).
 PAGE_KINDS = {
-    "home": "{lang}/",
-    "section": "{lang}/sa-renewal/",
-    "decision": "{lang}/decisions/sa-renewal/",
-    "glossary": "{lang}/glossary/",
-    "changes": "{lang}/changes/",
-    "status": "{lang}/status/",
-    "downloads": "{lang}/downloads/",
+    "home": "{lang}/2026-11/",
+    "section": "{lang}/2026-11/sa-renewal/",
+    "decision": "{lang}/2026-11/decisions/sa-renewal/",
+    "glossary": "{lang}/2026-11/glossary/",
+    "changes": "{lang}/2026-11/changes/",
+    "status": "{lang}/2026-11/status/",
+    "downloads": "{lang}/2026-11/downloads/",
 }
 
 # Where a line breaks inside an identifier (fact name, clause id, file name) shown as code in
@@ -108,14 +108,14 @@ def test_no_page_scrolls_sideways_and_each_is_kept_as_a_screenshot(
 def test_names_wrap_only_between_their_words(
     page: Any, site: str, language: str, path: str, selector: str
 ) -> None:
-    page.goto(f"{site}/{language}/{path}")
+    page.goto(f"{site}/{language}/2026-11/{path}")
     assert page.locator(selector).count() > 0
     assert page.evaluate(BREAKS_INSIDE_NAMES, selector) == []
 
 
 @pytest.mark.parametrize("path", ["status/", "decisions/sa-purchase/", "downloads/", "sa-purchase/"])
 def test_every_table_has_a_frame_and_rules_between_its_rows(page: Any, site: str, path: str) -> None:
-    page.goto(f"{site}/en/{path}")
+    page.goto(f"{site}/en/2026-11/{path}")
     borders = page.evaluate(
         """() => [...document.querySelectorAll('.md-typeset table')].map(table => [
              getComputedStyle(table).borderTopWidth,
@@ -140,7 +140,7 @@ def test_every_table_has_a_frame_and_rules_between_its_rows(page: Any, site: str
     ],
 )
 def test_decisions_are_named_in_the_pages_language(page: Any, site: str, language: str, title: str) -> None:
-    page.goto(f"{site}/{language}/decisions/sa-renewal/")
+    page.goto(f"{site}/{language}/2026-11/decisions/sa-renewal/")
     assert page.title().startswith(f"{title} - ")
     nav = page.locator(".md-nav--primary").first.inner_text()
     assert title in nav
@@ -171,7 +171,7 @@ OEM = "[data-clause='sa-purchase.oem-retail'] a[href='../glossary/#oem']"
 
 
 def test_a_glossary_definition_shows_on_hover_and_on_keyboard_focus(page: Any, site: str) -> None:
-    page.goto(f"{site}/en/sa-purchase/")
+    page.goto(f"{site}/en/2026-11/sa-purchase/")
     link = page.locator(OEM)
     assert link.get_attribute("title") is None  # no second, native tooltip
     link.hover()
@@ -192,19 +192,19 @@ def test_a_glossary_definition_shows_on_a_tap_and_a_second_tap_follows_the_link(
 ) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 900}, has_touch=True, is_mobile=True)
     page = context.new_page()
-    page.goto(f"{site}/zh/sa-purchase/")
+    page.goto(f"{site}/zh/2026-11/sa-purchase/")
     link = page.locator("[data-clause='sa-purchase.oem-retail'] a[href='../glossary/#oem']")
     link.tap()
     assert definition_shown(page) != ""
     assert page.url.endswith("/zh/sa-purchase/")
     link.tap()
-    page.wait_for_url(f"{site}/zh/glossary/#oem")
+    page.wait_for_url(f"{site}/zh/2026-11/glossary/#oem")
     context.close()
 
 
 def test_without_javascript_the_definition_is_the_links_title(browser: Any, site: str) -> None:
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(f"{site}/en/sa-purchase/")
+    page.goto(f"{site}/en/2026-11/sa-purchase/")
     assert page.locator(OEM).get_attribute("title").startswith("A hardware maker")
     context.close()

@@ -136,16 +136,16 @@ def sources_and_last_build(tmp_path: Path) -> tuple[Path, Path]:
     (docs / "index.html").write_text("<p>root</p>\n", encoding="utf-8")
     (docs / "files").mkdir()
     shutil.copytree(docs, previous / "docs")
-    build_sites(previous / "docs", previous / "site", ("en", "uk"))
+    build_sites(previous / "docs", previous / "site", ("en", "uk"), "e1")
     return docs, previous
 
 
 def test_build_sites_reuses_what_it_can_and_writes_what_a_clean_build_writes(tmp_path: Path) -> None:
     docs, previous = sources_and_last_build(tmp_path)
     rewrite(docs / "uk/docs/gamma.md", "перекладено")
-    builds = build_sites(docs, tmp_path / "site", ("en", "uk"), previous, {"en", "uk"})
+    builds = build_sites(docs, tmp_path / "site", ("en", "uk"), "e1", None, previous, {"en", "uk"})
     assert [(b.pages, b.pages_reused) for b in builds.values()] == [(4, 4), (4, 3)]
-    build_sites(docs, tmp_path / "clean", ("en", "uk"))
+    build_sites(docs, tmp_path / "clean", ("en", "uk"), "e1")
     assert files(tmp_path / "site") == files(tmp_path / "clean")
 
 
@@ -153,9 +153,9 @@ def test_a_dirty_build_that_fails_for_want_of_the_last_site_is_built_clean(tmp_p
     """The plugin cannot keep the search entries of pages not rendered without the last
     index: the language is then built clean, and its site is right all the same."""
     docs, previous = sources_and_last_build(tmp_path)
-    (previous / "site/en/search/search_index.json").unlink()
+    (previous / "site/en/e1/search/search_index.json").unlink()
     rewrite(docs / "en/docs/alpha.md", "again")
-    builds = build_sites(docs, tmp_path / "site", ("en", "uk"), previous, {"en", "uk"})
+    builds = build_sites(docs, tmp_path / "site", ("en", "uk"), "e1", None, previous, {"en", "uk"})
     assert builds["en"].pages_reused == 0 and builds["uk"].pages_reused == 4
-    build_sites(docs, tmp_path / "clean", ("en", "uk"))
+    build_sites(docs, tmp_path / "clean", ("en", "uk"), "e1")
     assert files(tmp_path / "site") == files(tmp_path / "clean")

@@ -75,7 +75,7 @@ def published_bundle(out: Path) -> bytes:
     bundle = (out / "bundle" / BUNDLE).read_bytes()
     digest = (out / "bundle" / f"{BUNDLE}.sha256").read_text(encoding="utf-8").split()[0]
     assert hashlib.sha256(bundle).hexdigest() == digest
-    assert (out / "site/files" / BUNDLE).read_bytes() == bundle
+    assert (out / "site/files/2026-01" / BUNDLE).read_bytes() == bundle
     assert (out / "docs/files" / BUNDLE).read_bytes() == bundle
     return bundle
 

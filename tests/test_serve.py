@@ -39,7 +39,7 @@ def get(url: str) -> tuple[int, str]:
 
 def test_serves_the_site_with_a_reload_script(preview: tuple[Preview, str]) -> None:
     _, url = preview
-    status, page = get(f"{url}/en/buying/")
+    status, page = get(f"{url}/en/2026-01/buying/")
     assert status == 200
     assert "Select is closed" in page
     assert page.count(f'<script src="{RELOAD_SCRIPT_PATH}?build=1"></script>') == 1
@@ -55,7 +55,7 @@ def test_a_change_rebuilds_and_an_error_replaces_every_page(preview: tuple[Previ
     good = section.read_text(encoding="utf-8")
     section.write_text(good.replace("program == select", "program == selct"), encoding="utf-8")
     assert server.rebuild_if_changed()
-    status, page = get(f"{url}/en/buying/")
+    status, page = get(f"{url}/en/2026-01/buying/")
     assert status == 500
     assert "The terms do not build" in page
     assert "error[E341]: &#39;selct&#39; is not a value of enum &#39;program&#39;" in page
@@ -63,14 +63,14 @@ def test_a_change_rebuilds_and_an_error_replaces_every_page(preview: tuple[Previ
 
     section.write_text(good.replace("Select is closed", "Select is now closed"), encoding="utf-8")
     assert server.rebuild_if_changed()
-    status, page = get(f"{url}/en/buying/")
+    status, page = get(f"{url}/en/2026-01/buying/")
     assert status == 200 and "Select is now closed" in page
 
 
 def test_an_output_folder_inside_the_corpus_does_not_set_off_rebuilds(mini: Path) -> None:
     preview = Preview(mini, mini / "build", lambda message: None)
     preview.rebuild()
-    assert (mini / "build" / "site" / "en" / "index.html").is_file()
+    assert (mini / "build" / "site" / "en" / "2026-01" / "index.html").is_file()
     assert preview.rebuild_if_changed() is False  # the build's own output is not an edit
     section = mini / "sections" / "10-buying.yaml"
     section.write_text(section.read_text(encoding="utf-8") + "\n", encoding="utf-8")

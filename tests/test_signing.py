@@ -455,7 +455,7 @@ def test_a_signed_site_publishes_the_signature_and_the_public_key_on_the_downloa
     out = tmp_path / "site-build"
     mini = ROOT / "tests" / "fixtures" / "mini"
     assert main(["build", str(mini), "--out", str(out), "-q", "--sign-key", str(keys / "private.pem")]) == 0
-    files = out / "site" / "files"
+    files = out / "site" / "files" / "2026-01"
     assert json.loads((files / "mini-terms.jwks.json").read_text()) == json.loads(
         (keys / "public.jwks.json").read_text()
     )
@@ -463,13 +463,13 @@ def test_a_signed_site_publishes_the_signature_and_the_public_key_on_the_downloa
     assert (files / "mini-terms.json.signatures.json").read_bytes() == (
         out / "bundle" / "mini-terms.json.signatures.json"
     ).read_bytes()
-    page = (out / "site" / "en" / "downloads" / "index.html").read_text()
+    page = (out / "site" / "en" / "2026-01" / "downloads" / "index.html").read_text()
     assert (
-        '<a href="../../files/mini-terms.json.signatures.json">'
+        '<a href="../../../files/2026-01/mini-terms.json.signatures.json">'
         "<code>mini-terms.<wbr>json.<wbr>signatures.<wbr>json</code></a>" in page  # <wbr>: may wrap there
     )
     assert (
-        '<a href="../../files/mini-terms.jwks.json"><code>mini-terms.<wbr>jwks.<wbr>json</code></a>' in page
+        '<a href="../../../files/2026-01/mini-terms.jwks.json"><code>mini-terms.<wbr>jwks.<wbr>json</code></a>' in page
     )
     assert Bundle.load(files / "mini-terms.json", trusted_keys=files / "mini-terms.jwks.json").signature
 

@@ -272,11 +272,23 @@ def build_parser() -> argparse.ArgumentParser:
         "one step, exactly the bytes verified. On any failure (network, HTTP error, truncated "
         "download, bad digest or signature, an edition older than the one held) the bundle "
         "held is kept, the reason printed, and the exit code is 1 (download) or 2 (refused).",
-        epilog="example: terms fetch https://example.org/terms/files/product-terms-sa.json "
+        epilog="example: terms fetch https://example.org/terms/files/2026-11/product-terms-sa.json "
         "--into bundles --trust keys/public.jwks.json; then terms check --bundle "
         "bundles/current/product-terms-sa.json --trust keys/public.jwks.json ...",
     )
-    fetch.add_argument("url", metavar="URL", help="the bundle's URL (http or https), e.g. .../ID.json")
+    fetch.add_argument(
+        "url",
+        metavar="URL",
+        help="the bundle's URL (http or https), e.g. .../files/2026-11/ID.json; or the site's "
+        "address (or its editions.json), to fetch the edition in force on --on",
+    )
+    fetch.add_argument(
+        "--on",
+        metavar="DATE",
+        default=None,
+        help="with a site's address: the edition in force on DATE, the newest published by then "
+        "(default: today, UTC)",
+    )
     fetch.add_argument(
         "--into", type=Path, required=True, metavar="DIR", help="the folder that holds the bundle"
     )

@@ -58,6 +58,8 @@ FETCHED, CURRENT, PREVIOUS, LOCK = ".fetched", "current", ".previous", ".lock"
 MAX_FILE_BYTES = 256 << 20
 """The most a downloaded file may hold: a hostile server cannot fill the disk."""
 MAX_FILES = 64
+EDITIONS_INDEX = "editions.json"
+"""At a site's root: its editions, newest first, with their dates and bundles (emit/archive.py)."""
 CHUNK = 1 << 16
 DOWNLOADED, NOT_MODIFIED, MISSING = "downloaded", "not modified", "missing"
 
@@ -89,11 +91,57 @@ def run_fetch(args: argparse.Namespace) -> int:
     if args.every is not None and args.every <= 0:
         print("terms fetch: --every takes a number of seconds above 0", file=sys.stderr)
         return EXIT_USAGE
+    if args.on is not None and not _is_day(args.on):
+        print(f"terms fetch: --on takes a date (YYYY-MM-DD), found {args.on!r}", file=sys.stderr)
+        return EXIT_USAGE
     while True:
-        code = fetch_and_report(args.url, args.into, keys, args.timeout)
+        url = args.url
+        if not _bundle_name(url, check=False).endswith(".json") or url.endswith(EDITIONS_INDEX):
+            try:  # a site: its edition in force on the day, found anew at each fetch
+                url = edition_in_force(url, args.on or time.strftime("%Y-%m-%d", time.gmtime()), args.timeout)
+            except FetchFailed as error:
+                print(f"terms fetch: {error}", file=sys.stderr, flush=True)
+                if args.every is None:
+                    return error.exit_code
+                time.sleep(args.every)
+                continue
+        code = fetch_and_report(url, args.into, keys, args.timeout)
         if args.every is None:
             return code
         time.sleep(args.every)
+
+
+def edition_in_force(site: str, day: str, timeout: float) -> str:
+    """The bundle URL of the edition of the site (its root, or its editions.json) in force on
+    day: the newest published on or before it (docs/editions.md). Raises FetchFailed."""
+    index = site if site.endswith(EDITIONS_INDEX) else site.rstrip("/") + "/" + EDITIONS_INDEX
+    if urllib.parse.urlsplit(index).scheme not in ("http", "https"):
+        raise FetchFailed(f"{site}: give an http:// or https:// URL", EXIT_USAGE)
+    download = Download()
+    _get(index, EDITIONS_INDEX, download, timeout)
+    try:
+        editions = json.loads(download.files[EDITIONS_INDEX])["editions"]
+        dated = [(e["date"], e["id"], e["bundle"]) for e in editions if _is_day(e["date"])]
+    except (ValueError, KeyError, TypeError, RecursionError):
+        dated = []
+    if not dated or not all(isinstance(x, str) for entry in dated for x in entry):
+        raise FetchFailed(f"{index}: not a list of editions (docs/editions.md)", EXIT_USAGE)
+    in_force = max((entry for entry in dated if entry[0] <= day), default=None)
+    if in_force is None:
+        raise FetchFailed(f"{index}: no edition was published by {day}", EXIT_USAGE)
+    bundle = urllib.parse.urljoin(index, in_force[2])
+    here, there = urllib.parse.urlsplit(index), urllib.parse.urlsplit(bundle)
+    if (here.scheme, here.netloc) != (there.scheme, there.netloc):  # the index sends nobody elsewhere
+        raise FetchFailed(f"{index}: edition {in_force[1]}'s bundle is on another server ({bundle})", EXIT_USAGE)
+    print(f"terms fetch: edition {in_force[1]} of {in_force[0]} is in force on {day}", flush=True)
+    return bundle
+
+
+def _is_day(text: Any) -> bool:
+    try:
+        return isinstance(text, str) and len(text) == 10 and bool(time.strptime(text, "%Y-%m-%d"))
+    except ValueError:
+        return False
 
 
 def fetch_and_report(url: str, into: Path, keys: list[TrustedKey] | None, timeout: float) -> int:
