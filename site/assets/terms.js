@@ -70,7 +70,6 @@ document.addEventListener("click", function (event) {
   });
 })();
 
-
 // "In force on" (overrides/partials/in-force-on.html): a date leads to the same page in the
 // edition in force on that day, the last one published on or before it (an edition is in force
 // from its date until the next one's), with ?on=<day>; there, the clauses whose effective days
@@ -130,6 +129,10 @@ document.addEventListener("click", function (event) {
         }
         var start = new URL(home, root);
         var page = new URL(path, start);
+        // Only ever a page of this site (an address such as /en/2026-11//elsewhere.example/ gives
+        // a path of //elsewhere.example/, which is another site's).
+        if (start.origin !== root.origin) throw new Error("editions.json: " + home + " is not on this site");
+        if (page.origin !== root.origin) return start;
         // The page may not exist in that edition (a section added since): then its home page.
         return fetch(page, { method: "HEAD", credentials: "same-origin" }).then(function (response) {
           if (!response.ok) return start;
@@ -145,8 +148,8 @@ document.addEventListener("click", function (event) {
       .catch(function (error) { console.warn("terms: in force on:", error); });
   }
 
-  // Typing in the field's day, month and year parts changes a whole date at each keystroke
-  // ("2026-10-0" is never seen: "2026-10-01" is), so the field waits for a pause, or Enter.
+  // Once the field holds a whole date, each key typed in it makes another (typing the year 2026
+  // passes through 0002, 0020 and 0202), so the field waits for a pause in typing, or Enter.
   var timer = 0;
   function settle(delay) {
     clearTimeout(timer);
