@@ -2,11 +2,13 @@
 // anchor. Material's own handler would send the reader to that language's home page (it looks
 // pages up in a sitemap that needs an absolute site_url), so ours runs first, in the capture
 // phase, and keeps the click from reaching it; the browser then follows our link. On a decision's
-// page it keeps the query too: the facts of "Check your case" (terms-form.js).
+// page it keeps the query too: the facts of "Check your case" (terms-form.js); elsewhere the day
+// of "In force on" (?on=), if any.
 document.addEventListener("click", function (event) {
   var link = event.target.closest && event.target.closest("a.terms-language-link");
   if (!link) return;
-  var kept = document.querySelector("section.terms-check") ? window.location.search : "";
+  var on = new URLSearchParams(window.location.search).get("on");
+  var kept = document.querySelector("section.terms-check") ? window.location.search : on ? "?on=" + encodeURIComponent(on) : "";
   link.href = link.href.split(/[?#]/)[0] + kept + window.location.hash;
   event.stopPropagation();
 }, true);
@@ -66,4 +68,96 @@ document.addEventListener("click", function (event) {
   document.addEventListener("pointerdown", function (event) {
     if (open && !open.link.contains(event.target) && !open.tip.contains(event.target)) hide();
   });
+})();
+
+// "In force on" (overrides/partials/in-force-on.html): a date leads to the same page in the
+// edition in force on that day, the last one published on or before it (an edition is in force
+// from its date until the next one's), with ?on=<day>; there, the clauses whose effective days
+// (data-effective-from and -until, both included: docs/semantics.md) leave that day out are
+// marked. The editions are site/editions.json, at the site's root: the field's data-base is
+// MkDocs' base_url (this edition's folder, relative to the page), and the root is two folders up
+// from it (pages are <lang>/<edition>/<path>), wherever the site is published.
+(function () {
+  var ISO_DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+  var box = document.querySelector(".terms-in-force-on");
+  if (!box) return;
+  var field = box.querySelector("input");
+  var message = box.querySelector(".terms-in-force-on-message");
+  var on = new URLSearchParams(window.location.search).get("on");
+  if (on !== null && ISO_DATE.test(on)) {
+    field.value = on;
+    markClauses(on);
+  }
+
+  function markClauses(day) {
+    document.querySelectorAll(".terms-clause").forEach(function (clause) {
+      var from = clause.dataset.effectiveFrom, until = clause.dataset.effectiveUntil;
+      if (!((from && day < from) || (until && day > until))) return; // ISO dates sort as text
+      var note = document.createElement("p");
+      note.className = "terms-not-in-effect";
+      note.textContent = box.dataset.notInEffect.replace("{date}", day);
+      clause.classList.add("terms-clause-not-in-effect");
+      clause.insertBefore(note, clause.querySelector(".terms-prose"));
+    });
+  }
+
+  function inForce(editions, day) {
+    var found = null;
+    editions.forEach(function (edition) {
+      if (edition.date <= day && (found === null || edition.date > found.date)) found = edition;
+    });
+    return found;
+  }
+
+  function go(day) {
+    var edition = new URL(box.dataset.base, window.location.href);
+    var root = new URL("../../", edition);
+    var here = window.location.pathname;
+    var path = here.indexOf(edition.pathname) === 0 ? here.slice(edition.pathname.length) : "";
+    fetch(new URL("editions.json", root), { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("editions.json: HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (listing) {
+        var found = inForce(listing.editions, day);
+        // An edition without pages in this language (added since) was not in force for its readers.
+        var home = found && found.pages[box.dataset.language];
+        if (!home) {
+          message.textContent = box.dataset.noEditionOn.replace("{date}", day);
+          return null;
+        }
+        var start = new URL(home, root);
+        var page = new URL(path, start);
+        // Only ever a page of this site (an address such as /en/2026-11//elsewhere.example/ gives
+        // a path of //elsewhere.example/, which is another site's).
+        if (start.origin !== root.origin) throw new Error("editions.json: " + home + " is not on this site");
+        if (page.origin !== root.origin) return start;
+        // The page may not exist in that edition (a section added since): then its home page.
+        return fetch(page, { method: "HEAD", credentials: "same-origin" }).then(function (response) {
+          if (!response.ok) return start;
+          page.hash = window.location.hash; // the same clause
+          return page;
+        });
+      })
+      .then(function (target) {
+        if (target === null) return;
+        target.search = "?on=" + day;
+        window.location.assign(target.href);
+      })
+      .catch(function (error) { console.warn("terms: in force on:", error); });
+  }
+
+  // Once the field holds a whole date, each key typed in it makes another (typing the year 2026
+  // passes through 0002, 0020 and 0202), so the field waits for a pause in typing, or Enter.
+  var timer = 0;
+  function settle(delay) {
+    clearTimeout(timer);
+    message.textContent = "";
+    if (!ISO_DATE.test(field.value)) return;
+    var day = field.value;
+    timer = setTimeout(function () { go(day); }, delay);
+  }
+  field.addEventListener("change", function () { settle(800); });
+  field.addEventListener("keydown", function (event) { if (event.key === "Enter") settle(0); });
 })();

@@ -76,6 +76,12 @@ def mkdocs_config(corpus: Corpus, language: str) -> dict[str, Any]:
             for other in corpus.languages
         ],
         "edition": corpus.edition,
+        # The "in force on" field in the header (overrides/partials/in-force-on.html, terms.js):
+        # the site's folder of this language, and the field's strings.
+        "language": language,
+        "in_force_on": _html(s["in_force_on"]),
+        "no_edition_on": _html(s["no_edition_on"]),
+        "not_in_effect": _html(s["not_in_effect"]),
         "outdated": _html(s["outdated"]),
         "latest_link": _html(s["latest_link"]),
         # Material's edition selector (the versions.json format mike writes, one per language

@@ -81,6 +81,9 @@ def clause_context(
         "id": clause.id,
         "title": clause.text[language].title,
         "effective": effective_line(clause, language),
+        # The same days as ISO dates (both included), for terms.js to mark the clause on ?on=<day>.
+        "effective_from": clause.effective.start,
+        "effective_until": clause.effective.end,
         "html": Markup(text["html"]),
         "stale": text["freshness"] == "stale",
         "source_url": f"../../../{corpus.source_language}/{corpus.edition}/{clause_page(corpus, clause.id)}",
