@@ -55,7 +55,9 @@ def violations(page: Any) -> list[str]:
 def test_axe_finds_nothing_on_any_page_in_any_language(context: Any, site: str, shipped_build: Path) -> None:
     root = shipped_build / "site"
     # The current edition's pages and the root: an earlier edition's are made by the same templates.
-    pages = sorted(str(p.relative_to(root).parent).replace(".", "") for p in root.glob("*/2026-11/**/index.html"))
+    pages = sorted(
+        str(p.relative_to(root).parent).replace(".", "") for p in root.glob("*/2026-11/**/index.html")
+    )
     assert {p.split("/")[0] for p in pages} == {"en", "uk", "ru", "zh"}
     pages.insert(0, "")
     page = context.new_page()
@@ -116,7 +118,13 @@ def tab_until(page: Any, wanted: Any, most: int = 80) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    "path", ["en/2026-11/sa-purchase/", "zh/2026-11/decisions/sa-renewal/", "uk/2026-11/glossary/", "ru/2026-11/downloads/"]
+    "path",
+    [
+        "en/2026-11/sa-purchase/",
+        "zh/2026-11/decisions/sa-renewal/",
+        "uk/2026-11/glossary/",
+        "ru/2026-11/downloads/",
+    ],
 )
 def test_every_control_on_the_way_shows_the_focus(context: Any, site: str, path: str) -> None:
     page = context.new_page()

@@ -109,7 +109,9 @@ def test_an_english_edit_renders_only_the_pages_it_changes_and_the_site_is_that_
     assert glossary.stat().st_mtime_ns == written  # kept, not rendered again
     build_into(mini, Path("fresh"), use_cache=False)
     files = outputs(out)
-    assert {"site/en/2026-01/search/search_index.json", "site/uk/2026-01/search/search_index.json"} <= set(files)
+    assert {"site/en/2026-01/search/search_index.json", "site/uk/2026-01/search/search_index.json"} <= set(
+        files
+    )
     assert files == outputs(Path("fresh"))
 
 

@@ -166,7 +166,9 @@ def test_the_language_switcher_keeps_the_facts(page: Any, site: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_invalid_input_is_shown_at_its_field_not_as_an_error(page: Any, site: str, language: str) -> None:
     s = STRINGS[language]
-    open_form(page, f"{site}/{language}/2026-11/decisions/sa-renewal/?order_date=2024-02-30&agreement_year=20x1")
+    open_form(
+        page, f"{site}/{language}/2026-11/decisions/sa-renewal/?order_date=2024-02-30&agreement_year=20x1"
+    )
     assert page.text_content("#fact-order_date-error") == s["check_invalid_date"]
     assert page.get_attribute("#fact-order_date", "aria-invalid") == "true"
     assert page.text_content("#fact-agreement_year-error") == s["check_invalid_int"]

@@ -24,7 +24,9 @@ def with_earlier_edition(mini: Path) -> Path:
     earlier = mini.parent / "earlier"
     shutil.copytree(mini, earlier)
     section = earlier / "sections" / "10-buying.yaml"
-    section.write_text(section.read_text("utf-8").replace("title: Introduction", "title: Purchasing", 1), "utf-8")
+    section.write_text(
+        section.read_text("utf-8").replace("title: Introduction", "title: Purchasing", 1), "utf-8"
+    )
     corpus = mini / "corpus.yaml"
     corpus.write_text(corpus.read_text("utf-8") + "editions:\n" + EARLIER, "utf-8")
     return earlier
@@ -55,7 +57,10 @@ def test_an_earlier_edition_is_published_beside_the_current_one(mini: Path, run_
         ("2025-12", "2025-12-01", "files/2025-12/mini-terms.json"),
     ]
     earlier_bundle = json.loads((site / "files/2025-12/mini-terms.json").read_text("utf-8"))
-    assert (earlier_bundle["edition"], earlier_bundle["edition_date"]) == ("2025-12", "2025-12-01")  # as listed
+    assert (earlier_bundle["edition"], earlier_bundle["edition_date"]) == (
+        "2025-12",
+        "2025-12-01",
+    )  # as listed
     assert 'url=2026-01/"' in (site / "en/index.html").read_text("utf-8")  # <lang>/ leads to the newest
     assert 'href="en/2026-01/"' in (site / "index.html").read_text("utf-8")
     # What changed in 2026-01 names the earlier edition as the list does, not as its own corpus.yaml did.
@@ -73,7 +78,9 @@ def test_an_earlier_edition_is_built_once_and_its_files_never_change(mini: Path,
     # The current edition changes, and so does the earlier edition's source: once built, an
     # edition is what was published, byte for byte.
     section = mini / "sections" / "10-buying.yaml"
-    section.write_text(section.read_text("utf-8").replace("title: Introduction", "title: Acquiring", 1), "utf-8")
+    section.write_text(
+        section.read_text("utf-8").replace("title: Introduction", "title: Acquiring", 1), "utf-8"
+    )
     (earlier / "sections" / "10-buying.yaml").write_text(
         section.read_text("utf-8").replace("Acquiring", "Changed afterwards"), "utf-8"
     )
@@ -92,7 +99,10 @@ def test_an_edition_that_does_not_build_fails_the_build_and_names_it(mini: Path,
     (earlier / "corpus.yaml").write_text("id: [", "utf-8")
     code, out, err = run_terms("build", str(mini), "--out", "out", "-q")
     assert code == 1
-    assert "error[E720]: the edition '2025-12' (source '../earlier') does not build: 1 error, the first: E101" in out + err
+    assert (
+        "error[E720]: the edition '2025-12' (source '../earlier') does not build: 1 error, the first: E101"
+        in out + err
+    )
     assert not Path("out/site").exists()
 
 

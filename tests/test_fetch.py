@@ -323,7 +323,7 @@ def test_a_url_that_is_not_a_bundle_is_a_usage_error(run_terms, tmp_path: Path) 
         2,
         f"terms fetch: nothing held in {tmp_path / 'b'}: ftp://example.org/x.json: give an http:// or https:// URL\n",
     )
-    code, _, err = run_terms("fetch", "https://example.org/files/", "--into", str(tmp_path / "b"))
+    code, _, err = run_terms("fetch", "https://example.org/files/?bundle", "--into", str(tmp_path / "b"))
     assert code == 2 and "give the bundle's own URL, ending in its file name (.../ID.json)" in err
 
 

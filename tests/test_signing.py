@@ -469,7 +469,8 @@ def test_a_signed_site_publishes_the_signature_and_the_public_key_on_the_downloa
         "<code>mini-terms.<wbr>json.<wbr>signatures.<wbr>json</code></a>" in page  # <wbr>: may wrap there
     )
     assert (
-        '<a href="../../../files/2026-01/mini-terms.jwks.json"><code>mini-terms.<wbr>jwks.<wbr>json</code></a>' in page
+        '<a href="../../../files/2026-01/mini-terms.jwks.json"><code>mini-terms.<wbr>jwks.<wbr>json</code></a>'
+        in page
     )
     assert Bundle.load(files / "mini-terms.json", trusted_keys=files / "mini-terms.jwks.json").signature
 

@@ -120,7 +120,7 @@ def test_every_clause_has_its_id_as_anchor_in_every_language(
 def test_no_unrendered_placeholder_anywhere_in_the_built_site(shipped_build: Path) -> None:
     site = shipped_build / "site"
     texts = {str(p.relative_to(site)): " ".join(parse(p).text) for p in site.rglob("*.html")}
-    for index in site.glob("*/search/search_index.json"):
+    for index in site.glob("*/*/search/search_index.json"):
         docs = json.loads(index.read_text(encoding="utf-8"))["docs"]
         texts[str(index.relative_to(site))] = " ".join(d["title"] + " " + d["text"] for d in docs)
     assert len(texts) > 50
@@ -135,7 +135,9 @@ def test_no_unrendered_placeholder_anywhere_in_the_built_site(shipped_build: Pat
 def test_the_site_shows_exactly_the_prose_the_bundle_cites(shipped_build: Path, shipped_bundle: Path) -> None:
     clause = json.loads(shipped_bundle.read_text(encoding="utf-8"))["clauses"]["sa-purchase.transfer"]
     for language in ("en", "zh"):
-        html = (shipped_build / "site" / language / "sa-purchase" / "index.html").read_text(encoding="utf-8")
+        html = (shipped_build / "site" / language / "2026-11" / "sa-purchase" / "index.html").read_text(
+            encoding="utf-8"
+        )
         assert clause["text"][language]["html"].strip() in html
 
 
@@ -143,27 +145,28 @@ def test_every_language_site_has_its_own_search_index_and_the_downloads_are_publ
     shipped_build: Path,
 ) -> None:
     for language in ("en", "uk", "ru", "zh"):
-        root = shipped_build / "site" / language
-        assert (root / "search" / "search_index.json").exists()
-        assert not (root / "files").exists()  # one copy at the root, not one per language
+        for edition in ("2026-11", "2026-10"):
+            root = shipped_build / "site" / language / edition
+            assert (root / "search" / "search_index.json").exists()
+            assert not (root / "files").exists()  # one copy at the root, not one per language
     for name in (
         "product-terms-sa.json",
         "product-terms-sa.json.sha256",
         "conformance.json",
         "schemas/bundle.schema.json",
     ):
-        published = shipped_build / "site" / "files" / name
+        published = shipped_build / "site" / "files" / "2026-11" / name
         assert (
             published.read_bytes() == (shipped_build / "bundle" / name).read_bytes()
             if "/" not in name
             else published.exists()
         ), name
     root_page = (shipped_build / "site" / "index.html").read_text(encoding="utf-8")
-    assert all(f'href="{lang}/"' in root_page for lang in ("en", "uk", "ru", "zh"))
+    assert all(f'href="{lang}/2026-11/"' in root_page for lang in ("en", "uk", "ru", "zh"))
 
 
 def test_status_page_counts_each_language_and_lists_only_the_clauses_to_update(shipped_build: Path) -> None:
-    html = (shipped_build / "site" / "en" / "status" / "index.html").read_text(encoding="utf-8")
+    html = (shipped_build / "site" / "en" / "2026-11" / "status" / "index.html").read_text(encoding="utf-8")
     # The shipped corpus records all 27 translations of every clause as made from today's source.
     for code in ("uk", "ru", "zh"):
         assert re.search(rf"<code>{code}</code></td>(<td[^>]*>(\d+)</td>){{3}}</tr>", html), code
@@ -247,7 +250,9 @@ def test_each_clause_offers_to_report_a_problem_prefilled_with_its_id_edition_an
     corpus.write_text(corpus.read_text(encoding="utf-8") + f"feedback: '{feedback}'\n", encoding="utf-8")
     code, _, _ = run_terms("build", "terms", "--out", str(tmp_path / "out"), "-q")
     assert code == 0
-    page = (tmp_path / "out" / "site" / "uk" / "buying" / "index.html").read_text(encoding="utf-8")
+    page = (tmp_path / "out" / "site" / "uk" / "2026-01" / "buying" / "index.html").read_text(
+        encoding="utf-8"
+    )
     links = re.findall(r'<p class="terms-feedback"><a href="([^"]*)" rel="noopener">([^<]*)</a>', page)
     assert len(links) == page.count('class="terms-clause"') == 3  # every clause of the section
     assert {text for _, text in links} == {"Повідомити про проблему з цим пунктом"}
@@ -267,7 +272,13 @@ def test_a_feedback_address_that_is_not_https_or_mailto_is_refused(mini: Path, r
 def test_a_decision_page_shows_the_pattern_of_a_string_fact(shipped_build: Path) -> None:
     for language in ("en", "zh"):
         page = (
-            shipped_build / "site" / language / "decisions" / "regional-availability" / "index.html"
+            shipped_build
+            / "site"
+            / language
+            / "2026-11"
+            / "decisions"
+            / "regional-availability"
+            / "index.html"
         ).read_text(encoding="utf-8")
         row = next(line for line in page.splitlines() if '"><code>country</code></td>' in line)  # the table
         assert "<code>[A-Z]{2}</code>" in row

@@ -91,12 +91,18 @@ def run_fetch(args: argparse.Namespace) -> int:
     if args.every is not None and args.every <= 0:
         print("terms fetch: --every takes a number of seconds above 0", file=sys.stderr)
         return EXIT_USAGE
-    if args.on is not None and not _is_day(args.on):
-        print(f"terms fetch: --on takes a date (YYYY-MM-DD), found {args.on!r}", file=sys.stderr)
+    site = args.url.endswith(("/", EDITIONS_INDEX))
+    if args.on is not None and not (_is_day(args.on) and site):
+        print(
+            f"terms fetch: --on takes a date (YYYY-MM-DD), found {args.on!r}"
+            if site
+            else "terms fetch: --on takes a site's address (ending in / or editions.json), not a bundle's",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     while True:
         url = args.url
-        if not _bundle_name(url, check=False).endswith(".json") or url.endswith(EDITIONS_INDEX):
+        if site:
             try:  # a site: its edition in force on the day, found anew at each fetch
                 url = edition_in_force(url, args.on or time.strftime("%Y-%m-%d", time.gmtime()), args.timeout)
             except FetchFailed as error:
@@ -129,10 +135,12 @@ def edition_in_force(site: str, day: str, timeout: float) -> str:
     in_force = max((entry for entry in dated if entry[0] <= day), default=None)
     if in_force is None:
         raise FetchFailed(f"{index}: no edition was published by {day}", EXIT_USAGE)
-    bundle = urllib.parse.urljoin(index, in_force[2])
+    bundle = urllib.parse.urljoin(index, str(in_force[2]))
     here, there = urllib.parse.urlsplit(index), urllib.parse.urlsplit(bundle)
     if (here.scheme, here.netloc) != (there.scheme, there.netloc):  # the index sends nobody elsewhere
-        raise FetchFailed(f"{index}: edition {in_force[1]}'s bundle is on another server ({bundle})", EXIT_USAGE)
+        raise FetchFailed(
+            f"{index}: edition {in_force[1]}'s bundle is on another server ({bundle})", EXIT_USAGE
+        )
     print(f"terms fetch: edition {in_force[1]} of {in_force[0]} is in force on {day}", flush=True)
     return bundle
 
