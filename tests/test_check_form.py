@@ -242,7 +242,10 @@ def test_the_page_loads_only_its_decisions_rules_compressed_and_the_checker(brow
     context.close()
     files = sorted(url for url in loaded if url.startswith("/files/"))
     assert files == [
-        "/files/product-terms-sa.rules.sa-renewal.ru.json.gz",
-        "/files/product-terms-sa.rules.sa-renewal.ru.json.sha256",
+        "/files/2026-11/product-terms-sa.rules.sa-renewal.ru.json.gz",
+        "/files/2026-11/product-terms-sa.rules.sa-renewal.ru.json.sha256",
     ]
-    assert "/ru/assets/terms-check/index.js" in loaded and "/ru/assets/terms-check/cli.js" not in loaded
+    assert (
+        "/ru/2026-11/assets/terms-check/index.js" in loaded
+        and "/ru/2026-11/assets/terms-check/cli.js" not in loaded
+    )

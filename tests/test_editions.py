@@ -142,3 +142,33 @@ def test_fetch_says_when_no_edition_was_in_force(shipped_site: str, run_terms: A
     assert code == 2
     assert "no edition was published by 2026-09-30" in err
     assert not (tmp_path / "held" / "current").exists()
+
+
+def test_check_takes_an_editions_bundle_url(shipped_site: str, run_terms: Any, tmp_path: Path) -> None:
+    # An OEM SQL Server 2017 license under EAP: SA could be bought in 2026-10, not since 2026-11
+    # (issue 17's reading of the OEM table).
+    facts = tmp_path / "facts.json"
+    facts.write_text(
+        json.dumps(
+            {
+                "program": "eap",
+                "channel": "oem",
+                "pool": "servers",
+                "product": "sql-server-2017",
+                "enterprise_product": False,
+                "latest_version": True,
+                "license_date": "2020-03-01",
+                "order_date": "2020-03-01",
+            }
+        ),
+        "utf-8",
+    )
+    for edition, outcome in (("2026-10", "allowed"), ("2026-11", "denied")):
+        url = f"{shipped_site}/files/{edition}/product-terms-sa.json"
+        code, out, err = run_terms(
+            "check", "--bundle", url, "--decision", "sa-purchase", "--format", "json", str(facts)
+        )
+        assert json.loads(out)["outcome"] == outcome, (edition, out + err)
+    missing = f"{shipped_site}/files/2020-01/product-terms-sa.json"
+    code, _, err = run_terms("check", "--bundle", missing, "--decision", "sa-purchase", str(facts))
+    assert code == 2 and "HTTP 404" in err

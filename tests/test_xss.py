@@ -242,7 +242,7 @@ def test_no_dialog_opens_on_any_page_of_a_poisoned_site(
     site = tmp_path / "out" / "site"
     pages = sorted(str(p.relative_to(site).parent).replace(".", "") for p in site.rglob("index.html"))
     assert len(pages) > 10
-    changes = (site / "en" / "changes" / "index.html").read_text(encoding="utf-8")
+    changes = (site / "en" / "2026-01" / "changes" / "index.html").read_text(encoding="utf-8")
     assert "<s>Earlier wording.</s>" in changes and "previously:</p>" in changes  # redlines, old rules
     dialogs: list[str] = []
     problems: list[str] = []
@@ -255,7 +255,7 @@ def test_no_dialog_opens_on_any_page_of_a_poisoned_site(
             "console",
             lambda message: "Content Security Policy" in message.text and violations.append(message.text),
         )
-        for path in [*pages, "en/?q=Introduction"]:
+        for path in [*pages, "en/2026-01/?q=Introduction"]:
             page.goto(f"{url}/{path}/" if path and "?" not in path else f"{url}/{path}")
             page.wait_for_load_state("load")
             if "?q=" in path:  # search results show titles and text of the pages
@@ -264,7 +264,7 @@ def test_no_dialog_opens_on_any_page_of_a_poisoned_site(
                 page.mouse.move(x, y)
             for x, y in page.evaluate(CENTRES, "h1, .md-header__topic")[:2]:
                 page.mouse.click(x, y)
-            if path == "en/buying":  # and readers see the text as written
+            if path == "en/2026-01/buying":  # and readers see the text as written
                 assert page.title() == f"Buying {payload} - Mini terms {payload}"
                 assert page.locator("h1").first.inner_text().startswith(f"Buying {payload}")
                 assert page.locator(".md-header__topic").first.inner_text().strip() == f"Mini terms {payload}"
@@ -274,7 +274,7 @@ def test_no_dialog_opens_on_any_page_of_a_poisoned_site(
             problems += [f"{path}: {found}" for found in page.evaluate(PROVOKE)]
             page.wait_for_timeout(50)
         # A link whose facts carry the payload: shown at their fields, as text.
-        page.goto(f"{url}/en/decisions/purchase/?{urlencode(dict.fromkeys(FACTS, payload))}")
+        page.goto(f"{url}/en/2026-01/decisions/purchase/?{urlencode(dict.fromkeys(FACTS, payload))}")
         page.wait_for_selector(".terms-answer[data-outcome]", timeout=10000)
         assert page.text_content("#fact-program-error") == f"Not one of the listed values: {payload}"
         problems += [f"link with facts: {found}" for found in page.evaluate(PROVOKE)]
@@ -310,12 +310,16 @@ def test_the_shipped_site_works_under_its_content_security_policy(browser: Any, 
         )
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(f"{url}/")
-        page.goto(f"{url}/uk/?q=передавання")  # search: Material's bundle, its worker, lunr
+        page.goto(f"{url}/uk/2026-11/?q=передавання")  # search: Material's bundle, its worker, lunr
         page.locator(".md-search-result__item").first.wait_for(timeout=15000)
-        page.goto(f"{url}/en/sa-purchase/#sa-purchase.transfer")
+        page.goto(f"{url}/en/2026-11/sa-purchase/#sa-purchase.transfer")
         assert page.evaluate("typeof __md_get") == "function"  # Material's scope script, as a file
         page.hover(".md-header__option .md-select")
         page.click("a.terms-language-link[hreflang=uk]")  # terms.js keeps the anchor
-        page.wait_for_url(f"{url}/uk/sa-purchase/#sa-purchase.transfer")
+        page.wait_for_url(f"{url}/uk/2026-11/sa-purchase/#sa-purchase.transfer")
+        # An earlier edition: Material's selector and its banner, without its inline script.
+        page.goto(f"{url}/uk/2026-10/sa-purchase/")
+        page.locator("[data-md-component=outdated]").wait_for(state="visible")
+        page.locator(".md-version__current").wait_for()
         page.close()
         assert errors == []

@@ -161,3 +161,21 @@ document.addEventListener("click", function (event) {
   field.addEventListener("change", function () { settle(800); });
   field.addEventListener("keydown", function (event) { if (event.key === "Enter") settle(0); });
 })();
+
+// Material's edition selector names its button "Select version" (aria-label) while the button
+// shows the edition: a name without the visible words fails WCAG 2.5.3, label in name (axe's
+// label-content-name-mismatch). Once Material has drawn it (after reading versions.json), the
+// name is the visible words, then Material's own label, in the page's language.
+(function () {
+  var topic = document.querySelector(".md-header__topic");
+  if (!topic) return;
+  function name() {
+    var button = topic.querySelector(".md-version__current");
+    if (!button || button.hasAttribute("data-terms-named")) return;
+    var label = button.getAttribute("aria-label");
+    button.setAttribute("aria-label", button.textContent.trim() + (label ? " · " + label : ""));
+    button.setAttribute("data-terms-named", "");
+  }
+  new MutationObserver(name).observe(topic, { childList: true, subtree: true });
+  name();
+})();

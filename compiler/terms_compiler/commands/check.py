@@ -8,7 +8,9 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TextIO
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFLICT = 0, 1, 2, 3
@@ -28,7 +30,9 @@ def add_check_parser(commands: Any, add_trust_option: Callable[[argparse.Argumen
     check.add_argument(
         "--bundle",
         default=None,
-        help="the bundle JSON file (default: the bundle built in build/bundle/, inside a corpus)",
+        help="the bundle JSON file, or its URL (http or https: fetched and verified as terms fetch "
+        "does, e.g. an edition's .../files/2026-10/ID.json); default: the bundle built in "
+        "build/bundle/, inside a corpus",
     )
     check.add_argument("--digest", default=None, help="its SHA-256 file (default: BUNDLE.sha256)")
     check.add_argument("--decision", required=True, help="decision id, e.g. sa-purchase")
@@ -73,7 +77,10 @@ def run_check(args: argparse.Namespace) -> int:
 
     try:
         args.bundle = args.bundle or built_bundle(".")
-        bundle = Bundle.load(args.bundle, args.digest, args.trust)
+        if args.bundle.startswith(("http://", "https://")):
+            bundle = _downloaded(args.bundle, args.trust)
+        else:
+            bundle = Bundle.load(args.bundle, args.digest, args.trust)
         bundle.decision(args.decision)
     except BundleError as error:
         print(f"terms check: {error}", file=sys.stderr)
@@ -102,6 +109,20 @@ def run_check(args: argparse.Namespace) -> int:
         if lines:
             return _check_lines(bundle, args, stream)
         return _check_one(bundle, args, stream)
+
+
+def _downloaded(url: str, trust: list[str] | None) -> Any:
+    """--bundle URL: the bundle fetched and verified into a temporary folder as `terms fetch`
+    does (digest; signature with --trust), then loaded; the folder is removed once read."""
+    from terms_compiler.check.bundle import Bundle, BundleError
+    from terms_compiler.check.signatures import SignatureError
+    from terms_compiler.commands.fetch import FetchFailed, fetched_bundle
+
+    with tempfile.TemporaryDirectory(prefix="terms-check-") as folder:
+        try:
+            return Bundle.load(fetched_bundle(url, Path(folder), trust), None, trust)
+        except (FetchFailed, SignatureError) as error:
+            raise BundleError(str(error)) from None
 
 
 def built_bundle(folder: str) -> str:

@@ -152,13 +152,20 @@ def _is_day(text: Any) -> bool:
         return False
 
 
+def fetched_bundle(url: str, into: Path, trust: list[str] | None, timeout: float = 30.0) -> Path:
+    """The bundle at url, fetched and verified into `into` as a fetch does (`terms check --bundle
+    URL`): its path there. Raises FetchFailed, or SignatureError for keys that cannot be read."""
+    fetch(url, into, load_trusted_keys(trust) if trust is not None else None, timeout)
+    return into / CURRENT / bundle_name(url)
+
+
 def fetch_and_report(url: str, into: Path, keys: list[TrustedKey] | None, timeout: float) -> int:
     """One fetch, its outcome printed (stdout on success, stderr on failure); the exit code."""
     try:
         print(f"terms fetch: {fetch(url, into, keys, timeout)}", flush=True)
         return EXIT_OK
     except FetchFailed as error:
-        held = _held_bundle(into, _bundle_name(url, check=False))
+        held = _held_bundle(into, bundle_name(url, check=False))
         kept = f"kept {held}" if held else f"nothing held in {into}"
         print(f"terms fetch: {kept}: {error}", file=sys.stderr, flush=True)
         return error.exit_code
@@ -167,7 +174,7 @@ def fetch_and_report(url: str, into: Path, keys: list[TrustedKey] | None, timeou
 def fetch(url: str, into: Path, keys: list[TrustedKey] | None, timeout: float = 30.0) -> str:
     """Fetch the bundle at url into `into` (see the module's docstring); what happened, in words.
     Raises FetchFailed, leaving the bundle held as it was."""
-    name = _bundle_name(url)
+    name = bundle_name(url)
     try:
         into.mkdir(parents=True, exist_ok=True)
         (into / FETCHED).mkdir(exist_ok=True)
@@ -421,7 +428,8 @@ def _remove(path: Path) -> None:
             path.unlink()
 
 
-def _bundle_name(url: str, check: bool = True) -> str:
+def bundle_name(url: str, check: bool = True) -> str:
+    """The bundle's file name in its URL (checked to be one, with an http(s) URL, unless not `check`)."""
     parts = urllib.parse.urlsplit(url)
     name = parts.path.rsplit("/", 1)[-1]
     if check and (parts.scheme not in ("http", "https") or not parts.netloc):

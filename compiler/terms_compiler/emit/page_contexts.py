@@ -221,7 +221,7 @@ def check_form_context(corpus: Corpus, decision: Decision, language: str) -> dic
             }
         )
     return {
-        "rules": rules_file_name(corpus.id, decision.id, language),
+        "rules": f"{corpus.edition}/{rules_file_name(corpus.id, decision.id, language)}",  # in files/
         "fields": fields,
         # The caller's as-of date comes before the decision's date fact (docs/semantics.md).
         "as_of_label": s["check_as_of_fact"].format(
