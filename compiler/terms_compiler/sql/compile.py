@@ -198,8 +198,13 @@ def _table(name: str) -> exp.Table:
 
 
 def _fact_value(name: str, spec: Mapping[str, Any], reader: TableFact | JsonFact) -> exp.Expr:
-    """The fact's value on a valid row: its default when it is left out (NULL on an invalid row:
-    nothing is cast that did not pass its check, as Spark's ANSI casts would fail)."""
+    """The fact's value on a valid row: its default when it is left out. A row with a problem is
+    answered NULL whatever its values, so a value that cannot fail (a column of the fact's own
+    type, a text compared as it is) is read as it is; a text cast to a number or a date waits
+    for its check (Spark's ANSI casts and PostgreSQL's fail on a text that is none)."""
+    if reader.safe():
+        value = reader.value()
+        return exp.func("COALESCE", value, default_value(spec)) if "default" in spec else value
     case = exp.Case()
     if "default" in spec:
         case = case.when(reader.missing(), default_value(spec))
@@ -393,7 +398,8 @@ def condition(node: Expr) -> exp.Expr:
 
 
 def _applies(rule: Rule) -> exp.Expr:
-    """The rule is in effect on the row's day and its condition holds (FALSE, never NULL)."""
+    """The rule is in effect on the row's day and its condition holds. Never NULL on a valid row
+    (every value is given or defaulted); on a row with a problem it may be, and is not looked at."""
     day = col(DAY)
     parts: list[exp.Expr] = []
     if rule.start is not None:
@@ -401,7 +407,7 @@ def _applies(rule: Rule) -> exp.Expr:
     if rule.end is not None:
         parts.append(exp.LTE(this=day, expression=lit(rule.end)))
     parts.append(paren(condition(rule.when)))
-    return exp.func("COALESCE", _all(parts), exp.false())
+    return _all(parts)
 
 
 def _present(array: exp.Expr, name: str) -> exp.Expr:
@@ -441,14 +447,17 @@ def _answer(
         overridden = exp.and_(col(f"_h{i}"), paren(_any(beaten_by))) if beaten_by else exp.false()
         deciding = exp.and_(col(f"_h{i}"), exp.not_(paren(overridden))) if beaten_by else col(f"_h{i}")
         decided_columns += [aliased(deciding, f"_d{i}"), aliased(overridden, f"_o{i}")]
+    # Whether some rule of each outcome decides, once a row (the outcome's CASE asks twice).
+    outcomes = list(dict.fromkeys(rule.outcome for rule in rules))
+    outcome_columns = [
+        aliased(_any([col(f"_d{i}") for i, r in enumerate(rules) if r.outcome == outcome]), f"_y{k}")
+        for k, outcome in enumerate(outcomes)
+    ]
     decided = exp.select(col(KEY), col(ERROR), *flags, *map(col, carried), *decided_columns)
     decided = decided.select(*(aliased(node, name) for name, node in worded.items()))
     decided = decided.from_(hits.subquery("hits"))
-    outcomes = list(dict.fromkeys(rule.outcome for rule in rules))
-    by_outcome = {
-        outcome: paren(_any([col(f"_d{i}") for i, r in enumerate(rules) if r.outcome == outcome]))
-        for outcome in outcomes
-    }
+    decided = exp.select(exp.Star(), *outcome_columns).from_(decided.subquery("decided"))
+    by_outcome = {outcome: col(f"_y{k}") for k, outcome in enumerate(outcomes)}
     has_error = col(ERROR)
     outcome = exp.Case().when(has_error, exp.Null())
     if len(outcomes) > 1:
@@ -487,7 +496,7 @@ def _answer(
         aliased(clause_ids("_d"), "deciding"),
         aliased(clause_ids("_o"), "overridden"),
         aliased(error, "error"),
-    ).from_(decided.subquery("decided"))
+    ).from_(decided.subquery("outcomes"))
 
 
 def query_text(tree: exp.Expr, dialect: str, pretty: bool = True) -> str:

@@ -165,6 +165,10 @@ class TableFact:
     def missing(self) -> exp.Expr:
         return exp.true() if self.column is None else exp.Is(this=self.column, expression=exp.Null())
 
+    def safe(self) -> bool:
+        """value() cannot fail on a cell that is not valid (no text is cast to a number or a date)."""
+        return self.column is None or self.native or self.spec["type"] in ("enum", "string", "bool")
+
     def valid(self) -> exp.Expr:
         type_ = self.spec["type"]
         if self.column is None:
@@ -210,6 +214,11 @@ class JsonFact:
 
     def missing(self) -> exp.Expr:
         return exp.Is(this=self.raw, expression=exp.Null())
+
+    def safe(self) -> bool:
+        """value() cannot fail, nor overflow later, on a value that is not valid (a float is cast
+        to a whole number only once it is known to be one)."""
+        return self.spec["type"] in ("enum", "string", "bool")
 
     def valid(self) -> exp.Expr:
         type_ = self.spec["type"]
