@@ -102,6 +102,8 @@ def decision_query(
     as_of: str | None = None,
     as_of_column: str | None = None,
     json_column: str | None = None,
+    json_problem: str | None = None,
+    json_values: str | None = None,
     unknown_fact: Callable[[exp.Expr], exp.Expr] | None = None,
     key_name: str | None = None,
 ) -> exp.Select:
@@ -112,7 +114,9 @@ def decision_query(
     as_of: a date for every row; as_of_column: a column holding each row's as-of date; neither:
     the decision's as-of fact, or today. json_column: read each row's facts from this column of
     JSON objects instead (DuckDB), `unknown_fact(name)` giving the problem of a key that is no
-    fact (NULL in json_column: a line that is not JSON). key_name: the answer's key column
+    fact; NULL in json_column is a line that is not JSON, its problem in the column json_problem
+    (default: `not valid JSON`); json_values, a column of the source holding the facts' JSON
+    values as a list in their order, when it has them already. key_name: the answer's key column
     (default: the key column's name, or `row`).
     """
     decision = CompiledDecision(decision_id, bundle["decisions"][decision_id])
@@ -136,7 +140,8 @@ def decision_query(
         # walked, which looks each key's problem up.
         row = col(json_column)
         paths = exp.Array(expressions=[lit("$." + name) for name in facts])
-        parsed = exp.select(exp.Star(), aliased(fn("json_extract", row, paths), "_r")).from_(source)
+        given = fn("json_extract", row, paths) if json_values is None else col(json_values)
+        parsed = exp.select(exp.Star(), aliased(given, "_r")).from_(source)
         extracted = exp.select(
             exp.Star(),
             *(
@@ -149,7 +154,8 @@ def decision_query(
         }
         read = exp.select(exp.Star(), aliased(_json_fine(readers, facts, row), "_fine"))
         source = read.from_(extracted.subquery("extracted")).subquery("read")
-        carried = {name: name for name in [json_column, "_fine", *(f"_r_{n}" for n in facts)]}
+        unread = [] if json_problem is None else [json_problem]
+        carried = {name: name for name in [json_column, "_fine", *unread, *(f"_r_{n}" for n in facts)]}
         # Each fact's problem, worded in a level of its own (only on a row with a problem) before
         # the walk over the row's keys looks them up: a lambda computing them costs far more.
         worded = {
@@ -157,7 +163,8 @@ def decision_query(
             for name, spec in facts.items()
         }
         bad: exp.Expr = exp.not_(exp.func("COALESCE", col("_fine"), exp.false()))
-        problems = _json_problems(facts, row, unknown_fact, _missing(facts, readers))
+        not_json = lit("not valid JSON") if json_problem is None else col(json_problem)
+        problems = _json_problems(facts, row, unknown_fact, _missing(facts, readers), not_json)
     else:
         worded = {}
         readers = {
@@ -278,6 +285,7 @@ def _json_problems(
     row: exp.Expr,
     unknown_fact: Callable[[exp.Expr], exp.Expr] | None,
     missing: list[exp.Expr],
+    not_json: exp.Expr,
 ) -> exp.Expr:
     """Problems of a JSON object, as the Python checker lists them: for each key in the order it
     is written, unknown or ill-typed (its _p_NAME), then the facts missing (DuckDB: json_keys,
@@ -296,7 +304,7 @@ def _json_problems(
     joined = exp.func("NULLIF", fn("array_to_string", all_problems, lit("; ")), lit(""))
     return (
         exp.Case()
-        .when(exp.Is(this=row, expression=exp.Null()), lit("not valid JSON"))
+        .when(exp.Is(this=row, expression=exp.Null()), not_json)
         .when(
             exp.NEQ(this=fn("json_type", row), expression=lit("OBJECT")),
             lit("the facts must be a JSON object"),
