@@ -135,27 +135,31 @@ def decision_query(
     # they are worked out for the rows with a problem alone (in the level that computes the
     # facts' values, the engine shares their parts with the values and words every row).
     if json_column is not None:
-        # Each fact's JSON value is extracted once, all in one call (DuckDB parses the JSON text
-        # on each call), and its problem worked out once, before the list of keys is
-        # walked, which looks each key's problem up.
+        # Each fact's JSON value, JSON type and string are extracted once, each all in one call:
+        # DuckDB parses its JSON argument on each call, a row's once, where a call a fact (each
+        # value a JSON text of its own) parses it 13 times, and its problem worked out once,
+        # before the list of keys is walked, which looks each key's problem up.
         row = col(json_column)
         paths = exp.Array(expressions=[lit("$." + name) for name in facts])
         given = fn("json_extract", row, paths) if json_values is None else col(json_values)
-        parsed = exp.select(exp.Star(), aliased(given, "_r")).from_(source)
+        lists = {"_r": given, "_t": fn("json_type", row, paths), "_s": fn("json_extract_string", row, paths)}
+        parsed = exp.select(exp.Star(), *(aliased(node, name) for name, node in lists.items())).from_(source)
         extracted = exp.select(
             exp.Star(),
             *(
-                aliased(exp.Bracket(this=col("_r"), expressions=[lit(index)]), f"_r_{name}")
+                aliased(exp.Bracket(this=col(kind), expressions=[lit(index)]), f"{kind}_{name}")
                 for index, name in enumerate(facts)
+                for kind in lists
             ),
         ).from_(parsed.subquery("parsed"))
         readers: Mapping[str, TableFact | JsonFact] = {
-            name: JsonFact(spec, col(f"_r_{name}")) for name, spec in facts.items()
+            name: JsonFact(spec, *(col(f"{kind}_{name}") for kind in lists)) for name, spec in facts.items()
         }
         read = exp.select(exp.Star(), aliased(_json_fine(readers, facts, row), "_fine"))
         source = read.from_(extracted.subquery("extracted")).subquery("read")
         unread = [] if json_problem is None else [json_problem]
-        carried = {name: name for name in [json_column, "_fine", *unread, *(f"_r_{n}" for n in facts)]}
+        per_fact = [f"{kind}_{name}" for name in facts for kind in lists]
+        carried = {name: name for name in [json_column, "_fine", *unread, *per_fact]}
         # Each fact's problem, worded in a level of its own (only on a row with a problem) before
         # the walk over the row's keys looks them up: a lambda computing them costs far more.
         worded = {

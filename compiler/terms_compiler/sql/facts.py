@@ -195,13 +195,20 @@ class TableFact:
 
 class JsonFact:
     """A fact's JSON value `raw` (DuckDB's JSON type, extracted from the row's object; NULL when
-    the key is not there): its JSON type is kept."""
+    the key is not there): its JSON type is kept. json_type and string: the value's JSON type and
+    its string (json_type and json_extract_string of it), when they are extracted already."""
 
-    def __init__(self, spec: Mapping[str, Any], raw: exp.Expr) -> None:
+    def __init__(
+        self,
+        spec: Mapping[str, Any],
+        raw: exp.Expr,
+        json_type: exp.Expr | None = None,
+        string: exp.Expr | None = None,
+    ) -> None:
         self.spec = spec
         self.raw = raw
-        self.json_type = fn("json_type", self.raw)
-        self.string = fn("json_extract_string", self.raw, lit("$"))
+        self.json_type = fn("json_type", self.raw) if json_type is None else json_type
+        self.string = fn("json_extract_string", self.raw, lit("$")) if string is None else string
         self.raw_text = exp.Cast(this=self.raw, to=TEXT)
 
     def _is(self, *types: str) -> exp.Expr:
