@@ -215,6 +215,11 @@ def unknown_fact(name: Any) -> Any:
     return exp.Anonymous(this="terms_unknown_fact", expressions=[name])
 
 
+WHITE_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\pZ]"
+"""The characters Python's str.isspace() holds white space, in RE2: a line of them alone is blank
+to the batch mode (str.strip()), which counts it and answers nothing for it."""
+
+
 def json_values(table: str) -> Any:
     """The lines of `table` that are not blank, each as DuckDB reads it in JSON_ROW (NULL when
     it cannot): enough to list the keys of a file (of a line Python reads otherwise, the
@@ -277,7 +282,7 @@ def _lines(table: str, extra: Sequence[str], line_end: str | None) -> Any:
     from sqlglot import exp
 
     text = exp.column("j")
-    blank = exp.Anonymous(this="regexp_full_match", expressions=[text, exp.Literal.string(r"\s*")])
+    blank = exp.Anonymous(this="regexp_full_match", expressions=[text, exp.Literal.string(f"{WHITE_SPACE}*")])
     lines = exp.select(
         exp.column(LINE),
         text,
