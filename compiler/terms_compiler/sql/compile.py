@@ -8,16 +8,21 @@ The rules are read by the checker's own typed reader (check/rules.py, through Co
 which refuses a malformed decision), and every node becomes a sqlglot node: names are quoted
 identifiers and values literals, so nothing from a bundle is formatted into SQL text.
 
-The query has four levels, each a subquery selecting from the one before:
+The query has five levels, each a subquery selecting from the one before:
   1. checked: per row its key, whether its facts (`_fbad`) or its as-of date (`_abad`) have a
      problem, each fact's value (defaults filled in, dates as day numbers), the as-of day, and
      the source columns the problems are worded from, carried up to the last level;
   2. hits: whether each rule applies (in effect on the day and its condition true);
-  3. decided: whether each rule decides (applies and no applying rule overrides it);
-  4. the answer: key, outcome (`conflict` when the deciding rules differ), deciding and
+  3. decided: whether each rule decides (applies and no applying rule overrides it), and
+     whether it is overridden;
+  4. outcomes: whether some deciding rule has each outcome;
+  5. the answer: key, outcome (`conflict` when the deciding rules differ), deciding and
      overridden clause ids (arrays, in rule order) and error, the problems worded here, for the
      rows that have one only; outcome and arrays NULL on a row with an error.
-A JSON reading (DuckDB) has two levels before them: the facts' JSON values, and `_fine`.
+A row with a problem is answered NULL whatever its values, so a value that cannot fail (a column
+of the fact's own type) is read as it is, and no rule's "applies" needs a COALESCE: the cheap
+path is a typed Parquet file's. A JSON reading (DuckDB) has three levels before them: the facts'
+JSON values, types and strings (a call each for all the facts), each fact's, and `_fine`.
 docs/semantics.md, "SQL", says what SQL adds to the semantics (NULLs, whole numbers, dates).
 """
 
@@ -135,10 +140,10 @@ def decision_query(
     # they are worked out for the rows with a problem alone (in the level that computes the
     # facts' values, the engine shares their parts with the values and words every row).
     if json_column is not None:
-        # Each fact's JSON value, JSON type and string are extracted once, each all in one call:
-        # DuckDB parses its JSON argument on each call, a row's once, where a call a fact (each
-        # value a JSON text of its own) parses it 13 times, and its problem worked out once,
-        # before the list of keys is walked, which looks each key's problem up.
+        # The facts' JSON values, JSON types and strings are extracted in one call each: DuckDB
+        # parses its JSON argument on every call, so a call for each fact's type or string would
+        # parse its value again each time. Each fact's problem is worked out once, before the
+        # list of keys is walked, which looks each key's problem up.
         row = col(json_column)
         paths = exp.Array(expressions=[lit("$." + name) for name in facts])
         given = fn("json_extract", row, paths) if json_values is None else col(json_values)
@@ -457,7 +462,7 @@ def _answer(
     for i, rule in enumerate(rules):
         beaten_by = [col(f"_h{j}") for j, other in enumerate(rules) if rule.clause in other.overrides]
         overridden = exp.and_(col(f"_h{i}"), paren(_any(beaten_by))) if beaten_by else exp.false()
-        deciding = exp.and_(col(f"_h{i}"), exp.not_(paren(overridden))) if beaten_by else col(f"_h{i}")
+        deciding = exp.and_(col(f"_h{i}"), exp.not_(paren(_any(beaten_by)))) if beaten_by else col(f"_h{i}")
         decided_columns += [aliased(deciding, f"_d{i}"), aliased(overridden, f"_o{i}")]
     # Whether some rule of each outcome decides, once a row (the outcome's CASE asks twice).
     outcomes = list(dict.fromkeys(rule.outcome for rule in rules))
