@@ -469,6 +469,27 @@ def test_check_engine_duckdb_reads_each_line_as_the_batch_mode(
     assert answers(records, "line") == answers(from_python, "line")
 
 
+def test_check_engine_duckdb_words_what_it_cannot_hold_as_documented(
+    run_terms, shipped_bundle: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """docs/semantics.md's remaining differences: a lone surrogate escape is worded by the engine's
+    own problem (Python reads it); a U+001F stops the run, naming the file."""
+    from terms_compiler.sql.run import LONE_SURROGATE
+
+    facts = tmp_path / "facts.jsonl"
+    facts.write_bytes(f'{{{VALID}, "order_date": "2024-05-30", "product": "\\ud800"}}\n'.encode())
+    out = tmp_path / "answers.jsonl"
+    base = ("check", "--bundle", str(shipped_bundle), "--decision", "sa-purchase", "--engine", "duckdb")
+    assert run_terms(*base, str(facts), "--out", str(out))[0] == 1
+    assert json.loads(out.read_text(encoding="utf-8"))["error"] == LONE_SURROGATE
+    facts.write_bytes(b'{"a": 1}\x1f\n')
+    code, _, err = run_terms(*base, str(facts), "--out", str(out))
+    assert (code, err) == (
+        2,
+        f'terms check: {facts}: CSV parse error: Expected 1 columns, got 2: {{"a": 1}}\x1f\n',
+    )
+
+
 def test_check_engine_duckdb_names_a_file_it_cannot_read(
     run_terms, shipped_bundle: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
