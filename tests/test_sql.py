@@ -28,8 +28,18 @@ pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 sqlglot = pytest.importorskip("sqlglot")
 
+from terms_compiler.commands.check import line_problem  # noqa: E402
 from terms_compiler.sql.compile import DIALECTS, decision_query  # noqa: E402
-from terms_compiler.sql.run import JSON_ROW, LINE, json_lines, register_unknown_fact, unknown_fact  # noqa: E402
+from terms_compiler.sql.run import (  # noqa: E402
+    JSON_ROW,
+    JSON_VALUES,
+    LINE,
+    PROBLEM,
+    json_lines,
+    register_json_reading,
+    register_unknown_fact,
+    unknown_fact,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "js" / "test"))
@@ -69,13 +79,16 @@ def duckdb_json_answers(
     )
     con.register("cases", table)
     register_unknown_fact(con, list(bundle.data["decisions"][decision]["facts"]))
+    register_json_reading(con, line_problem)
     tree = decision_query(
         bundle.data,
         decision,
-        table=json_lines("cases", "as_of"),
+        table=json_lines("cases", list(bundle.data["decisions"][decision]["facts"]), "as_of"),
         key=LINE,
         as_of_column="as_of",
         json_column=JSON_ROW,
+        json_problem=PROBLEM,
+        json_values=JSON_VALUES,
         unknown_fact=unknown_fact,
     )
     rows = con.execute(tree.sql(dialect="duckdb") + f' ORDER BY "{LINE}"').fetchall()
@@ -390,22 +403,102 @@ def test_pattern_fact_read_as_json_matches_whole_values_only() -> None:
     con = duckdb.connect()
     con.register("cases", pa.table({LINE: list(range(1, len(cases) + 1)), "j": list(cases)}))
     register_unknown_fact(con, ["country"])
+    register_json_reading(con, line_problem)
     tree = decision_query(
-        data, "sell", table=json_lines("cases"), key=LINE, as_of="2024-06-01", json_column=JSON_ROW
+        data,
+        "sell",
+        table=json_lines("cases", ["country"]),
+        key=LINE,
+        as_of="2024-06-01",
+        json_column=JSON_ROW,
+        json_values=JSON_VALUES,
     )
     rows = con.execute(tree.sql(dialect="duckdb") + f' ORDER BY "{LINE}"').fetchall()
     assert [(outcome, deciding, error) for _, outcome, deciding, _, error in rows] == list(cases.values())
 
 
+VALID = (
+    '"program": "open-license", "channel": "oem", "pool": "servers", "product": "sql-server-2017", '
+    '"enterprise_product": false, "latest_version": true, "license_date": "2024-03-01"'
+)
+"""Facts of sa-purchase without order_date, as JSON object members."""
+LINE_CASES = {
+    "duplicate keys: the last is kept, in the first one's place": [
+        f'{{{VALID}, "order_date": "2024-13-01", "order_date": "2024-05-30"}}'.encode(),
+        f'{{{VALID}, "order_date": "2024-05-30", "order_date": "2024-13-01"}}'.encode(),
+        f'{{"order_date": 1, {VALID}, "order_date": "2024-05-30", "chanel": 1, "chanel": 2}}'.encode(),
+    ],
+    "not UTF-8: that line's problem, the others answered": [
+        f'{{{VALID}, "order_date": "2024-05-30"}}'.encode(),
+        f'{{{VALID}, "order_date": "caf\xe9"}}'.encode("latin-1"),
+        b"\xff\xfe",
+        f'{{{VALID}, "order_date": "2024-05-30"}}'.encode(),
+    ],
+    "blank: white space of any kind, counted and not answered": [
+        "\u00a0\u3000\t".encode(),
+        f'{{{VALID}, "order_date": "2024-05-30"}}'.encode(),
+        "\u2028 \x85".encode(),
+        b"\x0b\x0c",
+    ],
+    "not JSON: the parser's words, where they count the line end": [
+        b'{"program": "open-license",}',
+        b"{'program': 1}",
+        b'{"program": ',
+        b"[1, 2,]",
+        f'{{{VALID}, "order_date": "2024-05-30"}} x'.encode(),
+        b'{"program": "open-license"',
+    ],
+}
+"""Lines DuckDB reads otherwise than Python's json.loads (the last of each case has no line end)."""
+
+
+@pytest.mark.parametrize("case", LINE_CASES)
+def test_check_engine_duckdb_reads_each_line_as_the_batch_mode(
+    run_terms, shipped_bundle: Path, tmp_path: Path, case: str
+) -> None:  # type: ignore[no-untyped-def]
+    facts = tmp_path / "facts.jsonl"
+    facts.write_bytes(b"\n".join(LINE_CASES[case]))
+    base = ("check", "--bundle", str(shipped_bundle), "--decision", "sa-purchase", "--as-of", "2024-06-01")
+    code, python_out, _ = run_terms(*base, "--format", "json", str(facts))
+    out = tmp_path / "answers.jsonl"
+    code, _, err = run_terms(*base, "--engine", "duckdb", str(facts), "--out", str(out))
+    assert code in (0, 1), err
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").split("\n")[:-1]]
+    from_python = [json.loads(line) for line in python_out.split("\n")[:-1]]
+    assert len(from_python) == len(LINE_CASES[case]) - 3 * case.startswith("blank")
+    assert answers(records, "line") == answers(from_python, "line")
+
+
+def test_check_engine_duckdb_words_what_it_cannot_hold_as_documented(
+    run_terms, shipped_bundle: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """docs/semantics.md's remaining differences: a lone surrogate escape is worded by the engine's
+    own problem (Python reads it); a U+001F stops the run, naming the file."""
+    from terms_compiler.sql.run import LONE_SURROGATE
+
+    facts = tmp_path / "facts.jsonl"
+    facts.write_bytes(f'{{{VALID}, "order_date": "2024-05-30", "product": "\\ud800"}}\n'.encode())
+    out = tmp_path / "answers.jsonl"
+    base = ("check", "--bundle", str(shipped_bundle), "--decision", "sa-purchase", "--engine", "duckdb")
+    assert run_terms(*base, str(facts), "--out", str(out))[0] == 1
+    assert json.loads(out.read_text(encoding="utf-8"))["error"] == LONE_SURROGATE
+    facts.write_bytes(b'{"a": 1}\x1f\n')
+    code, _, err = run_terms(*base, str(facts), "--out", str(out))
+    assert (code, err) == (
+        2,
+        f'terms check: {facts}: CSV parse error: Expected 1 columns, got 2: {{"a": 1}}\x1f\n',
+    )
+
+
 def test_check_engine_duckdb_names_a_file_it_cannot_read(
     run_terms, shipped_bundle: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    """A ragged CSV, or JSON Lines that are not UTF-8: one line naming the file and the problem,
-    exit 2, and no RESULTS (nor a part of one) left behind."""
+    """A ragged CSV, or a CSV that is not UTF-8 (JSON Lines fail that line alone, above): one line
+    naming the file and the problem, exit 2, and no RESULTS (nor a part of one) left behind."""
     ragged = tmp_path / "ragged.csv"
     ragged.write_text("channel,pool\noem,servers\noem,servers,extra\n", encoding="utf-8")
-    latin = tmp_path / "latin.jsonl"
-    latin.write_bytes(b'{"product": "caf\xe9"}\n')
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(b"product\ncaf\xe9\n")
     out = tmp_path / "answers.parquet"
     base = ("check", "--bundle", str(shipped_bundle), "--decision", "sa-purchase", "--engine", "duckdb")
     code, _, err = run_terms(*base, str(ragged), "--out", str(out))

@@ -148,6 +148,59 @@ def test_spark_answers_generated_rows_as_the_python_checker(
     assert rows.check(spark_answers(spark, sql_bundle, decision, rows.path, rows.columns)) == []
 
 
+ARROW_TYPES = {"int": "int64", "bool": "bool_", "date": "date32"}
+"""A typed table's column for each fact type (as a Parquet file has them); others VARCHAR."""
+
+
+def typed_table(bundle: Bundle, decision: str, cases: list[Case]) -> Any:
+    """The typed rows as an Arrow table: the facts in their own types, the as-of date a DATE."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    def column(type_: str, values: list[Any]) -> Any:
+        if type_ == "date":
+            values = [None if v is None else dt.date.fromisoformat(v) for v in values]
+        return pa.array(values, getattr(pa, ARROW_TYPES.get(type_, "string"))())
+
+    facts = bundle.data["decisions"][decision]["facts"]
+    return pa.table(
+        {
+            KEY: pa.array([case.row[KEY] for case in cases], pa.int64()),
+            AS_OF: column("date", [case.row[AS_OF] for case in cases]),
+            **{
+                name: column(spec["type"], [case.row[name] for case in cases]) for name, spec in facts.items()
+            },
+        }
+    )
+
+
+@pytest.mark.parametrize("decision", SHIPPED_DECISIONS)
+def test_duckdb_answers_typed_rows_as_the_python_checker(decision: str, sql_bundle: Bundle) -> None:
+    """A table whose columns have the facts' own types (BOOLEAN, BIGINT, DATE, VARCHAR: a Parquet
+    file's) is read as it is, without a text: answers as the Python checker's, errors included."""
+    import duckdb
+
+    index = SHIPPED_DECISIONS.index(decision)
+    cases = list(sql_cases.cases(sql_bundle, decision, ROWS, 40 + index, "typed"))
+    assert len(cases) > ROWS // 2 and sum(c.expected[2] is not None for c in cases) > ROWS // 100
+    connection = duckdb.connect()
+    connection.register("typed", typed_table(sql_bundle, decision, cases))
+    described = connection.execute("DESCRIBE typed").fetchall()
+    types = {name: str(type_) for name, type_, *_ in described if name not in (KEY, AS_OF)}
+    assert {types[name] for name in types} <= {"BIGINT", "BOOLEAN", "DATE", "VARCHAR"}
+    answers: list[tuple[Any, ...]] = []
+    for where, as_of_column in ((f'"{AS_OF}" IS NOT NULL', AS_OF), (f'"{AS_OF}" IS NULL', None)):
+        connection.execute(f"CREATE OR REPLACE VIEW facts AS SELECT * FROM typed WHERE {where}")
+        query = decision_query(
+            sql_bundle.data, decision, table="facts", columns=types, key=KEY, as_of_column=as_of_column
+        )
+        answers += connection.execute(query.sql(dialect="duckdb")).fetchall()
+    by_key = {row[0]: (row[1], row[2], row[-1]) for row in answers}
+    assert len(by_key) == len(cases)
+    assert sql_cases.disagreements(cases, by_key) == []
+
+
 def test_generated_rows_reach_every_outcome_and_errors(
     generated: dict[str, Generated], sql_bundle: Bundle
 ) -> None:

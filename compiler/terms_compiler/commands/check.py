@@ -98,7 +98,7 @@ def run_check(args: argparse.Namespace) -> int:
     if args.engine == "duckdb" or args.out is not None:  # the decision's SQL, run in DuckDB
         from terms_compiler.sql.run import run_engine
 
-        return run_engine(bundle, args)
+        return run_engine(bundle, args, line_problem)
     lines = args.lines or args.facts.endswith(".jsonl")
     try:
         stream = sys.stdin if args.facts == "-" else open(args.facts, encoding="utf-8")  # noqa: SIM115
@@ -267,16 +267,14 @@ def _check_lines(bundle: Any, args: argparse.Namespace, stream: TextIO) -> int:
     loads, write = json.loads, sys.stdout.write
     failed = 0
     for number, line in _numbered_lines(stream):
-        problems = [] if line is not None else ["not valid UTF-8"]
+        problems = [] if line is not None else [NOT_UTF8]
         if line is not None:
             try:
                 answer = decide(loads(line), as_of)
             except FactError as error:
                 problems = error.problems
-            except ValueError as error:
-                problems = [f"not valid JSON ({error})"]
-            except RecursionError:
-                problems = [DEEP_JSON]
+            except (ValueError, RecursionError) as error:
+                problems = [unreadable(error)]
         if problems:
             problem = "; ".join(problems)
             failed += 1
@@ -305,6 +303,24 @@ def _check_lines(bundle: Any, args: argparse.Namespace, stream: TextIO) -> int:
 
 
 DEEP_JSON = "the JSON is nested too deeply to read"
+NOT_UTF8 = "not valid UTF-8"
+
+
+def unreadable(error: ValueError | RecursionError) -> str:
+    """The problem of a batch line that json.loads refused with `error`."""
+    return DEEP_JSON if isinstance(error, RecursionError) else f"not valid JSON ({error})"
+
+
+def line_problem(line: str | None) -> str | None:
+    """The batch's problem of a line that is no JSON value (None: a line that is not UTF-8), or
+    None when json.loads reads it: `terms check --engine duckdb` words such lines by this."""
+    if line is None:
+        return NOT_UTF8
+    try:
+        json.loads(line)
+    except (ValueError, RecursionError) as error:
+        return unreadable(error)
+    return None
 
 
 def _ascii_escaped(text: str) -> str:

@@ -8,16 +8,21 @@ The rules are read by the checker's own typed reader (check/rules.py, through Co
 which refuses a malformed decision), and every node becomes a sqlglot node: names are quoted
 identifiers and values literals, so nothing from a bundle is formatted into SQL text.
 
-The query has four levels, each a subquery selecting from the one before:
+The query has five levels, each a subquery selecting from the one before:
   1. checked: per row its key, whether its facts (`_fbad`) or its as-of date (`_abad`) have a
      problem, each fact's value (defaults filled in, dates as day numbers), the as-of day, and
      the source columns the problems are worded from, carried up to the last level;
   2. hits: whether each rule applies (in effect on the day and its condition true);
-  3. decided: whether each rule decides (applies and no applying rule overrides it);
-  4. the answer: key, outcome (`conflict` when the deciding rules differ), deciding and
+  3. decided: whether each rule decides (applies and no applying rule overrides it), and
+     whether it is overridden;
+  4. outcomes: whether some deciding rule has each outcome;
+  5. the answer: key, outcome (`conflict` when the deciding rules differ), deciding and
      overridden clause ids (arrays, in rule order) and error, the problems worded here, for the
      rows that have one only; outcome and arrays NULL on a row with an error.
-A JSON reading (DuckDB) has two levels before them: the facts' JSON values, and `_fine`.
+A row with a problem is answered NULL whatever its values, so a value that cannot fail (a column
+of the fact's own type) is read as it is, and no rule's "applies" needs a COALESCE: the cheap
+path is a typed Parquet file's. A JSON reading (DuckDB) has three levels before them: the facts'
+JSON values, types and strings (a call each for all the facts), each fact's, and `_fine`.
 docs/semantics.md, "SQL", says what SQL adds to the semantics (NULLs, whole numbers, dates).
 """
 
@@ -102,6 +107,8 @@ def decision_query(
     as_of: str | None = None,
     as_of_column: str | None = None,
     json_column: str | None = None,
+    json_problem: str | None = None,
+    json_values: str | None = None,
     unknown_fact: Callable[[exp.Expr], exp.Expr] | None = None,
     key_name: str | None = None,
 ) -> exp.Select:
@@ -112,7 +119,9 @@ def decision_query(
     as_of: a date for every row; as_of_column: a column holding each row's as-of date; neither:
     the decision's as-of fact, or today. json_column: read each row's facts from this column of
     JSON objects instead (DuckDB), `unknown_fact(name)` giving the problem of a key that is no
-    fact (NULL in json_column: a line that is not JSON). key_name: the answer's key column
+    fact; NULL in json_column is a line that is not JSON, its problem in the column json_problem
+    (default: `not valid JSON`); json_values, a column of the source holding the facts' JSON
+    values as a list in their order, when it has them already. key_name: the answer's key column
     (default: the key column's name, or `row`).
     """
     decision = CompiledDecision(decision_id, bundle["decisions"][decision_id])
@@ -131,25 +140,31 @@ def decision_query(
     # they are worked out for the rows with a problem alone (in the level that computes the
     # facts' values, the engine shares their parts with the values and words every row).
     if json_column is not None:
-        # Each fact's JSON value is extracted once, all in one call (DuckDB parses the JSON text
-        # on each call), and its problem worked out once, before the list of keys is
-        # walked, which looks each key's problem up.
+        # The facts' JSON values, JSON types and strings are extracted in one call each: DuckDB
+        # parses its JSON argument on every call, so a call for each fact's type or string would
+        # parse its value again each time. Each fact's problem is worked out once, before the
+        # list of keys is walked, which looks each key's problem up.
         row = col(json_column)
         paths = exp.Array(expressions=[lit("$." + name) for name in facts])
-        parsed = exp.select(exp.Star(), aliased(fn("json_extract", row, paths), "_r")).from_(source)
+        given = fn("json_extract", row, paths) if json_values is None else col(json_values)
+        lists = {"_r": given, "_t": fn("json_type", row, paths), "_s": fn("json_extract_string", row, paths)}
+        parsed = exp.select(exp.Star(), *(aliased(node, name) for name, node in lists.items())).from_(source)
         extracted = exp.select(
             exp.Star(),
             *(
-                aliased(exp.Bracket(this=col("_r"), expressions=[lit(index)]), f"_r_{name}")
+                aliased(exp.Bracket(this=col(kind), expressions=[lit(index)]), f"{kind}_{name}")
                 for index, name in enumerate(facts)
+                for kind in lists
             ),
         ).from_(parsed.subquery("parsed"))
         readers: Mapping[str, TableFact | JsonFact] = {
-            name: JsonFact(spec, col(f"_r_{name}")) for name, spec in facts.items()
+            name: JsonFact(spec, *(col(f"{kind}_{name}") for kind in lists)) for name, spec in facts.items()
         }
         read = exp.select(exp.Star(), aliased(_json_fine(readers, facts, row), "_fine"))
         source = read.from_(extracted.subquery("extracted")).subquery("read")
-        carried = {name: name for name in [json_column, "_fine", *(f"_r_{n}" for n in facts)]}
+        unread = [] if json_problem is None else [json_problem]
+        per_fact = [f"{kind}_{name}" for name in facts for kind in lists]
+        carried = {name: name for name in [json_column, "_fine", *unread, *per_fact]}
         # Each fact's problem, worded in a level of its own (only on a row with a problem) before
         # the walk over the row's keys looks them up: a lambda computing them costs far more.
         worded = {
@@ -157,7 +172,8 @@ def decision_query(
             for name, spec in facts.items()
         }
         bad: exp.Expr = exp.not_(exp.func("COALESCE", col("_fine"), exp.false()))
-        problems = _json_problems(facts, row, unknown_fact, _missing(facts, readers))
+        not_json = lit("not valid JSON") if json_problem is None else col(json_problem)
+        problems = _json_problems(facts, row, unknown_fact, _missing(facts, readers), not_json)
     else:
         worded = {}
         readers = {
@@ -198,8 +214,13 @@ def _table(name: str) -> exp.Table:
 
 
 def _fact_value(name: str, spec: Mapping[str, Any], reader: TableFact | JsonFact) -> exp.Expr:
-    """The fact's value on a valid row: its default when it is left out (NULL on an invalid row:
-    nothing is cast that did not pass its check, as Spark's ANSI casts would fail)."""
+    """The fact's value on a valid row: its default when it is left out. A row with a problem is
+    answered NULL whatever its values, so a value that cannot fail (a column of the fact's own
+    type, a text compared as it is) is read as it is; a text cast to a number or a date waits
+    for its check (Spark's ANSI casts and PostgreSQL's fail on a text that is none)."""
+    if reader.safe():
+        value = reader.value()
+        return exp.func("COALESCE", value, default_value(spec)) if "default" in spec else value
     case = exp.Case()
     if "default" in spec:
         case = case.when(reader.missing(), default_value(spec))
@@ -273,6 +294,7 @@ def _json_problems(
     row: exp.Expr,
     unknown_fact: Callable[[exp.Expr], exp.Expr] | None,
     missing: list[exp.Expr],
+    not_json: exp.Expr,
 ) -> exp.Expr:
     """Problems of a JSON object, as the Python checker lists them: for each key in the order it
     is written, unknown or ill-typed (its _p_NAME), then the facts missing (DuckDB: json_keys,
@@ -291,7 +313,7 @@ def _json_problems(
     joined = exp.func("NULLIF", fn("array_to_string", all_problems, lit("; ")), lit(""))
     return (
         exp.Case()
-        .when(exp.Is(this=row, expression=exp.Null()), lit("not valid JSON"))
+        .when(exp.Is(this=row, expression=exp.Null()), not_json)
         .when(
             exp.NEQ(this=fn("json_type", row), expression=lit("OBJECT")),
             lit("the facts must be a JSON object"),
@@ -393,7 +415,8 @@ def condition(node: Expr) -> exp.Expr:
 
 
 def _applies(rule: Rule) -> exp.Expr:
-    """The rule is in effect on the row's day and its condition holds (FALSE, never NULL)."""
+    """The rule is in effect on the row's day and its condition holds. Never NULL on a valid row
+    (every value is given or defaulted); on a row with a problem it may be, and is not looked at."""
     day = col(DAY)
     parts: list[exp.Expr] = []
     if rule.start is not None:
@@ -401,7 +424,7 @@ def _applies(rule: Rule) -> exp.Expr:
     if rule.end is not None:
         parts.append(exp.LTE(this=day, expression=lit(rule.end)))
     parts.append(paren(condition(rule.when)))
-    return exp.func("COALESCE", _all(parts), exp.false())
+    return _all(parts)
 
 
 def _present(array: exp.Expr, name: str) -> exp.Expr:
@@ -439,16 +462,19 @@ def _answer(
     for i, rule in enumerate(rules):
         beaten_by = [col(f"_h{j}") for j, other in enumerate(rules) if rule.clause in other.overrides]
         overridden = exp.and_(col(f"_h{i}"), paren(_any(beaten_by))) if beaten_by else exp.false()
-        deciding = exp.and_(col(f"_h{i}"), exp.not_(paren(overridden))) if beaten_by else col(f"_h{i}")
+        deciding = exp.and_(col(f"_h{i}"), exp.not_(paren(_any(beaten_by)))) if beaten_by else col(f"_h{i}")
         decided_columns += [aliased(deciding, f"_d{i}"), aliased(overridden, f"_o{i}")]
+    # Whether some rule of each outcome decides, once a row (the outcome's CASE asks twice).
+    outcomes = list(dict.fromkeys(rule.outcome for rule in rules))
+    outcome_columns = [
+        aliased(_any([col(f"_d{i}") for i, r in enumerate(rules) if r.outcome == outcome]), f"_y{k}")
+        for k, outcome in enumerate(outcomes)
+    ]
     decided = exp.select(col(KEY), col(ERROR), *flags, *map(col, carried), *decided_columns)
     decided = decided.select(*(aliased(node, name) for name, node in worded.items()))
     decided = decided.from_(hits.subquery("hits"))
-    outcomes = list(dict.fromkeys(rule.outcome for rule in rules))
-    by_outcome = {
-        outcome: paren(_any([col(f"_d{i}") for i, r in enumerate(rules) if r.outcome == outcome]))
-        for outcome in outcomes
-    }
+    decided = exp.select(exp.Star(), *outcome_columns).from_(decided.subquery("decided"))
+    by_outcome = {outcome: col(f"_y{k}") for k, outcome in enumerate(outcomes)}
     has_error = col(ERROR)
     outcome = exp.Case().when(has_error, exp.Null())
     if len(outcomes) > 1:
@@ -487,7 +513,7 @@ def _answer(
         aliased(clause_ids("_d"), "deciding"),
         aliased(clause_ids("_o"), "overridden"),
         aliased(error, "error"),
-    ).from_(decided.subquery("decided"))
+    ).from_(decided.subquery("outcomes"))
 
 
 def query_text(tree: exp.Expr, dialect: str, pretty: bool = True) -> str:

@@ -165,6 +165,10 @@ class TableFact:
     def missing(self) -> exp.Expr:
         return exp.true() if self.column is None else exp.Is(this=self.column, expression=exp.Null())
 
+    def safe(self) -> bool:
+        """value() cannot fail on a cell that is not valid (no text is cast to a number or a date)."""
+        return self.column is None or self.native or self.spec["type"] in ("enum", "string", "bool")
+
     def valid(self) -> exp.Expr:
         type_ = self.spec["type"]
         if self.column is None:
@@ -191,13 +195,20 @@ class TableFact:
 
 class JsonFact:
     """A fact's JSON value `raw` (DuckDB's JSON type, extracted from the row's object; NULL when
-    the key is not there): its JSON type is kept."""
+    the key is not there): its JSON type is kept. json_type and string: the value's JSON type and
+    its string (json_type and json_extract_string of it), when they are extracted already."""
 
-    def __init__(self, spec: Mapping[str, Any], raw: exp.Expr) -> None:
+    def __init__(
+        self,
+        spec: Mapping[str, Any],
+        raw: exp.Expr,
+        json_type: exp.Expr | None = None,
+        string: exp.Expr | None = None,
+    ) -> None:
         self.spec = spec
         self.raw = raw
-        self.json_type = fn("json_type", self.raw)
-        self.string = fn("json_extract_string", self.raw, lit("$"))
+        self.json_type = fn("json_type", self.raw) if json_type is None else json_type
+        self.string = fn("json_extract_string", self.raw, lit("$")) if string is None else string
         self.raw_text = exp.Cast(this=self.raw, to=TEXT)
 
     def _is(self, *types: str) -> exp.Expr:
@@ -210,6 +221,11 @@ class JsonFact:
 
     def missing(self) -> exp.Expr:
         return exp.Is(this=self.raw, expression=exp.Null())
+
+    def safe(self) -> bool:
+        """value() cannot fail, nor overflow later, on a value that is not valid (a float is cast
+        to a whole number only once it is known to be one)."""
+        return self.spec["type"] in ("enum", "string", "bool")
 
     def valid(self) -> exp.Expr:
         type_ = self.spec["type"]

@@ -10,23 +10,36 @@ memory stays bounded by its own limit whatever the file's size.
 - Parquet and CSV are tables, one column per fact (compile.TableFact: a cell is read by its
   text, an empty CSV cell or a NULL is a fact left out); key column `row`.
 - JSON Lines keeps JSON's types (compile.JsonFact): null is not missing and "12" is no whole
-  number, as in the Python checker; key column `line`.
+  number, as in the Python checker; key column `line`. Each line is read as json.loads reads it
+  (json_lines): DuckDB reads nearly all, Python the few DuckDB may read otherwise (duplicate
+  keys, a comma before a closing bracket, a line it cannot read), a line that is not UTF-8 or
+  not JSON getting the batch mode's own problem, the parser's words included.
 The answer's columns: the key, outcome, deciding, overridden, error (the problems joined by `; `).
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 BATCH_BYTES = 8 << 20
 """Bytes of text pyarrow reads a batch (CSV and JSON Lines)."""
 JSON_ROW = "_facts"
+PROBLEM = "_problem"
+"""json_lines' column: the problem of a line that has no JSON value (NULL in JSON_ROW)."""
+JSON_VALUES = "_values"
+"""json_lines' column: the facts' JSON values (NULL: left out), in the order of the facts given."""
 LINE = "_line"
+ENDED = "_ended"
+"""A JSON Lines batch's column: the line ended with a line end (json.loads' words count it)."""
+LineProblem = Callable[[str | None], str | None]
+"""The batch mode's problem of a line that is no JSON value (None: a line that is not UTF-8),
+None when json.loads reads it (commands/check.py's line_problem)."""
 
 
 class RunError(Exception):
@@ -45,11 +58,13 @@ def check_file(
     decision_id: str,
     facts: str,
     out: str,
+    line_problem: LineProblem,
     as_of: str | None = None,
     progress: bool | None = None,
     memory_limit: str | None = None,
 ) -> tuple[int, int]:
-    """Answer every row of facts into out; (rows answered, rows with an error or a conflict)."""
+    """Answer every row of facts into out; (rows answered, rows with an error or a conflict).
+    line_problem: how a JSON Lines file's line that is no JSON value is worded."""
     import duckdb
 
     from terms_compiler.sql.compile import decision_query
@@ -96,17 +111,20 @@ def check_file(
                     as_of=as_of,
                 )
             else:
+                register_json_reading(con, line_problem)
                 wording = _unknown_fact_wording(con, declared)
                 con.unregister("facts_input")  # read once for its keys: read it again
                 con.register("facts_input", _arrow_batches(facts, source_format))
                 tree = decision_query(
                     bundle.data,
                     decision_id,
-                    table=json_lines("facts_input"),
+                    table=json_lines("facts_input", declared, line_end=ENDED),
                     key=LINE,
                     key_name="line",
                     as_of=as_of,
                     json_column=JSON_ROW,
+                    json_problem=PROBLEM,
+                    json_values=JSON_VALUES,
                     unknown_fact=wording,
                 )
         query = tree.sql(dialect="duckdb")
@@ -121,7 +139,8 @@ def check_file(
         ).fetchone()
         os.replace(temporary, out)  # a whole answer or none: never a half-written RESULTS
     except (duckdb.Error, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
-        if "invalid UTF8" in str(error):  # pyarrow's words name its CSV reader, which reads lines too
+        # pyarrow's words (its CSV reader), or the header's, read by Python.
+        if isinstance(error, UnicodeDecodeError) or "invalid UTF8" in str(error):
             raise RunError(f"{facts}: not valid UTF-8 (the whole file is read as UTF-8 text)") from None
         raise RunError(f"{facts}: {error}") from None
     finally:
@@ -147,7 +166,7 @@ def _unknown_fact_wording(con: Any, declared: list[str]) -> Any:
     keys = exp.Anonymous(this="json_keys", expressions=[exp.column(JSON_ROW)])
     scan = exp.select(exp.Anonymous(this="unnest", expressions=[keys])).distinct()
     met = [
-        row[0] for row in con.execute(scan.from_(json_lines("facts_input")).sql(dialect="duckdb")).fetchall()
+        row[0] for row in con.execute(scan.from_(json_values("facts_input")).sql(dialect="duckdb")).fetchall()
     ]
     unknown = sorted(name for name in met if name not in declared)
     if len(unknown) > HINTS:
@@ -196,19 +215,125 @@ def unknown_fact(name: Any) -> Any:
     return exp.Anonymous(this="terms_unknown_fact", expressions=[name])
 
 
-def json_lines(table: str, *extra: str) -> Any:
-    """The lines of `table` (columns LINE and the text `j`) that are not blank, each as a JSON value
-    in JSON_ROW (NULL when the line is not JSON), with the `extra` columns."""
+WHITE_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\pZ]"
+"""The characters Python's str.isspace() holds white space, in RE2: a line of them alone is blank
+to the batch mode (str.strip()), which counts it and answers nothing for it."""
+
+
+def json_values(table: str) -> Any:
+    """The lines of `table` that are not blank, each as DuckDB reads it in JSON_ROW (NULL when
+    it cannot): enough to list the keys of a file (of a line Python reads otherwise, the
+    keys are the same, or it is no JSON to Python)."""
+    from sqlglot import exp
+
+    lines = _lines(table, [], None)
+    return exp.select(exp.column(LINE), exp.alias_(exp.column("_p"), JSON_ROW)).from_(lines).subquery("lines")
+
+
+def json_lines(table: str, facts: Sequence[str], *extra: str, line_end: str | None = None) -> Any:
+    """The lines of `table` that are not blank (columns LINE and the text `j`, NULL for a line
+    that is not UTF-8), each as the JSON value json.loads reads in JSON_ROW, or NULL and its
+    problem in PROBLEM, with the `extra` columns. line_end: a column saying the line ended with a
+    line end, which json.loads' words count (default: every line did). JSON_VALUES holds the
+    facts' values, in their order, for decision_query's json_values.
+
+    DuckDB reads a line itself unless it may read it otherwise than json.loads: a line it cannot
+    read; a comma before a closing bracket (DuckDB accepts it); keys that are not the `facts`
+    given, one each (duplicate keys: DuckDB keeps the first, Python the last; telling duplicates
+    from unknown keys costs more than reading both again, and a row with either is rare). Those
+    are read again by terms_json_read and worded by terms_json_problem (register_json_reading),
+    in Python."""
+    from sqlglot import exp
+
+    from terms_compiler.sql.facts import fn, lit
+
+    text, parsed, ended, py = exp.column("j"), exp.column("_p"), exp.column(ENDED), exp.column("_py")
+    paths = exp.Array(expressions=[lit("$." + name) for name in facts])
+    extracted = exp.select(exp.Star(), exp.alias_(fn("json_extract", parsed, paths), "_e"))
+    given = fn("list_aggregate", exp.column("_e"), lit("count"))
+    others = exp.NEQ(this=fn("len", fn("json_keys", parsed)), expression=given)
+    comma = fn("regexp_matches", text, lit(r",[ \t\r\n]*[\]}]"))
+    unlike = exp.or_(exp.Is(this=parsed, expression=exp.Null()), comma, others)
+    python = exp.and_(exp.not_(exp.Is(this=text, expression=exp.Null())), exp.paren(unlike))
+    routed = exp.select(exp.Star(), exp.alias_(python, "_py"))
+    routed = routed.from_(extracted.from_(_lines(table, extra, line_end)).subquery("extracted"))
+    read = exp.select(
+        exp.Star(), exp.alias_(exp.Case().when(py, exp.cast(fn("terms_json_read", text), "JSON")), "_read")
+    )
+    value = exp.Case().when(py, exp.column("_read")).else_(parsed)
+    values = exp.Case().when(py, fn("json_extract", exp.column("_read"), paths)).else_(exp.column("_e"))
+    unread = exp.and_(py, exp.Is(this=exp.column("_read"), expression=exp.Null()))
+    problem = exp.Case().when(
+        exp.or_(exp.Is(this=text, expression=exp.Null()), unread), fn("terms_json_problem", text, ended)
+    )
+    answer = exp.select(
+        exp.column(LINE),
+        exp.alias_(value, JSON_ROW),
+        exp.alias_(values, JSON_VALUES),
+        exp.alias_(problem, PROBLEM),
+        *(exp.column(c) for c in extra),
+    )
+    return answer.from_(read.from_(routed.subquery("routed")).subquery("reread")).subquery("json_lines")
+
+
+def _lines(table: str, extra: Sequence[str], line_end: str | None) -> Any:
+    """The lines that are not blank: LINE, the text `j`, the `extra` columns, ENDED, and `_p`,
+    DuckDB's reading (NULL when it cannot read the line)."""
     from sqlglot import exp
 
     text = exp.column("j")
-    parsed = exp.Case().when(exp.func("json_valid", text), exp.cast(text, "JSON"))
-    blank = exp.Anonymous(
-        this="regexp_full_match",
-        expressions=[exp.func("COALESCE", text, exp.Literal.string("")), exp.Literal.string(r"\s*")],
-    )
-    lines = exp.select(exp.column(LINE), exp.alias_(parsed, JSON_ROW), *(exp.column(c) for c in extra))
-    return lines.from_(table).where(exp.not_(blank)).subquery("lines")
+    blank = exp.Anonymous(this="regexp_full_match", expressions=[text, exp.Literal.string(f"{WHITE_SPACE}*")])
+    lines = exp.select(
+        exp.column(LINE),
+        text,
+        *(exp.column(c) for c in extra),
+        exp.alias_(exp.column(line_end) if line_end else exp.true(), ENDED),
+        exp.alias_(exp.Case().when(exp.func("json_valid", text), exp.cast(text, "JSON")), "_p"),
+    ).from_(table)
+    return lines.where(exp.not_(exp.func("COALESCE", blank, exp.false()))).subquery("lines")
+
+
+def register_json_reading(con: Any, line_problem: LineProblem) -> None:
+    """terms_json_read(TEXT): the line as json.loads reads it, written again as JSON that DuckDB
+    reads alike (the last of duplicate keys kept, in the first one's place), or NULL when
+    json.loads cannot read it, or DuckDB could not hold what it reads (a lone surrogate escape).
+    terms_json_problem(TEXT, ENDED): that line's problem, worded by line_problem on the line
+    with its line end. Called only for the lines json_lines sends to Python."""
+    import json
+
+    import pyarrow as pa
+
+    def read(texts: Any) -> Any:
+        values = []
+        for line in texts.to_pylist():
+            try:
+                written = json.dumps(json.loads(line), ensure_ascii=False)
+                written.encode("utf-8")  # a lone surrogate, which DuckDB's text cannot hold
+            except (ValueError, RecursionError):
+                written = None
+            values.append(written)
+        return pa.array(values, pa.string())
+
+    def problem(texts: Any, ended: Any) -> Any:
+        problems = []
+        for line, end in zip(texts.to_pylist(), ended.to_pylist(), strict=True):
+            found = line_problem(None if line is None else line + ("\n" if end else ""))
+            problems.append(found or LONE_SURROGATE)
+        return pa.array(problems, pa.string())
+
+    # "special": terms_json_read answers NULL, and terms_json_problem words a NULL (not UTF-8).
+    for name, function, types in (
+        ("terms_json_read", read, ["VARCHAR"]),
+        ("terms_json_problem", problem, ["VARCHAR", "BOOLEAN"]),
+    ):
+        con.create_function(
+            name, function, types, "VARCHAR", type="arrow", null_handling="special", side_effects=False
+        )
+
+
+LONE_SURROGATE = "a text holds a lone surrogate escape (\\ud800 to \\udfff), which DuckDB cannot hold"
+"""The problem of a line json.loads reads but DuckDB cannot hold: the one line the engine words
+otherwise than the batch mode (which reads it)."""
 
 
 def _quoted(path: str) -> str:
@@ -218,8 +343,9 @@ def _quoted(path: str) -> str:
 
 def _arrow_batches(path: str, source_format: str) -> Any:
     """A pyarrow RecordBatchReader over the file, each batch with its rows' numbers in LINE:
-    for JSON Lines one text column `j`, a line a row (blank lines kept, to be counted); for CSV
-    its header's columns as texts, an empty cell NULL."""
+    for JSON Lines one text column `j`, a line a row (blank lines kept, to be counted; NULL for a
+    line that is not UTF-8, as the batch mode fails that line alone) and ENDED; for CSV its
+    header's columns as texts, an empty cell NULL."""
     import pyarrow as pa
     from pyarrow import csv as pa_csv
 
@@ -232,7 +358,8 @@ def _arrow_batches(path: str, source_format: str) -> Any:
             double_quote=False,
             ignore_empty_lines=False,
         )
-        convert = pa_csv.ConvertOptions(column_types={"j": pa.string()}, strings_can_be_null=False)
+        # Bytes, made text a batch at a time: a text column would stop the file at a bad byte.
+        convert = pa_csv.ConvertOptions(column_types={"j": pa.binary()}, strings_can_be_null=False)
     else:
         with open(path, encoding="utf-8", newline="") as stream:
             header = next(csv.reader(stream), [])
@@ -246,22 +373,73 @@ def _arrow_batches(path: str, source_format: str) -> Any:
             column_types={name: pa.string() for name in header}, strings_can_be_null=True
         )
     stream = pa_csv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
-    schema = stream.schema.append(pa.field(LINE, pa.int64()))
+    if source_format != "jsonl":
+        schema = stream.schema.append(pa.field(LINE, pa.int64()))
 
-    def batches() -> Iterator[Any]:
-        first = 1
-        for batch in stream:
-            numbers = pa.array(range(first, first + batch.num_rows), pa.int64())
-            first += batch.num_rows
-            yield pa.RecordBatch.from_arrays([*batch.columns, numbers], schema=schema)
+        def numbered() -> Iterator[Any]:
+            first = 1
+            for batch in stream:
+                numbers = pa.array(range(first, first + batch.num_rows), pa.int64())
+                first += batch.num_rows
+                yield pa.RecordBatch.from_arrays([*batch.columns, numbers], schema=schema)
 
-    return pa.RecordBatchReader.from_batches(schema, batches())
+        return pa.RecordBatchReader.from_batches(schema, numbered())
+    fields = [pa.field("j", pa.string()), pa.field(ENDED, pa.bool_()), pa.field(LINE, pa.int64())]
+    return pa.RecordBatchReader.from_batches(pa.schema(fields), _json_batches(stream, _ends_lines(path)))
+
+
+def _json_batches(stream: Any, ends_lines: bool) -> Iterator[Any]:
+    """The JSON Lines batches: the lines as texts, whether each ended with a line end (all but
+    the file's last, when the file does not end with one: a batch is held until the next is read),
+    and their numbers."""
+    import pyarrow as pa
+
+    first, held = 1, None
+    for batch in itertools.chain(stream, [None]):  # None: the end, found before the last is passed on
+        if held is not None:
+            count = held.num_rows
+            ended = [True] * count
+            if batch is None and not ends_lines:
+                ended[-1] = False
+            numbers = pa.array(range(first, first + count), pa.int64())
+            first += count
+            yield pa.RecordBatch.from_arrays(
+                [_utf8(held.column(0)), pa.array(ended), numbers], names=["j", ENDED, LINE]
+            )
+        held = batch
+
+
+def _utf8(lines: Any) -> Any:
+    """The lines (bytes) as texts, NULL for a line that is not UTF-8 (a whole batch at a time
+    when it all is, as nearly every batch is)."""
+    import pyarrow as pa
+
+    try:
+        return lines.cast(pa.string())
+    except pa.ArrowInvalid:
+        texts = []
+        for line in lines.to_pylist():
+            try:
+                texts.append(line.decode("utf-8"))
+            except UnicodeDecodeError:
+                texts.append(None)
+        return pa.array(texts, pa.string())
+
+
+def _ends_lines(path: str) -> bool:
+    """The file's last line ends with a line end (or the file is empty)."""
+    with open(path, "rb") as stream:
+        stream.seek(0, os.SEEK_END)
+        if stream.tell() == 0:
+            return True
+        stream.seek(-1, os.SEEK_END)
+        return stream.read(1) in (b"\n", b"\r")
 
 
 EXTRA = "pip install 'terms-compiler[duckdb]'"
 
 
-def run_engine(bundle: Any, args: Any) -> int:
+def run_engine(bundle: Any, args: Any, line_problem: LineProblem) -> int:
     """`terms check --engine duckdb FACTS --out RESULTS`: the batch mode's exit codes (0 every row
     answered; 1 some row has an error or a conflict; 2 usage), a summary on standard error."""
     if args.engine != "duckdb" or args.out is None:
@@ -283,7 +461,7 @@ def run_engine(bundle: Any, args: Any) -> int:
     from terms_compiler.sql.compile import SqlError
 
     try:
-        rows, failed = check_file(bundle, args.decision, args.facts, args.out, args.as_of)
+        rows, failed = check_file(bundle, args.decision, args.facts, args.out, line_problem, args.as_of)
     except (RunError, SqlError) as error:
         print(f"terms check: {error}", file=sys.stderr)
         return 2
