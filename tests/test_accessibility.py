@@ -90,7 +90,7 @@ def test_axe_finds_what_is_broken_on_purpose(context: Any, site: str) -> None:
 
 FOCUSED = """() => {
   const e = document.activeElement, style = getComputedStyle(e), box = e.getBoundingClientRect();
-  return {tag: e.tagName, text: e.textContent.trim().slice(0, 40), href: e.getAttribute('href'),
+  return {tag: e.tagName, type: e.getAttribute('type'), text: e.textContent.trim().slice(0, 40), href: e.getAttribute('href'),
           hreflang: e.getAttribute('hreflang'), outline: style.outlineStyle,
           outlineWidth: parseFloat(style.outlineWidth), shown: box.width > 0 && box.height > 0,
           inResults: !!e.closest('.md-search-result')};
@@ -153,7 +153,7 @@ def test_the_language_switcher_works_by_keyboard(context: Any, site: str) -> Non
 def test_search_works_by_keyboard(context: Any, site: str) -> None:
     page = context.new_page()
     page.goto(f"{site}/en/2026-11/")
-    tab_until(page, lambda focused: focused["tag"] == "INPUT")
+    tab_until(page, lambda focused: focused["tag"] == "INPUT" and focused["type"] == "text")  # not the date
     page.keyboard.type("renewal")
     page.locator(".md-search-result__item").first.wait_for(timeout=15000)
     page.keyboard.press("ArrowDown")  # Material's keys for the results: arrows, then Enter

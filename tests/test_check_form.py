@@ -224,7 +224,7 @@ def test_an_altered_rules_file_is_refused_and_the_form_stays_hidden(
     warnings: list[str] = []
     plain = context.new_page()
     plain.on("console", lambda message: warnings.append(message.text))
-    plain.route(f"**/files/{name}.gz", lambda route: route.fulfill(body=altered))
+    plain.route(f"**/files/2026-11/{name}.gz", lambda route: route.fulfill(body=altered))
     plain.goto(f"{site}/en/2026-11/decisions/proof-of-license/")
     plain.wait_for_function("() => [...document.scripts].length > 0 && document.readyState === 'complete'")
     plain.wait_for_timeout(500)

@@ -114,7 +114,7 @@ def test_two_saves_around_a_reload_reach_the_open_page(running_server: str, mini
     playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
     from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 
-    url = f"{running_server}/en/buying/"
+    url = f"{running_server}/en/2026-01/buying/"
     section = mini / "sections" / "10-buying.yaml"
     text = section.read_text(encoding="utf-8")
     polls_held = [True]

@@ -240,7 +240,9 @@ def test_no_dialog_opens_on_any_page_of_a_poisoned_site(
     with_previous_edition(mini, tmp_path / "previous")
     assert main(["build", str(mini), "--out", str(tmp_path / "out"), "-q"]) == 0
     site = tmp_path / "out" / "site"
+    # Every page, but <lang>/, which only leads to the newest edition (it has no text of its own)
     pages = sorted(str(p.relative_to(site).parent).replace(".", "") for p in site.rglob("index.html"))
+    pages = [page for page in pages if page not in ("en", "uk")]
     assert len(pages) > 10
     changes = (site / "en" / "2026-01" / "changes" / "index.html").read_text(encoding="utf-8")
     assert "<s>Earlier wording.</s>" in changes and "previously:</p>" in changes  # redlines, old rules
@@ -267,7 +269,10 @@ def test_no_dialog_opens_on_any_page_of_a_poisoned_site(
             if path == "en/2026-01/buying":  # and readers see the text as written
                 assert page.title() == f"Buying {payload} - Mini terms {payload}"
                 assert page.locator("h1").first.inner_text().startswith(f"Buying {payload}")
-                assert page.locator(".md-header__topic").first.inner_text().strip() == f"Mini terms {payload}"
+                # The site's name, beside the edition selector
+                assert page.locator(".md-header__topic .md-ellipsis").first.inner_text().strip() == (
+                    f"Mini terms {payload}"
+                )
                 assert page.locator(".md-logo").first.get_attribute("title") == f"Mini terms {payload}"
             if "/decisions/" in path:  # the form's answer, built from the poisoned rules file
                 shown_form(page, payload)
