@@ -61,7 +61,33 @@ ORDER BY i
 left out); program 'open-licence', no enum value, in about one row of 800, so the query's
 validation has errors to find."""
 
-HAND_WRITTEN = """
+RULES = """
+channel = 'volume-licensing' AND order_date = license_date AS h0,
+NOT latest_version AS h1,
+channel = 'transfer' AND coalesce(transferor_had_sa, false)
+  AND order_date - license_date BETWEEN 0 AND 30 AS h2,
+channel IN ('oem', 'retail') AND pool = 'servers' AND program IN ('open-license', 'mpsa',
+  'select', 'select-plus', 'open-value', 'enterprise-agreement')
+  AND order_date - license_date BETWEEN 0 AND 90 AS h3,
+channel IN ('oem', 'retail') AND pool = 'applications' AS h4,
+channel IN ('oem', 'retail') AND program IN ('open-value', 'enterprise-agreement')
+  AND enterprise_product AS h5,
+channel = 'oem' AND pool = 'applications'
+  AND product IN ('office-professional-2016', 'office-professional-2019')
+  AND program IN ('open-license', 'select', 'select-plus', 'open-value')
+  AND order_date - license_date BETWEEN 0 AND 90 AS h6,
+channel = 'oem' AND pool = 'servers' AND product = 'sql-server-2017'
+  AND program IN ('open-license', 'mpsa', 'select', 'select-plus', 'open-value', 'enterprise-agreement')
+  AND license_date < DATE '2020-03-31' AND order_date - license_date BETWEEN 0 AND 90 AS h7,
+program = 'enterprise-agreement' AND channel = 'volume-licensing'
+  AND coalesce(transitioned_online, false) AND coalesce(at_anniversary_or_renewal, false)
+  AND coalesce(reattach_quantity, 0) > 0
+  AND coalesce(reattach_quantity, 0) <= coalesce(covered_at_transition, 0) AS h8
+"""
+"""Each rule of sa-purchase (terms/sections/10-sa-purchase.yaml) as a column h0..h8 whose value
+is whether it applies: the one part both hand-written queries share."""
+
+HAND_WRITTEN = f"""
 SELECT n,
   CASE WHEN allowed AND denied THEN 'conflict' WHEN allowed THEN 'allowed' ELSE 'denied' END AS outcome
 FROM (
@@ -70,34 +96,14 @@ FROM (
     (h1 AND NOT (h2 OR h6 OR h7 OR h8)) OR (h4 AND NOT h6) OR h5 AS denied
   FROM (
     SELECT n,
-      channel = 'volume-licensing' AND order_date = license_date AS h0,
-      NOT latest_version AS h1,
-      channel = 'transfer' AND coalesce(transferor_had_sa, false)
-        AND order_date - license_date BETWEEN 0 AND 30 AS h2,
-      channel IN ('oem', 'retail') AND pool = 'servers' AND program IN ('open-license', 'mpsa',
-        'select', 'select-plus', 'open-value', 'enterprise-agreement')
-        AND order_date - license_date BETWEEN 0 AND 90 AS h3,
-      channel IN ('oem', 'retail') AND pool = 'applications' AS h4,
-      channel IN ('oem', 'retail') AND program IN ('open-value', 'enterprise-agreement')
-        AND enterprise_product AS h5,
-      channel = 'oem' AND pool = 'applications'
-        AND product IN ('office-professional-2016', 'office-professional-2019')
-        AND program IN ('open-license', 'select', 'select-plus', 'open-value')
-        AND order_date - license_date BETWEEN 0 AND 90 AS h6,
-      channel = 'oem' AND pool = 'servers' AND product = 'sql-server-2017'
-        AND program IN ('open-license', 'mpsa', 'select', 'select-plus', 'open-value', 'enterprise-agreement')
-        AND license_date < DATE '2020-03-31' AND order_date - license_date BETWEEN 0 AND 90 AS h7,
-      program = 'enterprise-agreement' AND channel = 'volume-licensing'
-        AND coalesce(transitioned_online, false) AND coalesce(at_anniversary_or_renewal, false)
-        AND coalesce(reattach_quantity, 0) > 0
-        AND coalesce(reattach_quantity, 0) <= coalesce(covered_at_transition, 0) AS h8
+      {RULES}
     FROM facts
   )
 )
 """
 """sa-purchase by hand (the rules of terms/sections/sa-purchase.yaml, overrides resolved by hand)."""
 
-HAND_WRITTEN_FULL = """
+HAND_WRITTEN_FULL = f"""
 SELECT n,
   CASE WHEN bad THEN NULL WHEN allowed AND denied THEN 'conflict' WHEN allowed THEN 'allowed' ELSE 'denied'
   END AS outcome,
@@ -151,28 +157,7 @@ FROM (
             'select', 'select-plus', 'mpsa')
           OR enterprise_product IS NULL OR latest_version IS NULL OR license_date IS NULL
           OR order_date IS NULL OR product IS NULL AS bad,
-        channel = 'volume-licensing' AND order_date = license_date AS h0,
-        NOT latest_version AS h1,
-        channel = 'transfer' AND coalesce(transferor_had_sa, false)
-          AND order_date - license_date BETWEEN 0 AND 30 AS h2,
-        channel IN ('oem', 'retail') AND pool = 'servers' AND program IN ('open-license', 'mpsa',
-          'select', 'select-plus', 'open-value', 'enterprise-agreement')
-          AND order_date - license_date BETWEEN 0 AND 90 AS h3,
-        channel IN ('oem', 'retail') AND pool = 'applications' AS h4,
-        channel IN ('oem', 'retail') AND program IN ('open-value', 'enterprise-agreement')
-          AND enterprise_product AS h5,
-        channel = 'oem' AND pool = 'applications'
-          AND product IN ('office-professional-2016', 'office-professional-2019')
-          AND program IN ('open-license', 'select', 'select-plus', 'open-value')
-          AND order_date - license_date BETWEEN 0 AND 90 AS h6,
-        channel = 'oem' AND pool = 'servers' AND product = 'sql-server-2017'
-          AND program IN ('open-license', 'mpsa', 'select', 'select-plus', 'open-value',
-            'enterprise-agreement')
-          AND license_date < DATE '2020-03-31' AND order_date - license_date BETWEEN 0 AND 90 AS h7,
-        program = 'enterprise-agreement' AND channel = 'volume-licensing'
-          AND coalesce(transitioned_online, false) AND coalesce(at_anniversary_or_renewal, false)
-          AND coalesce(reattach_quantity, 0) > 0
-          AND coalesce(reattach_quantity, 0) <= coalesce(covered_at_transition, 0) AS h8
+        {RULES}
       FROM facts
     )
   )
