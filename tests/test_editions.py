@@ -172,3 +172,21 @@ def test_check_takes_an_editions_bundle_url(shipped_site: str, run_terms: Any, t
     missing = f"{shipped_site}/files/2020-01/product-terms-sa.json"
     code, _, err = run_terms("check", "--bundle", missing, "--decision", "sa-purchase", str(facts))
     assert code == 2 and "HTTP 404" in err
+
+
+def test_an_edition_whose_source_cannot_be_read_is_left_out_with_a_warning(
+    mini: Path, run_terms: Any
+) -> None:
+    # A copy of a corpus outside its git repository (or a shallow clone) has no earlier revisions.
+    corpus = mini / "corpus.yaml"
+    corpus.write_text(
+        corpus.read_text("utf-8") + 'editions:\n  - {id: "2025-12", date: 2025-12-01, source: "6759063"}\n',
+        "utf-8",
+    )
+    code, out, err = run_terms("build", str(mini), "--out", "out", "-q")
+    assert code == 0, out + err
+    assert "warning[W721]: the edition '2025-12' cannot be read (" in out + err
+    assert "the site is published without it" in out + err
+    versions = json.loads(Path("out/site/en/versions.json").read_text("utf-8"))
+    assert [v["version"] for v in versions] == ["2026-01"]
+    assert not Path("out/site/en/2025-12").exists()

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from terms_compiler.cache import BuildCache, LastBuild, content_key
-from terms_compiler.diagnostics import CompileError, Diagnostic
+from terms_compiler.diagnostics import CompileError, Diagnostic, Severity
 from terms_compiler.editions.read import DiffError, revision_folder
 from terms_compiler.load import discover, display_path, load_file, read_source
 from terms_compiler.pipeline import STAGES, StageHook, State, run
@@ -168,7 +168,16 @@ def _build_archived(archived: ArchivedBuild, out: Path, signer: Signer | None) -
                 folder, out, use_cache=False, signer=signer, archived=archived, exported_from=commit
             )
     except DiffError as error:
-        return [Diagnostic("E720", f"the edition '{archived.edition.id}' cannot be read: {error}")]
+        return [
+            Diagnostic(
+                "W721",
+                f"the edition '{archived.edition.id}' cannot be read ({error}); the site is "
+                "published without it",
+                hint="build where its source is: in the git repository, with its history "
+                "(not a shallow clone), or with its folder",
+                severity=Severity.WARNING,
+            )
+        ]
     return result.diagnostics
 
 

@@ -81,9 +81,10 @@ def publish(corpus: Corpus, root: Path, staging: Path, archive: Archive | None) 
     if archive is not None:
         for index, listed in enumerate(corpus.editions):
             folder = archive.folder / listed.id
-            found = _built(ArchivedBuild(listed, corpus.editions[index + 1 :], root, corpus), folder, archive)
-            problems += found
-            if has_errors(found):
+            problems += _built(
+                ArchivedBuild(listed, corpus.editions[index + 1 :], root, corpus), folder, archive
+            )
+            if not (folder / RECORD).is_file():  # not built: the problems say why
                 continue
             for part in (site / "files", *(site / lang for lang in corpus.languages)):
                 edition_site = folder / "site" / part.relative_to(site) / listed.id
@@ -116,7 +117,10 @@ def publish(corpus: Corpus, root: Path, staging: Path, archive: Archive | None) 
 
 
 def _built(archived: ArchivedBuild, folder: Path, archive: Archive) -> list[Diagnostic]:
-    """The earlier edition in folder, built now unless a build of it as listed is there."""
+    """The earlier edition in folder, built now unless a build of it as listed is there (its
+    RECORD then says so). An edition that does not build is an error (E720); one whose source
+    cannot be read (a copy of the corpus outside git, a shallow clone) a warning (W721), and the
+    site is published without it."""
     listed = dataclasses.asdict(archived.edition)
     record = folder / RECORD
     try:
@@ -139,6 +143,8 @@ def _built(archived: ArchivedBuild, folder: Path, archive: Archive) -> list[Diag
                 hint="fix the edition's source in corpus.yaml's editions, or remove it from the list",
             )
         ]
+    if not (folder / "site").is_dir():  # never built: its source could not be read
+        return found
     record.write_text(json.dumps(listed) + "\n", encoding="utf-8")
     return []
 
