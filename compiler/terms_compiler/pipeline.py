@@ -2,7 +2,7 @@
 
     load -> validate -> model -> link -> verify                       (compile_corpus)
          -> render bundle -> diff previous edition -> write bundle
-         -> emit markdown -> mkdocs                                     (build.py, into a new folder)
+         -> emit markdown -> mkdocs -> archive                          (build.py, into a new folder)
 
 Each stage reads what the stages before it left in the State and adds its own result; the
 values it hands on are frozen (documents, the corpus) or plain data (the bundle). The build
