@@ -362,6 +362,29 @@ def test_check_engine_duckdb_usage_errors(run_terms, shipped_bundle: Path, tmp_p
     )
     assert (code, err) == (2, f"terms check: {tmp_path / 'none.jsonl'}: no such file\n")
     assert not (tmp_path / "a.parquet").exists()
+    code, _, err = run_terms(
+        *base,
+        "--engine",
+        "duckdb",
+        str(facts),
+        "--out",
+        str(tmp_path / "a.parquet"),
+        "--memory-limit",
+        "lots",
+    )
+    assert (code, err) == (2, "terms check: --memory-limit lots: Memory must have a number (e.g. 1GB)\n")
+    assert not (tmp_path / "a.parquet").exists()
+    code, _, err = run_terms(
+        *base,
+        "--engine",
+        "duckdb",
+        str(facts),
+        "--out",
+        str(tmp_path / "a.parquet"),
+        "--memory-limit",
+        "64MB",
+    )
+    assert code == 1 and (tmp_path / "a.parquet").exists(), err  # "{}" misses facts: an error row
 
 
 def test_pattern_fact_read_as_json_matches_whole_values_only() -> None:

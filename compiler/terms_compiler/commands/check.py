@@ -69,6 +69,13 @@ def add_check_parser(commands: Any, add_trust_option: Callable[[argparse.Argumen
         metavar="RESULTS",
         help="with --engine duckdb: the answers' .parquet, .csv or .jsonl",
     )
+    check.add_argument(
+        "--memory-limit",
+        default=None,
+        metavar="SIZE",
+        help="with --engine duckdb: the most memory DuckDB holds (e.g. 512MB, 4GB), spilling to "
+        "disk beyond it; default: DuckDB's own, 80%% of the machine's memory",
+    )
 
 
 def run_check(args: argparse.Namespace) -> int:

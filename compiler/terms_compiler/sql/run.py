@@ -5,7 +5,9 @@ loaded whole: Parquet is scanned by DuckDB (a row's key is its number, from 1); 
 Lines are cut into batches by pyarrow's streaming CSV reader, which numbers every row or line
 (blank lines counted, as the Python checker counts them) and hands DuckDB Arrow batches. DuckDB
 writes the answers with COPY (query) TO, in the input's order (preserve_insertion_order), so
-memory stays bounded by its own limit whatever the file's size.
+memory stays bounded by its own limit (--memory-limit; DuckDB's default is 80% of the machine's
+memory) whatever the file's size: the answers computed ahead of the writer wait there, and
+beyond it on disk.
 
 - Parquet and CSV are tables, one column per fact (compile.TableFact: a cell is read by its
   text, an empty CSV cell or a NULL is a fact left out); key column `row`.
@@ -75,7 +77,10 @@ def check_file(
     con = duckdb.connect(config={"preserve_insertion_order": True})
     try:
         if memory_limit:
-            con.execute("SET memory_limit = ?", [memory_limit])
+            try:
+                con.execute("SET memory_limit = ?", [memory_limit])
+            except duckdb.Error as error:  # the option's fault, not the file's
+                raise RunError(f"--memory-limit {memory_limit}: {str(error).split(': ', 1)[-1]}") from None
         show = sys.stderr.isatty() if progress is None else progress
         con.execute(f"SET enable_progress_bar = {'true' if show else 'false'}")
         declared = list(bundle.data["decisions"][decision_id]["facts"])
@@ -461,7 +466,15 @@ def run_engine(bundle: Any, args: Any, line_problem: LineProblem) -> int:
     from terms_compiler.sql.compile import SqlError
 
     try:
-        rows, failed = check_file(bundle, args.decision, args.facts, args.out, line_problem, args.as_of)
+        rows, failed = check_file(
+            bundle,
+            args.decision,
+            args.facts,
+            args.out,
+            line_problem,
+            args.as_of,
+            memory_limit=args.memory_limit,
+        )
     except (RunError, SqlError) as error:
         print(f"terms check: {error}", file=sys.stderr)
         return 2
