@@ -362,28 +362,11 @@ def test_check_engine_duckdb_usage_errors(run_terms, shipped_bundle: Path, tmp_p
     )
     assert (code, err) == (2, f"terms check: {tmp_path / 'none.jsonl'}: no such file\n")
     assert not (tmp_path / "a.parquet").exists()
-    code, _, err = run_terms(
-        *base,
-        "--engine",
-        "duckdb",
-        str(facts),
-        "--out",
-        str(tmp_path / "a.parquet"),
-        "--memory-limit",
-        "lots",
-    )
+    engine = (*base, "--engine", "duckdb", str(facts), "--out", str(tmp_path / "a.parquet"))
+    code, _, err = run_terms(*engine, "--memory-limit", "lots")
     assert (code, err) == (2, "terms check: --memory-limit lots: Memory must have a number (e.g. 1GB)\n")
     assert not (tmp_path / "a.parquet").exists()
-    code, _, err = run_terms(
-        *base,
-        "--engine",
-        "duckdb",
-        str(facts),
-        "--out",
-        str(tmp_path / "a.parquet"),
-        "--memory-limit",
-        "64MB",
-    )
+    code, _, err = run_terms(*engine, "--memory-limit", "64MB")
     assert code == 1 and (tmp_path / "a.parquet").exists(), err  # "{}" misses facts: an error row
 
 
